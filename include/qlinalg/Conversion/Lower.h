@@ -1,0 +1,77 @@
+//===- Lower.h - qlinalg to integer linalg, per kernel target ---*- C++ -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The lowering is target-independent except for two hooks a kernel target
+// provides: how constant weights are laid out (a compile-time packing step)
+// and how the integer product `sum_k a*b` is emitted. Targets are rows of a
+// table (getKernelTargets), so adding an ISA is adding a row and its emitter.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_CONVERSION_LOWER_H
+#define QLINALG_CONVERSION_LOWER_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <string>
+
+namespace mlir::qlinalg {
+
+/// How a target wants constant weights (K x N, row-major i8) laid out.
+enum class WeightLayout {
+  /// K x N row-major, as quantized: no packing.
+  RowMajorKN,
+};
+
+/// A kernel target: a row of the target table.
+struct KernelTarget {
+  /// Name used by `target=`.
+  StringRef name;
+  /// One line for --help and error messages.
+  StringRef summary;
+  /// Layout of packed constant weights.
+  WeightLayout weightLayout;
+  /// Emits `init[m, n] + sum_k ext(lhs[m, k]) * ext(rhs[k, n])` in i32 on
+  /// storage tensors. `lhsUnsigned` selects zero extension of the lhs; the
+  /// rhs is signed and in `weightLayout` when it is a packed constant.
+  Value (*emitAccumulate)(OpBuilder &b, Location loc, Value lhs,
+                          bool lhsUnsigned, Value rhs, Value init);
+};
+
+/// The targets this build knows, in the order `host` prefers them.
+ArrayRef<KernelTarget> getKernelTargets();
+
+/// The target called `name`; `host` resolves to the best target available on
+/// the running CPU. On failure `error` lists the known names.
+const KernelTarget *lookupKernelTarget(StringRef name, std::string &error);
+
+/// Packs constant row-major K x N i8 weights into `layout` at compile time.
+DenseElementsAttr packWeights(DenseElementsAttr weights, WeightLayout layout);
+
+/// Converts `!quant.uniform` tensors to their storage tensors, with
+/// `quant.scast` as the materialization.
+void populateQLinalgTypeConversion(TypeConverter &converter);
+
+/// Patterns lowering qlinalg ops (and quant.scast) to integer linalg/arith.
+void populateQLinalgToLinalgPatterns(RewritePatternSet &patterns,
+                                     const TypeConverter &converter,
+                                     const KernelTarget &target);
+
+/// Lowers every qlinalg op of `module`, converting function signatures too.
+LogicalResult lowerQLinalg(ModuleOp module, const KernelTarget &target);
+
+/// Name of the attribute that keeps a function's tensor signature through
+/// lowering.
+inline constexpr StringLiteral kSignatureAttrName = "qlinalg.signature";
+
+} // namespace mlir::qlinalg
+
+#endif // QLINALG_CONVERSION_LOWER_H

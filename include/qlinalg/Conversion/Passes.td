@@ -1,0 +1,75 @@
+//===- Passes.td - qlinalg conversion passes ---------------*- tablegen -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Every lowering of qlinalg, in one place: how qlinalg ops become integer
+// linalg (per target), and how that becomes the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_CONVERSION_PASSES_TD
+#define QLINALG_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
+  let summary = "Lower qlinalg ops to integer linalg/arith for a target";
+  let description = [{
+    Converts `!quant.uniform` tensors to their storage integer tensors and
+    qlinalg ops to integer `linalg`/`arith`:
+
+    - `qlinalg.quantize`/`dequantize`: elementwise `linalg.generic` with the
+      f32 arithmetic of the op's definition (`math.roundeven`, saturation with
+      `maxnumf`/`minnumf`);
+    - `qlinalg.matmul`: the zero-point decomposition
+      `sum(a-za)(b-zb) = sum ab - za*sum_k b - zb*sum_k a + K*za*zb`. With
+      constant weights the weight-side sums, the bias and `K*za*zb` fold at
+      compile time into one i32 vector that initializes the accumulator; the
+      activation-side sums are computed only when some `zb` is non-zero. The
+      `sum ab` kernel comes from the target;
+    - `qlinalg.requantize`: elementwise fixed-point (Q31 multiply and rounding
+      shift in i64) or float requantization, multipliers folded per channel;
+    - `qlinalg.observe` disappears, `quant.scast` becomes the identity.
+
+    Function signatures are converted too; the original signature is kept as
+    `qlinalg.signature` so that qlinalg-run still knows which arrays to expect.
+
+    `target` selects the kernel target from a table (see
+    `qlinalg-opt --qlinalg-lower=target=help`): `generic` (portable code) and
+    `host` (the best target this build has for the running CPU; `generic`
+    until the ISA targets land). Every target produces the same integers.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"generic\"",
+           "Kernel target: generic, host">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::quant::QuantDialect"
+  ];
+}
+
+def QLinalgToLLVM : Pass<"qlinalg-to-llvm", "ModuleOp"> {
+  let summary = "Bufferize and lower integer linalg to the LLVM dialect";
+  let description = [{
+    Runs, as one pass, the upstream pipeline that takes the output of
+    `--qlinalg-lower` (tensors, linalg, arith, math) to the LLVM dialect:
+    one-shot bufferization across function boundaries (identity layouts),
+    ownership-based deallocation, linalg to loops, and the conversions of
+    memref, scf/cf, arith, math and func to LLVM. Each `func.func` keeps its
+    tensor signature as the `qlinalg.signature` attribute of the resulting
+    `llvm.func`, which is how qlinalg-run reads back an already lowered
+    module.
+
+    Example: `qlinalg-opt m.mlir --qlinalg-lower --qlinalg-to-llvm | mlir-translate --mlir-to-llvmir`.
+  }];
+}
+
+#endif // QLINALG_CONVERSION_PASSES_TD

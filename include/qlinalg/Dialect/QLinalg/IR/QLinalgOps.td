@@ -1,0 +1,222 @@
+//===- QLinalgOps.td - qlinalg operations ------------------*- tablegen -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_DIALECT_QLINALG_IR_QLINALGOPS_TD
+#define QLINALG_DIALECT_QLINALG_IR_QLINALGOPS_TD
+
+include "qlinalg/Dialect/QLinalg/IR/QLinalgDialect.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def QLinalg_MultiplierMode : I32EnumAttr<"MultiplierMode",
+    "how the requantization multiplier M = s_acc / s_out is applied", [
+      I32EnumAttrCase<"FixedPoint", 0, "fixed_point">,
+      I32EnumAttrCase<"Float", 1, "float">
+    ]> {
+  let cppNamespace = "::mlir::qlinalg";
+  let description = [{
+    - `fixed_point`: M as a Q31 int32 multiplier and a shift (TFLite's
+      QuantizeMultiplier), applied as gemmlowp's saturating rounding doubling
+      high multiply followed by a rounding right shift
+      (TFLite's MultiplyByQuantizedMultiplier).
+    - `float`: `acc` converted to f32 and multiplied by `M` rounded to f32,
+      then rounded to an integer (ONNX QLinearMatMul).
+  }];
+}
+
+def QLinalg_RoundingMode : I32EnumAttr<"RoundingMode",
+    "how a value exactly halfway between two integers is rounded", [
+      I32EnumAttrCase<"HalfAwayFromZero", 0, "half_away_from_zero">,
+      I32EnumAttrCase<"HalfToEven", 1, "half_to_even">
+    ]> {
+  let cppNamespace = "::mlir::qlinalg";
+  let description = [{
+    In `fixed_point` mode the rounding applies to the final right shift (the
+    doubling high multiply always rounds as gemmlowp does); in `float` mode
+    it applies to the f32 product.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Base class
+//===----------------------------------------------------------------------===//
+
+class QLinalg_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QLinalg_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// ObserveOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_ObserveOp : QLinalg_Op<"observe",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "calibration probe: identity on a float tensor with an id";
+  let description = [{
+    Returns its operand unchanged and names it with a tensor id, the key of
+    the tensor's entry in the calibration table. `--qlinalg-instrument` places
+    one on every tensor that `--qlinalg-quantize` will need a range for, and
+    `qlinalg-calibrate` turns each one into an extra result of the entry
+    function so that its statistics can be accumulated over the batches.
+
+    Example:
+
+    ```mlir
+    %1 = qlinalg.observe %0 {id = "t0"} : tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$id);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_QuantizeOp : QLinalg_Op<"quantize", [Pure]> {
+  let summary = "float tensor to quantized tensor (round half to even, saturate)";
+  let description = [{
+    `q = clamp(roundeven(x / scale) + zp, qmin, qmax)` elementwise, computed in
+    f32, with scale and zero point from the result's `!quant.uniform` element
+    type (per tensor, or per axis along the type's quantized dimension). NaN
+    maps to `qmin`. This is ONNX QuantizeLinear; unlike MLIR 22's lowering of
+    `quant.qcast`, it rounds instead of truncating and saturates.
+
+    Example:
+
+    ```mlir
+    %q = qlinalg.quantize %x : tensor<4x8xf32>
+           to tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def QLinalg_DequantizeOp : QLinalg_Op<"dequantize", [Pure]> {
+  let summary = "quantized tensor to float tensor";
+  let description = [{
+    `x = scale * (q - zp)` elementwise, computed in f32 with the scale and zero
+    point of the operand's `!quant.uniform` element type.
+
+    Example:
+
+    ```mlir
+    %x = qlinalg.dequantize %q : tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>
+           to tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `to` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
+  let summary = "quantized matmul with zero points from the operand types";
+  let description = [{
+    `lhs` (M x K, 8-bit, per tensor) times `rhs` (K x N, 2- to 8-bit storage in
+    `i8`, per tensor or per axis 1: one scale and zero point per output
+    column), accumulated exactly in i32:
+
+    `acc[m, n] = sum_k (lhs[m, k] - za) * (rhs[k, n] - zb[n]) + bias[n]`
+
+    The optional `bias` is an i32 quantized tensor of N elements whose scale
+    is the accumulator scale `sa * sb[n]` and whose zero point is 0.
+
+    The result is either the accumulator itself, typed
+    `!quant.uniform<i32:f32[:1], sa*sb>` (zero point 0), or an 8-bit quantized
+    tensor, in which case the accumulator is requantized as
+    `qlinalg.requantize` would with the `multiplier` and `rounding` given on
+    the op (both required then, and forbidden for an accumulator result).
+
+    Example:
+
+    ```mlir
+    %acc = qlinalg.matmul %a, %w bias %b
+        : tensor<?x64x!quant.uniform<i8:f32, 0.02:5>>,
+          tensor<64x32x!quant.uniform<i8<-127:127>:f32:1, {...}>>,
+          tensor<32x!quant.uniform<i32:f32:0, {...}>>
+       -> tensor<?x32x!quant.uniform<i32:f32:1, {...}>>
+    %y = qlinalg.matmul %a, %w multiplier(fixed_point)
+           rounding(half_away_from_zero)
+        : tensor<?x64x!quant.uniform<i8:f32, 0.02:5>>,
+          tensor<64x32x!quant.uniform<i8:f32, 0.01>>
+       -> tensor<?x32x!quant.uniform<i8:f32, 0.1:-7>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       Optional<AnyRankedTensor>:$bias,
+                       OptionalAttr<QLinalg_MultiplierMode>:$multiplier,
+                       OptionalAttr<QLinalg_RoundingMode>:$rounding);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)?
+    (`multiplier` `(` $multiplier^ `)`)? (`rounding` `(` $rounding^ `)`)?
+    attr-dict `:` type($lhs) `,` type($rhs) (`,` type($bias)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True when the result is the i32 accumulator rather than a requantized
+    /// tensor.
+    bool hasAccumulatorResult();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// RequantizeOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_RequantizeOp : QLinalg_Op<"requantize", [Pure]> {
+  let summary = "i32 accumulator to an 8-bit quantized tensor";
+  let description = [{
+    `q = clamp(round(acc * M) + zo, qmin, qmax)` with `M = s_acc / s_out`, per
+    channel when the accumulator type is per axis. `multiplier` says how `M`
+    is applied (`fixed_point`: TFLite's Q31 multiplier and shift; `float`: an
+    f32 multiply, as ONNX) and `rounding` how ties are broken. Both are
+    bit-exact and mirrored by the numpy reference.
+
+    Example:
+
+    ```mlir
+    %q = qlinalg.requantize %acc multiplier(fixed_point)
+           rounding(half_away_from_zero)
+        : tensor<?x32x!quant.uniform<i32:f32:1, {...}>>
+       -> tensor<?x32x!quant.uniform<i8:f32, 0.1:-7>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       QLinalg_MultiplierMode:$multiplier,
+                       QLinalg_RoundingMode:$rounding);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input `multiplier` `(` $multiplier `)` `rounding` `(` $rounding `)`
+    attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QLINALG_DIALECT_QLINALG_IR_QLINALGOPS_TD

@@ -1,0 +1,90 @@
+//===- Runner.h - JIT-compile a module and run it on .npy arrays -*- C++ -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// What qlinalg-run and qlinalg-calibrate share: take a float, quantized or
+// already lowered module, lower what is not lowered yet, JIT-compile it once,
+// and call its entry function on NpyArrays, checking every argument against
+// the function's tensor signature first.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_RUNTIME_RUNNER_H
+#define QLINALG_RUNTIME_RUNNER_H
+
+#include "qlinalg/Support/Npy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mlir::qlinalg {
+
+/// What the entry function expects for one argument or returns as one result.
+struct TensorSpec {
+  /// The tensor type as written in the module (for messages).
+  Type type;
+  SmallVector<int64_t> shape;
+  NpyDType dtype;
+  /// Storage range for quantized tensors: inputs are checked against it.
+  std::optional<std::pair<int64_t, int64_t>> storageRange;
+};
+
+/// A JIT-compiled entry function.
+class CompiledModule {
+public:
+  ~CompiledModule();
+
+  /// Lowers `module` as far as needed (qlinalg-lower for `target`, then
+  /// qlinalg-to-llvm) and JIT-compiles it. `sourceName` names the model in
+  /// messages.
+  static llvm::Expected<std::unique_ptr<CompiledModule>>
+  compile(OwningOpRef<ModuleOp> module, StringRef entry, StringRef target,
+          StringRef sourceName);
+
+  ArrayRef<TensorSpec> getArguments() const { return arguments; }
+  ArrayRef<TensorSpec> getResults() const { return results; }
+
+  /// Checks `input` against argument `index`; `name` (a file) goes into the
+  /// message.
+  llvm::Error checkArgument(unsigned index, const NpyArray &input,
+                            StringRef name) const;
+
+  /// Runs the entry function. Inputs must have been checked.
+  llvm::Expected<std::vector<NpyArray>> run(ArrayRef<NpyArray> inputs);
+
+private:
+  CompiledModule() = default;
+
+  std::string entry;
+  SmallVector<TensorSpec> arguments;
+  SmallVector<TensorSpec> results;
+  std::unique_ptr<ExecutionEngine> engine;
+};
+
+/// Entry-function signature as tensor specs, from a func.func (or its
+/// `qlinalg.signature`) or a lowered llvm.func's `qlinalg.signature`.
+llvm::Error getEntrySignature(ModuleOp module, StringRef entry,
+                              StringRef sourceName,
+                              SmallVectorImpl<TensorSpec> &arguments,
+                              SmallVectorImpl<TensorSpec> &results);
+
+/// "3x4" or "?x4".
+std::string formatShape(ArrayRef<int64_t> shape);
+
+} // namespace mlir::qlinalg
+
+#endif // QLINALG_RUNTIME_RUNNER_H

@@ -1,0 +1,39 @@
+//===- Pipeline.cpp - the qlinalg-pipeline named pipeline -----------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Conversion/Pipeline.h"
+
+#include "qlinalg/Conversion/Passes.h"
+#include "qlinalg/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+void mlir::qlinalg::buildQLinalgPipeline(
+    OpPassManager &pm, const QLinalgPipelineOptions &options) {
+  QLinalgQuantizeOptions quantize;
+  quantize.calibration = options.calibration;
+  quantize.requantize = options.requantize;
+  quantize.rounding = options.rounding;
+  pm.addPass(createQLinalgQuantize(quantize));
+  QLinalgLowerOptions lower;
+  lower.target = options.target;
+  pm.addPass(createQLinalgLower(lower));
+  pm.addPass(createQLinalgToLLVM());
+}
+
+void mlir::qlinalg::registerQLinalgPipeline() {
+  PassPipelineRegistration<QLinalgPipelineOptions>(
+      "qlinalg-pipeline",
+      "Quantize from a calibration table, lower for a target, and convert "
+      "to the LLVM dialect (--qlinalg-quantize, --qlinalg-lower, "
+      "--qlinalg-to-llvm)",
+      buildQLinalgPipeline);
+}

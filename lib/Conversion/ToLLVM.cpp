@@ -1,0 +1,94 @@
+//===- ToLLVM.cpp - --qlinalg-to-llvm -------------------------------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Conversion/Lower.h"
+#include "qlinalg/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::qlinalg {
+#define GEN_PASS_DEF_QLINALGTOLLVM
+#include "qlinalg/Conversion/Passes.h.inc"
+} // namespace mlir::qlinalg
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+/// The upstream passes from tensors + linalg to the LLVM dialect.
+static void buildToLLVMPipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+namespace {
+struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    OpPassManager pm(ModuleOp::getOperationName());
+    buildToLLVMPipeline(pm);
+    pm.getDependentDialects(registry);
+    // Bufferization models of the dialects --qlinalg-lower produces, so that
+    // the pass works in any tool, not only in one that registers them all.
+    arith::registerBufferizableOpInterfaceExternalModels(registry);
+    bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+        registry);
+    linalg::registerBufferizableOpInterfaceExternalModels(registry);
+    scf::registerBufferizableOpInterfaceExternalModels(registry);
+    tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    bool quantized = false;
+    module.walk([&](Operation *op) {
+      if (isa<QLinalgDialect>(op->getDialect()))
+        quantized = true;
+    });
+    if (quantized) {
+      module.emitError("qlinalg ops remain; run --qlinalg-lower before "
+                       "--qlinalg-to-llvm");
+      return signalPassFailure();
+    }
+    module.walk([](func::FuncOp func) {
+      if (!func.isExternal() && !func->hasAttr(kSignatureAttrName))
+        func->setAttr(kSignatureAttrName,
+                      TypeAttr::get(func.getFunctionType()));
+    });
+    OpPassManager pm(ModuleOp::getOperationName());
+    buildToLLVMPipeline(pm);
+    if (failed(runPipeline(pm, module)))
+      signalPassFailure();
+  }
+};
+} // namespace

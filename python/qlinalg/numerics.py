@@ -1,0 +1,584 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+"""Bit-exact numpy reference for qlinalg's int8 quantization arithmetic.
+
+This module is the *contract* between the Python reference and the C++
+compiler: every function here fixes the dtype of each intermediate value and
+the rounding rule of each step, and the C++ lowering is expected to reproduce
+the results bit for bit.
+
+Conventions used throughout:
+
+* "f32" arithmetic is done on ``np.float32`` scalars/arrays so that every
+  operation rounds to float32 (numpy keeps float32 op float32 in float32).
+* ``rint`` is round-half-to-even (``np.rint``).
+* Integer fixed-point helpers operate on ``int64`` arrays holding values in
+  int32 range and follow gemmlowp / TFLite semantics, including C++'s
+  truncating integer division.
+
+Contents: storage ranges, min/max parameter selection (PyTorch
+MinMaxObserver style), quantize/dequantize, bias quantization, the quantized
+matmul (direct and zero-point-decomposed), and two requantization modes
+(fixed-point multiplier and float32 multiplier).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Tuple, Union
+
+import numpy as np
+
+ArrayLike = Union[np.ndarray, float, int, np.generic]
+
+EPS = np.float32(np.finfo(np.float32).eps)  # 1.1920929e-07
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+# Largest float32 value that is <= INT32_MAX (2**31 - 128).
+F32_BELOW_2_POW_31 = np.float32(2147483520.0)
+
+_NATIVE_RANGES = {
+    "i8": (-128, 127),
+    "u8": (0, 255),
+    "i16": (-32768, 32767),
+    "i32": (INT32_MIN, INT32_MAX),
+}
+
+_STORAGE_DTYPES = tuple(np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.int32))
+
+ROUNDING_MODES = ("half_away_from_zero", "half_to_even")
+REQUANT_MODES = ("fixed-point", "float")
+
+
+# --------------------------------------------------------------------------
+# Storage ranges
+# --------------------------------------------------------------------------
+
+def storage_range(dtype_name: str, bits: Optional[int] = None,
+                  narrow: bool = False) -> Tuple[int, int]:
+    """Return the (qmin, qmax) integer range of a storage type.
+
+    ``dtype_name`` is one of 'i8', 'u8', 'i16', 'i32'. ``bits`` (2..8)
+    restricts the range to a sub-byte width: signed gives
+    (-2**(b-1), 2**(b-1)-1), unsigned gives (0, 2**b-1). ``narrow`` drops
+    the most negative value of a signed range, making it symmetric
+    (-(2**(b-1)-1), 2**(b-1)-1); it is rejected for unsigned types.
+    """
+    if dtype_name not in _NATIVE_RANGES:
+        raise ValueError(f"unknown storage dtype {dtype_name!r}; expected one of "
+                         f"{sorted(_NATIVE_RANGES)}")
+    signed = dtype_name != "u8"
+    if narrow and not signed:
+        raise ValueError(f"narrow range is only defined for signed types, got {dtype_name!r}")
+    if bits is None:
+        qmin, qmax = _NATIVE_RANGES[dtype_name]
+    else:
+        if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
+            raise ValueError(f"bits must be an integer in 2..8, got {bits!r}")
+        bits = int(bits)
+        qmin, qmax = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    if narrow:
+        qmin = -qmax
+    return int(qmin), int(qmax)
+
+
+# --------------------------------------------------------------------------
+# Choosing quantization parameters
+# --------------------------------------------------------------------------
+
+def _finite_f32(value: ArrayLike, name: str) -> np.float32:
+    """Convert a scalar to float32, rejecting NaN/Inf before and after rounding."""
+    v = np.asarray(value)
+    if v.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {v.shape}")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v.item()!r}")
+    with np.errstate(over="ignore"):
+        f = np.float32(v)
+    if not np.isfinite(f):
+        raise ValueError(f"{name}={v.item()!r} overflows float32")
+    return f
+
+
+def _check_qrange(qmin: int, qmax: int) -> Tuple[int, int]:
+    qmin, qmax = int(qmin), int(qmax)
+    if qmin >= qmax:
+        raise ValueError(f"invalid quantized range: qmin={qmin} must be < qmax={qmax}")
+    return qmin, qmax
+
+
+def _clamp_int(v: int, lo: int, hi: int) -> int:
+    return max(lo, min(hi, v))
+
+
+def choose_asymmetric(rmin: ArrayLike, rmax: ArrayLike, qmin: int = -128,
+                      qmax: int = 127) -> Tuple[np.float32, int]:
+    """Affine (scale, zero_point) for an observed range, as PyTorch MinMaxObserver.
+
+    The range is first widened to include 0. All arithmetic is f32:
+    scale = max((rmax - rmin) / (qmax - qmin), EPS) and
+    zp = clamp(qmin - rint(rmin / scale), qmin, qmax). A zero-width range
+    (rmin == rmax == 0) gives scale 1.0 and zp = qmin.
+    """
+    qmin, qmax = _check_qrange(qmin, qmax)
+    lo = _finite_f32(rmin, "rmin")
+    hi = _finite_f32(rmax, "rmax")
+    if lo > hi:
+        raise ValueError(f"rmin ({lo}) must be <= rmax ({hi})")
+    lo = np.float32(min(lo, np.float32(0.0)))
+    hi = np.float32(max(hi, np.float32(0.0)))
+    if lo == hi:
+        scale = np.float32(1.0)
+    else:
+        with np.errstate(over="ignore"):
+            width = np.float32(hi - lo)
+        if not np.isfinite(width):
+            raise ValueError(f"range width rmax - rmin = {hi} - {lo} overflows float32")
+        scale = np.float32(width / np.float32(qmax - qmin))
+        scale = max(scale, EPS)
+    zp = qmin - int(np.rint(np.float32(lo / scale)))
+    return np.float32(scale), _clamp_int(zp, qmin, qmax)
+
+
+def choose_symmetric(rmin: ArrayLike, rmax: ArrayLike,
+                     bits: int = 8) -> Tuple[np.float32, int]:
+    """Symmetric (scale, 0) for an observed range, for the narrow range (-qmax, qmax).
+
+    qmax = 2**(bits-1) - 1, amax = max(|rmin|, |rmax|) in f32,
+    scale = max(amax / qmax, EPS) in f32, or 1.0 when amax == 0.
+    """
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 32:
+        raise ValueError(f"bits must be an integer in 2..32, got {bits!r}")
+    lo = _finite_f32(rmin, "rmin")
+    hi = _finite_f32(rmax, "rmax")
+    if lo > hi:
+        raise ValueError(f"rmin ({lo}) must be <= rmax ({hi})")
+    qmax = np.float32(2 ** (int(bits) - 1) - 1)
+    amax = np.float32(max(abs(lo), abs(hi)))
+    if amax == 0:
+        return np.float32(1.0), 0
+    return np.float32(max(np.float32(amax / qmax), EPS)), 0
+
+
+def _per_channel_inputs(mins: ArrayLike, maxs: ArrayLike) -> Tuple[np.ndarray, np.ndarray]:
+    lo = np.asarray(mins)
+    hi = np.asarray(maxs)
+    if lo.ndim != 1 or lo.shape != hi.shape:
+        raise ValueError(f"per-channel mins/maxs must be 1-D of equal length, "
+                         f"got shapes {lo.shape} and {hi.shape}")
+    return lo, hi
+
+
+def choose_asymmetric_per_channel(mins: ArrayLike, maxs: ArrayLike, qmin: int = -128,
+                                  qmax: int = 127) -> Tuple[np.ndarray, np.ndarray]:
+    """Elementwise :func:`choose_asymmetric`; returns (f32 scales, int64 zps)."""
+    lo, hi = _per_channel_inputs(mins, maxs)
+    pairs = [choose_asymmetric(a, b, qmin, qmax) for a, b in zip(lo, hi)]
+    return (np.array([s for s, _ in pairs], dtype=np.float32),
+            np.array([z for _, z in pairs], dtype=np.int64))
+
+
+def choose_symmetric_per_channel(mins: ArrayLike, maxs: ArrayLike,
+                                 bits: int = 8) -> Tuple[np.ndarray, np.ndarray]:
+    """Elementwise :func:`choose_symmetric`; returns (f32 scales, int64 zeros)."""
+    lo, hi = _per_channel_inputs(mins, maxs)
+    scales = np.array([choose_symmetric(a, b, bits)[0] for a, b in zip(lo, hi)],
+                      dtype=np.float32)
+    return scales, np.zeros(lo.shape, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------
+# Quantize / dequantize
+# --------------------------------------------------------------------------
+
+def _axis_param(value: ArrayLike, ndim: int, axis: Optional[int], length: Optional[int],
+                dtype: type, name: str) -> np.ndarray:
+    """Scalar param, or a 1-D per-axis param reshaped to broadcast along ``axis``."""
+    v = np.asarray(value, dtype=dtype)
+    if axis is None:
+        if v.ndim != 0:
+            raise ValueError(f"{name} must be a scalar when axis is None, got shape {v.shape}")
+        return v
+    if v.ndim == 0:
+        v = np.full((length,), v, dtype=dtype)
+    if v.shape != (length,):
+        raise ValueError(f"{name} must have shape ({length},) for axis {axis}, got {v.shape}")
+    shape = [1] * ndim
+    shape[axis] = length
+    return v.reshape(shape)
+
+
+def _normalize_axis(axis: Optional[int], ndim: int) -> Optional[int]:
+    if axis is None:
+        return None
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} out of range for a {ndim}-D array")
+    return axis % ndim
+
+
+def _check_scale(scale: np.ndarray, name: str = "scale") -> None:
+    if not np.all(np.isfinite(scale)) or not np.all(scale > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {scale}")
+
+
+def _f32_clamp_bounds(qmin: int, qmax: int, dtype: np.dtype) -> Tuple[np.float32, np.float32]:
+    """f32 clamp bounds: [qmin, qmax] intersected with what casts safely to dtype."""
+    if np.dtype(dtype) not in _STORAGE_DTYPES:
+        raise ValueError(f"unsupported storage dtype {np.dtype(dtype).name}; expected one of "
+                         f"{[d.name for d in _STORAGE_DTYPES]}")
+    info = np.iinfo(dtype)
+    if qmin < info.min or qmax > info.max:
+        raise ValueError(f"range [{qmin}, {qmax}] does not fit {np.dtype(dtype).name}")
+    lo, hi = np.float32(qmin), np.float32(qmax)
+    if np.dtype(dtype) == np.int32:
+        # f32(2**31 - 1) == 2**31, which does not fit int32.
+        hi = min(hi, F32_BELOW_2_POW_31)
+        lo = max(lo, np.float32(INT32_MIN))
+    return lo, hi
+
+
+def _clamp_cast_f32(y: np.ndarray, qmin: int, qmax: int, dtype: type) -> np.ndarray:
+    """Clamp an f32 array with fmax/fmin (NaN -> lower bound) and cast to dtype."""
+    lo, hi = _f32_clamp_bounds(qmin, qmax, np.dtype(dtype))
+    return np.fmin(np.fmax(y, lo), hi).astype(dtype)
+
+
+def quantize(x: ArrayLike, scale: ArrayLike, zp: ArrayLike, qmin: int, qmax: int,
+             axis: Optional[int] = None, dtype: type = np.int8) -> np.ndarray:
+    """Quantize in f32: clamp(rint(x / scale) + zp, qmin, qmax) cast to ``dtype``.
+
+    With ``axis`` given, ``scale`` and ``zp`` are 1-D arrays indexed along
+    that axis. NaN inputs map to qmin, +/-Inf saturate.
+    """
+    qmin, qmax = _check_qrange(qmin, qmax)
+    xf = np.asarray(x, dtype=np.float32)
+    axis = _normalize_axis(axis, xf.ndim)
+    length = xf.shape[axis] if axis is not None else None
+    s = _axis_param(scale, xf.ndim, axis, length, np.float32, "scale")
+    z = _axis_param(zp, xf.ndim, axis, length, np.float32, "zp")
+    _check_scale(s)
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = np.rint(xf / s) + z
+    return _clamp_cast_f32(q.astype(np.float32, copy=False), qmin, qmax, dtype)
+
+
+def dequantize(q: ArrayLike, scale: ArrayLike, zp: ArrayLike,
+               axis: Optional[int] = None) -> np.ndarray:
+    """Dequantize in f32: f32(q - zp) * f32(scale).
+
+    ``q - zp`` is computed exactly (int64), so it cannot wrap; the result is
+    then rounded once to f32 and multiplied in f32.
+    """
+    qi = np.asarray(q)
+    if not np.issubdtype(qi.dtype, np.integer):
+        raise ValueError(f"dequantize expects an integer array, got {qi.dtype}")
+    axis = _normalize_axis(axis, qi.ndim)
+    length = qi.shape[axis] if axis is not None else None
+    s = _axis_param(scale, qi.ndim, axis, length, np.float32, "scale")
+    z = _axis_param(zp, qi.ndim, axis, length, np.int64, "zp")
+    centered = qi.astype(np.int32).astype(np.int64) - z
+    return (centered.astype(np.float32) * s).astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------
+# Bias quantization
+# --------------------------------------------------------------------------
+
+def quantize_bias(bias: ArrayLike, acc_scale: ArrayLike) -> np.ndarray:
+    """Quantize a bias to int32 in float64: clip(rint(bias / acc_scale), int32).
+
+    ``acc_scale`` is float64(lhs_scale) * float64(rhs_scale), scalar or
+    per-output-column (broadcast along the last axis of ``bias``).
+    """
+    b = np.asarray(bias, dtype=np.float64)
+    s = np.asarray(acc_scale, dtype=np.float64)
+    if not np.all(np.isfinite(b)):
+        raise ValueError("bias contains NaN or Inf")
+    _check_scale(s, "acc_scale")
+    with np.errstate(over="ignore"):
+        q = np.rint(b / s)
+    return np.clip(q, float(INT32_MIN), float(INT32_MAX)).astype(np.int32)
+
+
+# --------------------------------------------------------------------------
+# Quantized matmul
+# --------------------------------------------------------------------------
+
+def _matmul_operands(a_q: ArrayLike, za: int, b_q: ArrayLike,
+                     zb: ArrayLike) -> Tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    a = np.asarray(a_q)
+    b = np.asarray(b_q)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"qmatmul expects 2-D operands, got {a.shape} and {b.shape}")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"qmatmul contraction mismatch: {a.shape} @ {b.shape}")
+    if a.dtype not in (np.int8, np.uint8) or b.dtype != np.int8:
+        raise ValueError(f"qmatmul expects int8/uint8 lhs and int8 rhs, got {a.dtype}, {b.dtype}")
+    zb_arr = np.asarray(zb, dtype=np.int64)
+    if zb_arr.ndim == 0:
+        zb_arr = np.full((b.shape[1],), zb_arr, dtype=np.int64)
+    if zb_arr.shape != (b.shape[1],):
+        raise ValueError(f"zb must be a scalar or shape ({b.shape[1]},), got {zb_arr.shape}")
+    return a.astype(np.int64), int(za), b.astype(np.int64), zb_arr
+
+
+def _add_bias_to_int32(acc: np.ndarray, bias_q: Optional[ArrayLike]) -> np.ndarray:
+    """Add an int32 bias (N,) to an int64 accumulator and narrow it to int32."""
+    if bias_q is not None:
+        bias = np.asarray(bias_q)
+        if bias.shape != (acc.shape[1],) or not np.issubdtype(bias.dtype, np.integer):
+            raise ValueError(f"bias_q must be an integer array of shape ({acc.shape[1]},), "
+                             f"got {bias.dtype} {bias.shape}")
+        acc = acc + bias.astype(np.int32).astype(np.int64)
+    if acc.size and (acc.min() < INT32_MIN or acc.max() > INT32_MAX):
+        raise OverflowError(f"int32 accumulator overflow: range [{acc.min()}, {acc.max()}]")
+    return acc.astype(np.int32)
+
+
+def qmatmul(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
+            bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """int32 (a - za) @ (b - zb) + bias, computed exactly in int64.
+
+    ``a_q`` is (M, K) int8/uint8, ``b_q`` is (K, N) int8, ``zb`` a scalar or
+    per-column (N,) array. Raises OverflowError if a result leaves int32.
+    """
+    a, za_i, b, zb_arr = _matmul_operands(a_q, za, b_q, zb)
+    acc = (a - za_i) @ (b - zb_arr[np.newaxis, :])
+    return _add_bias_to_int32(acc, bias_q)
+
+
+def qmatmul_decomposed(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
+                       bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """Same result as :func:`qmatmul` via the zero-point expansion.
+
+    acc[m,n] = sum_k a*b - za*colsum_b[n] - zb[n]*rowsum_a[m] + K*za*zb[n] (+ bias).
+    """
+    a, za_i, b, zb_arr = _matmul_operands(a_q, za, b_q, zb)
+    k = a.shape[1]
+    col_b = b.sum(axis=0)
+    row_a = a.sum(axis=1)
+    acc = (a @ b
+           - za_i * col_b[np.newaxis, :]
+           - zb_arr[np.newaxis, :] * row_a[:, np.newaxis]
+           + k * za_i * zb_arr[np.newaxis, :])
+    return _add_bias_to_int32(acc, bias_q)
+
+
+# --------------------------------------------------------------------------
+# Fixed-point primitives (TFLite / gemmlowp)
+# --------------------------------------------------------------------------
+
+def _round_half_away_from_zero_exact(v: float) -> int:
+    """Round a float to the nearest int, ties away from zero, without error."""
+    t = int(v)  # truncates toward zero, exact for floats
+    frac = abs(v - t)  # exact: the fractional part of a double is representable
+    if frac >= 0.5:
+        t += 1 if v > 0 else -1
+    return t
+
+
+def quantize_multiplier(m: float) -> Tuple[int, int]:
+    """TFLite QuantizeMultiplier: m ~= mult * 2**(shift - 31), mult in [2**30, 2**31).
+
+    Returns (0, 0) for m == 0 or when m is too small to represent
+    (shift < -31). Raises ValueError for negative/non-finite m or when
+    shift > 30.
+    """
+    m = float(m)
+    if not math.isfinite(m) or m < 0:
+        raise ValueError(f"multiplier must be finite and >= 0, got {m!r}")
+    if m == 0.0:
+        return 0, 0
+    q, shift = math.frexp(m)
+    q_fixed = _round_half_away_from_zero_exact(q * 2.0**31)
+    if q_fixed == 2**31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift = 0
+        q_fixed = 0
+    if shift > 30:
+        raise ValueError(f"multiplier {m!r} too large (shift {shift} > 30)")
+    return q_fixed, shift
+
+
+def _as_int32_range_int64(x: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must be an integer array, got {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if arr.size and (arr.min() < INT32_MIN or arr.max() > INT32_MAX):
+        raise ValueError(f"{name} has values outside int32 range")
+    return arr
+
+
+def _trunc_div_pow2(x: np.ndarray, e: int) -> np.ndarray:
+    """C++ integer division x / 2**e (truncates toward zero) on int64 arrays."""
+    d = np.int64(1) << np.int64(e)
+    q = np.floor_divide(x, d)
+    return q + ((x < 0) & (np.remainder(x, d) != 0)).astype(np.int64)
+
+
+def saturating_rounding_doubling_high_mul(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul, vectorised; returns int32.
+
+    (a*b + nudge) / 2**31 with C++ truncating division, nudge = 2**30 for
+    a*b >= 0 else 1 - 2**30; a == b == INT32_MIN saturates to INT32_MAX.
+    Note: exact halves round away from zero for positive products but
+    toward zero for negative ones (a property of gemmlowp's nudge).
+    """
+    a64 = _as_int32_range_int64(a, "a")
+    b64 = _as_int32_range_int64(b, "b")
+    a64, b64 = np.broadcast_arrays(a64, b64)
+    overflow = (a64 == INT32_MIN) & (b64 == INT32_MIN)
+    ab = a64 * b64  # |ab| <= 2**62: exact in int64
+    nudge = np.where(ab >= 0, np.int64(2**30), np.int64(1 - 2**30))
+    high = _trunc_div_pow2(ab + nudge, 31)
+    return np.where(overflow, np.int64(INT32_MAX), high).astype(np.int32)
+
+
+def _check_rounding(rounding: str) -> None:
+    if rounding not in ROUNDING_MODES:
+        raise ValueError(f"unknown rounding {rounding!r}; expected one of {ROUNDING_MODES}")
+
+
+def rounding_divide_by_pot(x: ArrayLike, exponent: ArrayLike,
+                           rounding: str = "half_away_from_zero") -> np.ndarray:
+    """Divide by 2**exponent with rounding to nearest; returns int64.
+
+    'half_away_from_zero' is gemmlowp's RoundingDivideByPOT; 'half_to_even'
+    rounds exact halves to the even neighbour. ``exponent`` (0..31) may be
+    an array broadcastable against ``x`` (e.g. per column).
+    """
+    _check_rounding(rounding)
+    x64 = np.asarray(x)
+    if not np.issubdtype(x64.dtype, np.integer):
+        raise ValueError(f"x must be an integer array, got {x64.dtype}")
+    x64 = x64.astype(np.int64)
+    e = np.asarray(exponent, dtype=np.int64)
+    if e.size and (e.min() < 0 or e.max() > 31):
+        raise ValueError(f"exponent must be in 0..31, got {exponent}")
+    mask = (np.int64(1) << e) - 1
+    rem = x64 & mask
+    floor = x64 >> e  # arithmetic shift
+    if rounding == "half_away_from_zero":
+        threshold = (mask >> 1) + (x64 < 0).astype(np.int64)
+        return floor + (rem > threshold).astype(np.int64)
+    half = np.where(e > 0, np.int64(1) << np.maximum(e - 1, 0), np.int64(1))
+    round_up = (rem > half) | ((rem == half) & ((floor & 1) == 1))
+    return floor + round_up.astype(np.int64)
+
+
+def multiply_by_quantized_multiplier(x: ArrayLike, mult: ArrayLike, shift: ArrayLike,
+                                     rounding: str = "half_away_from_zero") -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplier with a saturating left shift; returns int32.
+
+    x * 2**max(shift, 0) is saturated to int32, multiplied by ``mult`` with
+    SRDHM, then divided by 2**max(-shift, 0) with ``rounding``. ``mult`` and
+    ``shift`` may be arrays broadcastable against ``x``.
+    """
+    _check_rounding(rounding)
+    x64 = _as_int32_range_int64(x, "x")
+    s = np.asarray(shift, dtype=np.int64)
+    if s.size and (s.min() < -31 or s.max() > 30):
+        raise ValueError(f"shift must be in -31..30, got {shift}")
+    left = np.maximum(s, 0)
+    right = np.maximum(-s, 0)
+    xl = np.clip(x64 * (np.int64(1) << left), INT32_MIN, INT32_MAX)
+    r = saturating_rounding_doubling_high_mul(xl, mult)
+    return rounding_divide_by_pot(r, right, rounding).astype(np.int32)
+
+
+# --------------------------------------------------------------------------
+# Requantization
+# --------------------------------------------------------------------------
+
+def _acc_scale_per_column(acc: np.ndarray, acc_scale: ArrayLike) -> np.ndarray:
+    """float64 acc_scale as a scalar, or (N,) broadcast over the last axis of acc."""
+    s = np.asarray(acc_scale, dtype=np.float64)
+    if s.ndim == 1 and (acc.ndim == 0 or s.shape[0] != acc.shape[-1]):
+        raise ValueError(f"per-column acc_scale has {s.shape[0]} entries but acc has shape "
+                         f"{acc.shape}")
+    if s.ndim > 1:
+        raise ValueError(f"acc_scale must be a scalar or 1-D, got shape {s.shape}")
+    _check_scale(s, "acc_scale")
+    return s
+
+
+def _float64_multiplier(acc_scale: np.ndarray, out_scale: ArrayLike) -> np.ndarray:
+    o = np.float64(out_scale)
+    _check_scale(np.asarray(o), "out_scale")
+    return acc_scale / o
+
+
+def requantize_fixed_point(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike,
+                           out_zp: int, qmin: int, qmax: int,
+                           rounding: str = "half_away_from_zero",
+                           dtype: type = np.int8) -> np.ndarray:
+    """Requantize int32 accumulators with a per-column (mult, shift) fixed-point multiplier.
+
+    Per column: (mult, shift) = quantize_multiplier(acc_scale[n] / out_scale)
+    (float64), y = multiply_by_quantized_multiplier(acc, mult, shift) + out_zp,
+    clamped to [qmin, qmax] and cast to ``dtype``.
+    """
+    qmin, qmax = _check_qrange(qmin, qmax)
+    acc64 = _as_int32_range_int64(acc, "acc")
+    m = _float64_multiplier(_acc_scale_per_column(acc64, acc_scale), out_scale)
+    pairs = [quantize_multiplier(v) for v in np.atleast_1d(m)]
+    mult = np.array([p[0] for p in pairs], dtype=np.int64).reshape(m.shape)
+    shift = np.array([p[1] for p in pairs], dtype=np.int64).reshape(m.shape)
+    y = multiply_by_quantized_multiplier(acc64, mult, shift, rounding).astype(np.int64)
+    y = y + int(out_zp)
+    _f32_clamp_bounds(qmin, qmax, np.dtype(dtype))  # validates the range fits dtype
+    return np.clip(y, qmin, qmax).astype(dtype)
+
+
+def _round_half_away_f32(y: np.ndarray) -> np.ndarray:
+    """Exact round-half-away-from-zero on f32 (correct for 0.49999997)."""
+    t = np.trunc(y)
+    away = np.abs(y - t) >= np.float32(0.5)
+    return np.where(away, t + np.sign(y), t).astype(np.float32)
+
+
+def requantize_float(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike,
+                     out_zp: int, qmin: int, qmax: int,
+                     rounding: str = "half_to_even",
+                     dtype: type = np.int8) -> np.ndarray:
+    """Requantize int32 accumulators with one f32 multiply per element.
+
+    M32 = f32(acc_scale / out_scale) (float64 division, per column);
+    y = round(f32(acc) * M32) with ``rounding``; y = f32(y + zp); clamp with
+    fmax/fmin in f32; cast to ``dtype``.
+    """
+    _check_rounding(rounding)
+    qmin, qmax = _check_qrange(qmin, qmax)
+    acc64 = _as_int32_range_int64(acc, "acc")
+    m32 = _float64_multiplier(_acc_scale_per_column(acc64, acc_scale), out_scale)
+    m32 = m32.astype(np.float32)
+    with np.errstate(over="ignore"):
+        y = (acc64.astype(np.int32).astype(np.float32) * m32).astype(np.float32)
+    y = np.rint(y) if rounding == "half_to_even" else _round_half_away_f32(y)
+    y = (y + np.float32(out_zp)).astype(np.float32)
+    return _clamp_cast_f32(y, qmin, qmax, dtype)
+
+
+def default_rounding(mode: str) -> str:
+    """Default rounding of a requantization mode."""
+    if mode == "fixed-point":
+        return "half_away_from_zero"
+    if mode == "float":
+        return "half_to_even"
+    raise ValueError(f"unknown requantization mode {mode!r}; expected one of {REQUANT_MODES}")
+
+
+def requantize(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike, out_zp: int,
+               qmin: int, qmax: int, mode: str = "fixed-point",
+               rounding: Optional[str] = None, dtype: type = np.int8) -> np.ndarray:
+    """Dispatch to :func:`requantize_fixed_point` or :func:`requantize_float`.
+
+    ``rounding=None`` picks the mode's default: half_away_from_zero for
+    'fixed-point', half_to_even for 'float'.
+    """
+    rounding = default_rounding(mode) if rounding is None else rounding
+    impl = requantize_fixed_point if mode == "fixed-point" else requantize_float
+    return impl(acc, acc_scale, out_scale, out_zp, qmin, qmax, rounding=rounding, dtype=dtype)

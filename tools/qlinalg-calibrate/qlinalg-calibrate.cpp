@@ -1,0 +1,178 @@
+//===- qlinalg-calibrate.cpp - measure a float model on calibration data --===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// qlinalg-calibrate MODEL.mlir --entry=NAME -o TABLE.json BATCH [BATCH...]
+//
+// Each BATCH is a comma-separated list of .npy files, one per argument of the
+// entry function. The float module is instrumented (--qlinalg-instrument),
+// every observed tensor becomes an extra result of the entry function, the
+// module is JIT-compiled once and run on every batch, and the statistics
+// accumulate batch by batch. The table is written only when every batch
+// succeeded, through a temporary file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Calibration/Table.h"
+#include "qlinalg/InitQLinalg.h"
+#include "qlinalg/Runtime/Runner.h"
+#include "qlinalg/Transforms/Quantizable.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+static llvm::cl::list<std::string>
+    positional(llvm::cl::Positional, llvm::cl::OneOrMore,
+               llvm::cl::desc("<model.mlir> <batch> [<batch>...]"));
+static llvm::cl::opt<std::string>
+    entryName("entry", llvm::cl::desc("Entry function to calibrate"),
+              llvm::cl::init("main"));
+static llvm::cl::opt<std::string>
+    outputPath("o", llvm::cl::desc("Calibration table to write (JSON)"),
+               llvm::cl::value_desc("table.json"), llvm::cl::Required);
+static llvm::cl::opt<std::string>
+    targetName("target", llvm::cl::desc("Kernel target for --qlinalg-lower"),
+               llvm::cl::init("host"));
+static llvm::cl::opt<bool>
+    quiet("quiet", llvm::cl::desc("Do not show progress on stderr"));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "qlinalg-calibrate") << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, "qlinalg-calibrate: measure a float model's tensors on "
+                  "calibration batches\n");
+  std::string modelPath = positional.front();
+  std::vector<std::string> allArgs(positional.begin(), positional.end());
+  ArrayRef<std::string> batches = ArrayRef(allArgs).drop_front();
+  if (batches.empty())
+    return fail("no calibration batches given (each batch is a comma-"
+                "separated list of .npy files, one per argument)");
+
+  DialectRegistry registry;
+  registerQLinalgDialects(registry);
+  registry.insert<LLVM::LLVMDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath, sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse " + modelPath);
+  auto entry = module->lookupSymbol<func::FuncOp>(entryName);
+  if (!entry || entry.isExternal()) {
+    SmallVector<TensorSpec> a, r;
+    llvm::Error err = getEntrySignature(*module, entryName, modelPath, a, r);
+    return fail(err ? llvm::toString(std::move(err))
+                    : modelPath + ": @" + entryName +
+                          " is not a func.func with a body");
+  }
+  unsigned numArgs = entry.getNumArguments();
+  unsigned numResults = entry.getNumResults();
+
+  // Instrument, then return every observed tensor from the entry function.
+  TensorIdMap ids = assignTensorIds(*module);
+  insertObservers(ids);
+  SmallVector<std::string> skipped;
+  FailureOr<SmallVector<std::string>> observed =
+      returnObservedTensors(entry, skipped);
+  if (failed(observed))
+    return fail("cannot instrument @" + entryName);
+  llvm::StringSet<> inEntry;
+  for (const std::string &id : *observed)
+    inEntry.insert(id);
+  SmallVector<std::string> elsewhere(skipped);
+  for (const auto &[value, id] : ids)
+    if (!inEntry.contains(id) && !llvm::is_contained(skipped, id))
+      elsewhere.push_back(id);
+  if (!elsewhere.empty())
+    llvm::WithColor::warning(llvm::errs(), "qlinalg-calibrate")
+        << "tensor ids " << llvm::join(elsewhere, ", ")
+        << " are not in the body of @" << entryName
+        << " and are not calibrated\n";
+  if (observed->empty())
+    llvm::WithColor::warning(llvm::errs(), "qlinalg-calibrate")
+        << "@" << entryName << " has no quantizable tensors\n";
+
+  auto compiled = CompiledModule::compile(std::move(module), entryName,
+                                          targetName, modelPath);
+  if (!compiled)
+    return fail(llvm::toString(compiled.takeError()));
+
+  CalibrationTable table;
+  table.model = modelPath;
+  table.entry = entryName;
+  for (const std::string &id : *observed)
+    table.tensors[id];
+
+  bool progress = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
+  auto start = std::chrono::steady_clock::now();
+  for (auto [b, batch] : llvm::enumerate(batches)) {
+    SmallVector<StringRef> files;
+    StringRef(batch).split(files, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+    std::string where = "batch " + std::to_string(b + 1) + " (" + batch + ")";
+    if (files.size() != numArgs)
+      return fail(where + " names " + llvm::Twine(files.size()) +
+                  " files but @" + entryName + " takes " +
+                  llvm::Twine(numArgs) + " arguments");
+    std::vector<NpyArray> inputs;
+    for (auto [i, file] : llvm::enumerate(files)) {
+      llvm::Expected<NpyArray> array = readNpy(file);
+      if (!array)
+        return fail(llvm::toString(array.takeError()));
+      if (llvm::Error err = (*compiled)->checkArgument(i, *array, file))
+        return fail(where + ": " + llvm::toString(std::move(err)));
+      inputs.push_back(std::move(*array));
+    }
+    auto outputs = (*compiled)->run(inputs);
+    if (!outputs)
+      return fail(where + ": " + llvm::toString(outputs.takeError()));
+    for (auto [id, array] :
+         llvm::zip(*observed, ArrayRef(*outputs).drop_front(numResults))) {
+      ArrayRef<float> values(array.getDataAs<float>(),
+                             array.getNumElements());
+      if (std::optional<size_t> bad = table.tensors[id].accumulate(values))
+        return fail("tensor id '" + id + "': " +
+                    (std::isnan(values[*bad]) ? "NaN" : "Inf") +
+                    " at element " + llvm::Twine(*bad) +
+                    " in calibration data, " + where);
+    }
+    ++table.batches;
+    if (progress) {
+      double elapsed = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      llvm::errs() << llvm::formatv(
+          "\rbatch {0} of {1}, {2:f1} s elapsed, {3:f1} batches/s", b + 1,
+          batches.size(), elapsed, (b + 1) / std::max(elapsed, 1e-9));
+    }
+  }
+  if (progress)
+    llvm::errs() << "\n";
+  if (llvm::Error err = writeCalibrationTable(outputPath, table))
+    return fail(llvm::toString(std::move(err)));
+  return 0;
+}
