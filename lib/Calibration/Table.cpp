@@ -9,6 +9,7 @@
 #include "qlinalg/Calibration/Table.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -67,6 +68,10 @@ llvm::json::Value mlir::qlinalg::toJSON(const CalibrationTable &table) {
   };
 }
 
+static std::string formatNumber(double v) {
+  return llvm::formatv("{0}", llvm::format("%.9g", v)).str();
+}
+
 static llvm::Error makeError(StringRef name, const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  name + ": " + msg);
@@ -121,8 +126,8 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
     if (min) {
       if (!std::isfinite(*min) || !std::isfinite(*max) || *min > *max)
         return makeError(name, "tensor '" + id + "': invalid range [" +
-                                   llvm::formatv("{0}", *min) + ", " +
-                                   llvm::formatv("{0}", *max) + "]");
+                                   formatNumber(*min) + ", " +
+                                   formatNumber(*max) + "]");
       s.min = *min;
       s.max = *max;
       std::optional<int64_t> count = o->getInteger("count");
@@ -131,7 +136,7 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
     if (auto scale = getNumber(*o, "scale")) {
       if (!(*scale > 0.0) || !std::isfinite(*scale))
         return makeError(name, "tensor '" + id + "': scale " +
-                                   llvm::formatv("{0}", *scale) + " must be positive");
+                                   formatNumber(*scale) + " must be positive");
       s.scale = *scale;
       s.zeroPoint = o->getInteger("zero_point").value_or(0);
     } else if (o->get("zero_point")) {

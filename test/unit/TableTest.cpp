@@ -1,0 +1,98 @@
+//===- TableTest.cpp - unit tests of the calibration table ----------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Calibration/Table.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+
+using namespace mlir::qlinalg;
+
+namespace {
+
+std::string errorOf(llvm::Expected<CalibrationTable> result) {
+  if (result)
+    return "";
+  return llvm::toString(result.takeError());
+}
+
+TEST(TableTest, AccumulatesAcrossBatches) {
+  TensorStatistics s;
+  float a[] = {1.0f, -2.0f, 0.5f};
+  float b[] = {3.0f};
+  EXPECT_FALSE(s.accumulate(a));
+  EXPECT_FALSE(s.accumulate(b));
+  EXPECT_EQ(s.count, 4u);
+  EXPECT_EQ(s.min, -2.0);
+  EXPECT_EQ(s.max, 3.0);
+}
+
+TEST(TableTest, RejectsNonFiniteWithoutUpdating) {
+  TensorStatistics s;
+  float a[] = {1.0f, std::nanf(""), 5.0f};
+  std::optional<size_t> bad = s.accumulate(a);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(*bad, 1u);
+  EXPECT_EQ(s.count, 0u);
+  float b[] = {-INFINITY};
+  EXPECT_EQ(s.accumulate(b), std::optional<size_t>(0));
+}
+
+TEST(TableTest, JsonRoundTrip) {
+  CalibrationTable t;
+  t.model = "m.mlir";
+  t.entry = "forward";
+  t.batches = 2;
+  t.tensors["t0"].accumulate(std::vector<float>{-1.25f, 4.0f});
+  t.tensors["t1"].scale = 0.5;
+  t.tensors["t1"].zeroPoint = -3;
+  std::string text = llvm::formatv("{0}", toJSON(t)).str();
+  llvm::Expected<CalibrationTable> u = parseCalibrationTable(text, "t.json");
+  ASSERT_TRUE(!!u) << llvm::toString(u.takeError());
+  EXPECT_EQ(u->entry, "forward");
+  EXPECT_EQ(u->batches, 2u);
+  ASSERT_TRUE(u->lookup("t0"));
+  EXPECT_EQ(u->lookup("t0")->min, -1.25);
+  EXPECT_EQ(u->lookup("t0")->max, 4.0);
+  EXPECT_EQ(u->lookup("t0")->count, 2u);
+  EXPECT_EQ(*u->lookup("t1")->scale, 0.5);
+  EXPECT_EQ(*u->lookup("t1")->zeroPoint, -3);
+  EXPECT_EQ(u->lookup("t2"), nullptr);
+}
+
+TEST(TableTest, ErrorsNameFileAndTensor) {
+  EXPECT_NE(errorOf(parseCalibrationTable("{", "a.json")).find("a.json: malformed JSON"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"x\"}", "b.json"))
+                .find("b.json: not a calibration table"),
+            std::string::npos);
+  const char *head = "{\"format\": \"qlinalg-calibration\", \"version\": 1, ";
+  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t3\": {\"min\": 2, \"max\": 1}}}", "c.json"))
+                .find("c.json: tensor 't3': invalid range"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t4\": {\"min\": 0}}}", "d.json"))
+                .find("tensor 't4': 'min' and 'max' must come together"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t5\": {\"scale\": 0}}}", "e.json"))
+                .find("tensor 't5': scale 0 must be positive"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t6\": {}}}", "f.json"))
+                .find("tensor 't6': needs 'min'/'max' or 'scale'"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 2, \"tensors\": {}}", "g.json"))
+                .find("unsupported calibration table version"),
+            std::string::npos);
+  EXPECT_NE(errorOf(readCalibrationTable("/nonexistent/t.json"))
+                .find("/nonexistent/t.json: cannot read calibration table"),
+            std::string::npos);
+}
+
+} // namespace
