@@ -266,7 +266,7 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
     return std::move(err);
 
   std::vector<NpyArray> outputs;
-  SmallPtrSet<void *, 8> freed;
+  SmallPtrSet<void *, 8> toFree;
   SmallPtrSet<const void *, 8> inputBuffers;
   for (const NpyArray &input : inputs)
     inputBuffers.insert(input.getData());
@@ -298,11 +298,14 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
       }
     }
     outputs.push_back(std::move(out));
-    // Results are malloc'ed by the JIT-compiled code and owned by us, unless
-    // they alias an input or a global (marked 0xdeadbeef by the lowering).
     if (allocated && allocated != reinterpret_cast<void *>(0xdeadbeef) &&
-        !inputBuffers.contains(allocated) && freed.insert(allocated).second)
-      std::free(allocated);
+        !inputBuffers.contains(allocated))
+      toFree.insert(allocated);
   }
+  // Results are malloc'ed by the JIT-compiled code and owned by us, unless
+  // they alias an input or a global (marked 0xdeadbeef by the lowering).
+  // Several results may share one buffer: free only after copying them all.
+  for (void *p : toFree)
+    std::free(p);
   return outputs;
 }

@@ -38,8 +38,8 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
     Function signatures are converted too; the original signature is kept as
     `qlinalg.signature` so that qlinalg-run still knows which arrays to expect.
 
-    `target` selects the kernel target from a table (see
-    `qlinalg-opt --qlinalg-lower=target=help`): `generic` (portable code) and
+    `target` selects the kernel target from a table
+    (lib/Conversion/Targets.cpp): `generic` (portable code) and
     `host` (the best target this build has for the running CPU; `generic`
     until the ISA targets land). Every target produces the same integers.
   }];
