@@ -138,7 +138,14 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
         return makeError(name, "tensor '" + id + "': scale " +
                                    formatNumber(*scale) + " must be positive");
       s.scale = *scale;
-      s.zeroPoint = o->getInteger("zero_point").value_or(0);
+      s.zeroPoint = 0;
+      if (const llvm::json::Value *zp = o->get("zero_point")) {
+        std::optional<int64_t> z = zp->getAsInteger();
+        if (!z)
+          return makeError(name, "tensor '" + id +
+                                     "': 'zero_point' must be an integer");
+        s.zeroPoint = *z;
+      }
     } else if (o->get("zero_point")) {
       return makeError(name,
                        "tensor '" + id + "': 'zero_point' needs a 'scale'");

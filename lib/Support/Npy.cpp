@@ -8,7 +8,9 @@
 
 #include "qlinalg/Support/Npy.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -185,21 +187,31 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
     shape.push_back(d);
   }
 
-  NpyArray array(dtype, shape);
+  // The size, checked for overflow, before anything is allocated.
+  uint64_t expected = getDTypeSize(dtype);
+  std::string described;
+  bool tooLarge = false;
+  for (int64_t d : shape) {
+    described += std::to_string(d) + "x";
+    tooLarge |=
+        __builtin_mul_overflow(expected, static_cast<uint64_t>(d), &expected);
+  }
+  described += getDTypeName(dtype).str();
+  if (tooLarge || expected > (uint64_t(1) << 48))
+    return makeError(name, "malformed .npy header: " + described +
+                               " is too large to hold");
   StringRef payload = buffer.drop_front(headerStart + headerLen);
-  size_t expected = array.getSizeInBytes();
   if (payload.size() < expected)
     return makeError(name, llvm::formatv("truncated data: the header declares "
                                          "{0} ({1} bytes) but {2} bytes follow",
-                                         array.describe(), expected,
-                                         payload.size())
+                                         described, expected, payload.size())
                                .str());
   if (payload.size() > expected)
     return makeError(name, llvm::formatv("malformed data: {0} bytes follow the "
                                          "header but {1} needs {2}",
-                                         payload.size(), array.describe(),
-                                         expected)
+                                         payload.size(), described, expected)
                                .str());
+  NpyArray array(dtype, shape);
   std::memcpy(array.getData(), payload.data(), expected);
   return array;
 }
@@ -239,4 +251,45 @@ llvm::Error mlir::qlinalg::writeNpy(StringRef path, const NpyArray &array) {
     os << bytes;
     return llvm::Error::success();
   });
+}
+
+llvm::Error mlir::qlinalg::writeNpyFiles(
+    llvm::ArrayRef<std::pair<std::string, const NpyArray *>> files) {
+  // Every file goes to a temporary next to its destination first; only when
+  // all of them are written are they renamed, so a failure leaves nothing.
+  llvm::SmallVector<std::string> temporaries;
+  auto removeAll = [&]() {
+    for (const std::string &t : temporaries)
+      llvm::sys::fs::remove(t);
+  };
+  for (const auto &[path, array] : files) {
+    llvm::SmallString<256> model(path);
+    model += ".tmp-%%%%%%";
+    int fd;
+    llvm::SmallString<256> temporary;
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueFile(model, fd, temporary)) {
+      removeAll();
+      return makeError(path, "cannot write: " + ec.message());
+    }
+    temporaries.push_back(temporary.str().str());
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << serializeNpy(*array);
+    os.close();
+    if (os.has_error()) {
+      std::string message = os.error().message();
+      os.clear_error();
+      removeAll();
+      return makeError(path, "cannot write: " + message);
+    }
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (std::error_code ec =
+            llvm::sys::fs::rename(temporaries[i], files[i].first)) {
+      for (size_t j = i; j < files.size(); ++j)
+        llvm::sys::fs::remove(temporaries[j]);
+      return makeError(files[i].first, "cannot write: " + ec.message());
+    }
+  }
+  return llvm::Error::success();
 }

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGQUANTIZE
@@ -57,9 +58,9 @@ namespace {
 class Quantizer {
 public:
   Quantizer(ModuleOp module, const CalibrationTable *table,
-            const QuantizeOptions &options)
-      : module(module), table(table), options(options),
-        builder(module.getContext()) {}
+            StringRef calibrationName, const QuantizeOptions &options)
+      : module(module), table(table), calibrationName(calibrationName),
+        options(options), builder(module.getContext()) {}
 
   LogicalResult run();
 
@@ -73,6 +74,7 @@ private:
 
   ModuleOp module;
   const CalibrationTable *table;
+  std::string calibrationName;
   QuantizeOptions options;
   OpBuilder builder;
   DenseMap<Value, std::string> idOf;
@@ -101,16 +103,26 @@ Quantizer::getActivationType(Value value, Operation *user) {
            << id << "'";
   numerics::StorageRange range = numerics::signedRange(8);
   numerics::QuantParams params;
+  auto tableName = [&]() { return calibrationName; };
   if (entry->scale) {
     params.scale = static_cast<float>(*entry->scale);
+    if (!(params.scale >= std::numeric_limits<float>::min()) ||
+        !std::isfinite(params.scale))
+      return user->emitError("calibration entry for tensor id '")
+             << id << "' in " << tableName() << " has scale "
+             << *entry->scale << ", which is not a normal f32";
     params.zeroPoint = entry->zeroPoint.value_or(0);
     if (params.zeroPoint < range.qmin || params.zeroPoint > range.qmax)
       return user->emitError("calibration entry for tensor id '")
-             << id << "' has zero point " << params.zeroPoint
+             << id << "' in " << tableName() << " has zero point " << params.zeroPoint
              << " outside the int8 range";
   } else {
-    params = numerics::chooseAsymmetric(static_cast<float>(entry->min),
-                                        static_cast<float>(entry->max), range);
+    float lo = static_cast<float>(entry->min);
+    float hi = static_cast<float>(entry->max);
+    if (!std::isfinite(lo) || !std::isfinite(hi))
+      return user->emitError("calibration range of tensor id '")
+             << id << "' in " << tableName() << " does not fit in f32";
+    params = numerics::chooseAsymmetric(lo, hi, range);
   }
   if (!std::isfinite(params.scale))
     return user->emitError("calibration range of tensor id '")
@@ -333,8 +345,9 @@ LogicalResult Quantizer::run() {
 
 LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
                                             const CalibrationTable *table,
-                                            const QuantizeOptions &options) {
-  return Quantizer(module, table, options).run();
+                                            const QuantizeOptions &options,
+                                            StringRef tableName) {
+  return Quantizer(module, table, tableName, options).run();
 }
 
 namespace {
@@ -360,7 +373,8 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
       }
       table = std::move(*read);
     }
-    if (failed(quantizeModule(module, table ? &*table : nullptr, *parsed)))
+    if (failed(quantizeModule(module, table ? &*table : nullptr, *parsed,
+                              calibration)))
       signalPassFailure();
   }
 };

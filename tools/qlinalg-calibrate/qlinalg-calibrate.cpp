@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
     for (auto [i, file] : llvm::enumerate(files)) {
       llvm::Expected<NpyArray> array = readNpy(file);
       if (!array)
-        return fail(llvm::toString(array.takeError()));
+        return fail(where + ": " + llvm::toString(array.takeError()));
       if (llvm::Error err = (*compiled)->checkArgument(i, *array, file))
         return fail(where + ": " + llvm::toString(std::move(err)));
       inputs.push_back(std::move(*array));
@@ -172,6 +172,10 @@ int main(int argc, char **argv) {
   }
   if (progress)
     llvm::errs() << "\n";
+  for (const auto &[id, stats] : table.tensors)
+    if (!stats.hasRange())
+      return fail("tensor id '" + id + "' saw no values: every calibration "
+                  "batch was empty for it");
   if (llvm::Error err = writeCalibrationTable(outputPath, table))
     return fail(llvm::toString(std::move(err)));
   return 0;

@@ -10,9 +10,9 @@
 //             --outputs=o.npy[,...] [--target=host]
 //
 // Lowers what is not lowered yet, JIT-compiles, checks every input against
-// the entry's tensor signature, runs once and writes the results. Nothing is
-// written unless everything before succeeded; each output is written to a
-// temporary file and renamed.
+// the entry's tensor signature, runs once and writes the results, all or
+// nothing: every output goes to a temporary file first and all are renamed
+// only when every write succeeded.
 //
 //===----------------------------------------------------------------------===//
 
@@ -100,8 +100,10 @@ int main(int argc, char **argv) {
   auto outputs = (*compiled)->run(inputs);
   if (!outputs)
     return fail(llvm::toString(outputs.takeError()));
+  SmallVector<std::pair<std::string, const NpyArray *>> files;
   for (auto [path, array] : llvm::zip(outputPaths, *outputs))
-    if (llvm::Error err = writeNpy(path, array))
-      return fail(llvm::toString(std::move(err)));
+    files.emplace_back(path, &array);
+  if (llvm::Error err = writeNpyFiles(files))
+    return fail(llvm::toString(std::move(err)));
   return 0;
 }

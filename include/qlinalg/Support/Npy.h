@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace mlir::qlinalg {
 
@@ -76,6 +77,10 @@ llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
 std::string serializeNpy(const NpyArray &array);
 /// Write an .npy file atomically (temporary file, then rename).
 llvm::Error writeNpy(llvm::StringRef path, const NpyArray &array);
+/// Write several .npy files all or nothing: each to a temporary file, and
+/// only when all succeeded, rename them into place.
+llvm::Error
+writeNpyFiles(llvm::ArrayRef<std::pair<std::string, const NpyArray *>> files);
 
 } // namespace mlir::qlinalg
 

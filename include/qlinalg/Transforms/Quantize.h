@@ -31,9 +31,11 @@ FailureOr<QuantizeOptions> parseQuantizeOptions(StringRef requantize,
 /// Rewrites every quantizable unit of `module` (see Quantizable.h) into
 /// qlinalg ops. `table` may be null when nothing needs a calibrated range.
 /// Units that cannot be quantized stay in float with a remark; a missing
-/// table entry is an error on the op that needs it.
+/// table entry is an error on the op that needs it. `tableName` names the
+/// table in messages.
 LogicalResult quantizeModule(ModuleOp module, const CalibrationTable *table,
-                             const QuantizeOptions &options);
+                             const QuantizeOptions &options,
+                             StringRef tableName = "the calibration table");
 
 } // namespace mlir::qlinalg
 
