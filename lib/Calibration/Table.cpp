@@ -77,12 +77,18 @@ static llvm::Error makeError(StringRef name, const llvm::Twine &msg) {
                                  name + ": " + msg);
 }
 
-/// Reads a finite number; integers are accepted too.
-static std::optional<double> getNumber(const llvm::json::Object &o,
-                                       StringRef key) {
-  if (auto d = o.getNumber(key))
-    return *d;
-  return std::nullopt;
+/// Reads an optional number (integers are accepted too); a present value
+/// that is not a number is an error naming the tensor and the key.
+static llvm::Expected<std::optional<double>>
+getNumber(const llvm::json::Object &o, StringRef key, StringRef name,
+          StringRef id) {
+  const llvm::json::Value *v = o.get(key);
+  if (!v)
+    return std::nullopt;
+  if (std::optional<double> d = v->getAsNumber())
+    return d;
+  return makeError(name, "tensor '" + id + "': '" + key +
+                             "' must be a number");
 }
 
 llvm::Expected<CalibrationTable>
@@ -118,8 +124,20 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
     if (!o)
       return makeError(name, "tensor '" + id + "': entry must be an object");
     TensorStatistics s;
-    std::optional<double> min = getNumber(*o, "min"),
-                          max = getNumber(*o, "max");
+    auto minOr = getNumber(*o, "min", name, id);
+    if (!minOr)
+      return minOr.takeError();
+    auto maxOr = getNumber(*o, "max", name, id);
+    if (!maxOr)
+      return maxOr.takeError();
+    auto scaleOr = getNumber(*o, "scale", name, id);
+    if (!scaleOr)
+      return scaleOr.takeError();
+    if (const llvm::json::Value *c = o->get("count");
+        c && (!c->getAsInteger() || *c->getAsInteger() < 0))
+      return makeError(name, "tensor '" + id +
+                                 "': 'count' must be a non-negative integer");
+    std::optional<double> min = *minOr, max = *maxOr;
     if (min.has_value() != max.has_value())
       return makeError(name, "tensor '" + id +
                                  "': 'min' and 'max' must come together");
@@ -133,7 +151,7 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
       std::optional<int64_t> count = o->getInteger("count");
       s.count = count && *count > 0 ? *count : 1;
     }
-    if (auto scale = getNumber(*o, "scale")) {
+    if (std::optional<double> scale = *scaleOr) {
       if (!(*scale > 0.0) || !std::isfinite(*scale))
         return makeError(name, "tensor '" + id + "': scale " +
                                    formatNumber(*scale) + " must be positive");

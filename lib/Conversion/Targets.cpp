@@ -62,10 +62,10 @@ const KernelTarget *mlir::qlinalg::lookupKernelTarget(StringRef name,
   for (const KernelTarget &t : kTargets)
     if (t.name == name)
       return &t;
-  error = "unknown target '" + name.str() + "' (known targets: host";
+  error = "unknown target '" + name.str() +
+          "'; known targets: host (the best target for the running CPU)";
   for (const KernelTarget &t : kTargets)
-    error += ", " + t.name.str();
-  error += ")";
+    error += ", " + t.name.str() + " (" + t.summary.str() + ")";
   return nullptr;
 }
 

@@ -32,6 +32,9 @@ using namespace mlir::qlinalg;
 
 /// The upstream passes from tensors + linalg to the LLVM dialect.
 static void buildToLLVMPipeline(OpPassManager &pm) {
+  // Elementwise arith/math on tensors (as upstream's --lower-quant-ops
+  // emits) becomes linalg, which bufferizes.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -126,7 +126,8 @@ Quantizer::getActivationType(Value value, Operation *user) {
   }
   if (!std::isfinite(params.scale))
     return user->emitError("calibration range of tensor id '")
-           << id << "' is too wide for an f32 scale";
+           << id << "' in " << calibrationName
+           << " is too wide for an f32 scale";
   return quant::UniformQuantizedType::get(
       quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
       Float32Type::get(ctx), params.scale, params.zeroPoint, range.qmin,

@@ -61,7 +61,7 @@ def QLinalgToLLVM : Pass<"qlinalg-to-llvm", "ModuleOp"> {
   let description = [{
     Runs, as one pass, the upstream pipeline that takes the output of
     `--qlinalg-lower` (tensors, linalg, arith, math) to the LLVM dialect:
-    one-shot bufferization across function boundaries (identity layouts),
+    elementwise ops on tensors to linalg, one-shot bufferization across function boundaries (identity layouts),
     ownership-based deallocation, linalg to loops, and the conversions of
     memref, scf/cf, arith, math and func to LLVM. Each `func.func` keeps its
     tensor signature as the `qlinalg.signature` attribute of the resulting

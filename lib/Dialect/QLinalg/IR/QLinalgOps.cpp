@@ -151,6 +151,9 @@ static LogicalResult verifyBorder(Operation *op, RankedTensorType floatType,
     return op->emitOpError("shapes differ: ")
            << floatType << " vs " << quantType;
   auto qtype = cast<quant::QuantizedType>(quantType.getElementType());
+  if (!isa<FloatType>(floatType.getElementType()))
+    return op->emitOpError("expects a float tensor on the float side, got ")
+           << floatType;
   if (floatType.getElementType() != qtype.getExpressedType())
     return op->emitOpError("float element type ")
            << floatType.getElementType()
@@ -245,6 +248,9 @@ LogicalResult MatmulOp::verify() {
     return emitOpError("rhs may only be quantized per axis 1 (output "
                        "channels), got axis ")
            << rhs.axis;
+  if (rhs.axis >= 0 && ShapedType::isDynamic(rhsType.getDimSize(1)))
+    return emitOpError("a per-channel rhs needs a static number of output "
+                       "columns");
 
   ArrayRef<int64_t> m = lhsType.getShape(), k = rhsType.getShape(),
                     r = resultType.getShape();
@@ -273,9 +279,16 @@ LogicalResult MatmulOp::verify() {
              << " output columns";
     if (llvm::any_of(b.zeroPoints, [](int64_t z) { return z != 0; }))
       return emitOpError("bias zero point must be 0");
-    if (b.scales.size() != accScales.size() && b.scales.size() != 1 &&
-        accScales.size() != 1)
-      return emitOpError("bias and rhs disagree on per-channel scales");
+    if (b.axis >= 0 && ShapedType::isDynamic(biasType.getDimSize(0)) &&
+        ShapedType::isDynamic(k[1]))
+      return emitOpError("a per-channel bias needs a static number of "
+                         "output columns");
+    int64_t columns = ShapedType::isDynamic(k[1]) ? biasType.getDimSize(0)
+                                                  : k[1];
+    if (b.axis >= 0 && static_cast<int64_t>(b.scales.size()) != columns)
+      return emitOpError("bias has ")
+             << b.scales.size() << " scales for " << columns
+             << " output columns";
     for (size_t i = 0, e = std::max(b.scales.size(), accScales.size()); i < e;
          ++i) {
       double bs = b.scales[b.scales.size() == 1 ? 0 : i];
@@ -298,6 +311,10 @@ LogicalResult MatmulOp::verify() {
         (res.axis >= 0 && res.axis != 1))
       return emitOpError("accumulator result must be per axis 1 exactly when "
                          "rhs is");
+    if (res.scales.size() != accScales.size())
+      return emitOpError("accumulator result has ")
+             << res.scales.size() << " scales but rhs has "
+             << accScales.size();
     for (auto [as, rs] : llvm::zip(accScales, res.scales))
       if (!scalesMatch(as, rs))
         return emitOpError("accumulator scale ")

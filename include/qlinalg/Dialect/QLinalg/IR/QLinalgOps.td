@@ -147,8 +147,8 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
     is the accumulator scale `sa * sb[n]` and whose zero point is 0.
 
     The result is either the accumulator itself, typed
-    `!quant.uniform<i32:f32[:1], sa*sb>` (zero point 0), or an 8-bit quantized
-    tensor, in which case the accumulator is requantized as
+    `!quant.uniform<i32:f32[:1], sa*sb>` (zero point 0), or a quantized
+    tensor of at most 16 bits (per tensor), in which case the accumulator is requantized as
     `qlinalg.requantize` would with the `multiplier` and `rounding` given on
     the op (both required then, and forbidden for an accumulator result).
 
@@ -191,7 +191,7 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def QLinalg_RequantizeOp : QLinalg_Op<"requantize", [Pure]> {
-  let summary = "i32 accumulator to an 8-bit quantized tensor";
+  let summary = "i32 accumulator to an 8-bit (or 16-bit) quantized tensor";
   let description = [{
     `q = clamp(round(acc * M) + zo, qmin, qmax)` with `M = s_acc / s_out`, per
     channel when the accumulator type is per axis. `multiplier` says how `M`

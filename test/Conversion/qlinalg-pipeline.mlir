@@ -1,0 +1,49 @@
+// RUN: qlinalg-opt %s --qlinalg-pipeline="calibration=%S/Inputs/calibration.json target=generic" -o %t.lowered.mlir
+// RUN: FileCheck %s < %t.lowered.mlir
+// RUN: qlinalg-opt %s --qlinalg-pipeline="calibration=%S/Inputs/calibration.json requantize=float rounding=half-away-from-zero target=host" \
+// RUN:   | FileCheck %s --check-prefix=FLOAT
+//
+// The LLVM-dialect module runs as is: qlinalg-run reads its signature from
+// qlinalg.signature. Every output must be within one output step (t1's
+// scale, 0.05) of the float result x @ w + b.
+// RUN: %python -c "import numpy as np; np.save('%t.x.npy', np.array([[1.0, 0.5], [-1.0, 2.0], [0.0, 0.25], [1.7, -0.6]], dtype=np.float32))"
+// RUN: qlinalg-run %t.lowered.mlir --entry=forward --inputs=%t.x.npy --outputs=%t.y.npy
+// RUN: %python -c "import numpy as np; x = np.load('%t.x.npy').astype(np.float64); y = np.load('%t.y.npy'); ref = x @ np.array([[1.0, -2.0], [0.3, 0.5]]) + np.array([0.25, -0.7]); print(y.dtype, y.shape, 'max error below one step:', bool(np.abs(y - ref).max() < 0.05))" \
+// RUN:   | FileCheck %s --check-prefix=RESULT
+
+// Tests that --qlinalg-pipeline quantizes from the table, lowers for the
+// target and converts to the LLVM dialect in one go: the float function
+// becomes an llvm.func keeping its f32 tensor signature, with nothing of the
+// func, linalg, qlinalg or quant dialects left; fixed-point requantization
+// shows as the i64 division of the high multiply.
+
+// CHECK-LABEL: llvm.func @forward
+// CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2xf32>) -> tensor<?x2xf32>}
+// CHECK-NOT: func.func
+// CHECK-NOT: linalg.
+// CHECK-NOT: quant.
+// CHECK: llvm.sdiv %{{.*}} : i64
+// CHECK: llvm.return
+
+// Tests that the pipeline forwards requantize= and rounding=: float
+// requantization has no division and rounds with llvm.intr.round.
+
+// FLOAT-LABEL: llvm.func @forward
+// FLOAT-NOT: llvm.sdiv
+// FLOAT: llvm.intr.round(%{{.*}}) : (f32) -> f32
+// FLOAT: llvm.return
+
+// RESULT: float32 (4, 2) max error below one step: True
+func.func @forward(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[0.25, -0.7]> : tensor<2xf32>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x2xf32>
+  %e = tensor.empty(%d) : tensor<?x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x2xf32>, tensor<2x2xf32>) outs(%f : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %bb = linalg.broadcast ins(%b : tensor<2xf32>) outs(%e : tensor<?x2xf32>) dimensions = [0]
+  %z = linalg.add ins(%y, %bb : tensor<?x2xf32>, tensor<?x2xf32>) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %z : tensor<?x2xf32>
+}

@@ -1,0 +1,170 @@
+// RUN: qlinalg-opt %s --split-input-file | qlinalg-opt --split-input-file | FileCheck %s
+// RUN: qlinalg-opt %s --split-input-file --mlir-print-op-generic | FileCheck %s --check-prefix=GENERIC
+// RUN: qlinalg-opt %s --split-input-file --mlir-print-op-generic | qlinalg-opt --split-input-file | FileCheck %s
+
+// Tests that qlinalg.observe round-trips on f32 and f16 tensors, static and
+// dynamic, keeping its id.
+
+// CHECK-LABEL: func.func @observe
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[H:.*]]: tensor<2x2xf16>)
+// CHECK: %[[O0:.*]] = qlinalg.observe %[[X]] {id = "t0"} : tensor<?x4xf32>
+// CHECK: %[[O1:.*]] = qlinalg.observe %[[H]] {id = "t1"} : tensor<2x2xf16>
+// CHECK: return %[[O0]], %[[O1]]
+// GENERIC-LABEL: sym_name = "observe"
+// GENERIC: "qlinalg.observe"(%{{.*}}) <{id = "t0"}> : (tensor<?x4xf32>) -> tensor<?x4xf32>
+func.func @observe(%arg0: tensor<?x4xf32>, %arg1: tensor<2x2xf16>) -> (tensor<?x4xf32>, tensor<2x2xf16>) {
+  %0 = qlinalg.observe %arg0 {id = "t0"} : tensor<?x4xf32>
+  %1 = qlinalg.observe %arg1 {id = "t1"} : tensor<2x2xf16>
+  return %0, %1 : tensor<?x4xf32>, tensor<2x2xf16>
+}
+
+// -----
+
+// Tests that qlinalg.quantize round-trips per tensor (i8, u8, narrow range,
+// f16 expressed type, a dynamic result dimension) and per axis (i8 along
+// dimension 1, u8 along dimension 0).
+
+// CHECK-LABEL: func.func @quantize
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>, %[[H:.*]]: tensor<2x3xf16>)
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01:-3>>
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<2x3x!quant.uniform<u8:f32, 2.500000e-01:128>>
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8<-127:127>:f32, 1.250000e-01>>
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32:1, {5.000000e-01:1,2.500000e-01:-2,2.000000e+00}>>
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<2x3x!quant.uniform<u8:f32:0, {5.000000e-01:10,2.500000e-01:20}>>
+// CHECK: qlinalg.quantize %[[H]] : tensor<2x3xf16> to tensor<2x3x!quant.uniform<i8:f16, 5.000000e-01>>
+// CHECK: qlinalg.quantize %[[X]] : tensor<2x3xf32> to tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01>>
+// GENERIC-LABEL: sym_name = "quantize"
+// GENERIC: "qlinalg.quantize"(%{{.*}}) : (tensor<2x3xf32>) -> tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01:-3>>
+func.func @quantize(%arg0: tensor<2x3xf32>, %arg1: tensor<2x3xf16>) {
+  %0 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0.5:-3>>
+  %1 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<u8:f32, 0.25:128>>
+  %2 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8<-127:127>:f32, 0.125>>
+  %3 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32:1, {0.5:1, 0.25:-2, 2.0}>>
+  %4 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<u8:f32:0, {0.5:10, 0.25:20}>>
+  %5 = qlinalg.quantize %arg1 : tensor<2x3xf16> to tensor<2x3x!quant.uniform<i8:f16, 0.5>>
+  %6 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<?x3x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.dequantize round-trips per tensor (i8, u8, narrow range,
+// f16 expressed type) and per axis, with a dynamic dimension.
+
+// CHECK-LABEL: func.func @dequantize
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-3>> to tensor<?x3xf32>
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<2x3x!quant.uniform<u8:f32, 2.500000e-01:128>> to tensor<2x3xf32>
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<2x3x!quant.uniform<i8<-127:127>:f32, 1.250000e-01>> to tensor<2x3xf32>
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<?x3x!quant.uniform<i8:f32:1, {5.000000e-01:1,2.500000e-01:-2,2.000000e+00}>> to tensor<?x3xf32>
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<2x3x!quant.uniform<u8<1:255>:f32:0, {5.000000e-01:10,2.500000e-01:20}>> to tensor<2x3xf32>
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<2x3x!quant.uniform<i8:f16, 5.000000e-01>> to tensor<2x3xf16>
+// GENERIC-LABEL: sym_name = "dequantize"
+// GENERIC: "qlinalg.dequantize"(%{{.*}}) : (tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-3>>) -> tensor<?x3xf32>
+func.func @dequantize(%a: tensor<?x3x!quant.uniform<i8:f32, 0.5:-3>>,
+                      %b: tensor<2x3x!quant.uniform<u8:f32, 0.25:128>>,
+                      %c: tensor<2x3x!quant.uniform<i8<-127:127>:f32, 0.125>>,
+                      %d: tensor<?x3x!quant.uniform<i8:f32:1, {0.5:1, 0.25:-2, 2.0}>>,
+                      %e: tensor<2x3x!quant.uniform<u8<1:255>:f32:0, {0.5:10, 0.25:20}>>,
+                      %f: tensor<2x3x!quant.uniform<i8:f16, 0.5>>) {
+  %0 = qlinalg.dequantize %a : tensor<?x3x!quant.uniform<i8:f32, 0.5:-3>> to tensor<?x3xf32>
+  %1 = qlinalg.dequantize %b : tensor<2x3x!quant.uniform<u8:f32, 0.25:128>> to tensor<2x3xf32>
+  %2 = qlinalg.dequantize %c : tensor<2x3x!quant.uniform<i8<-127:127>:f32, 0.125>> to tensor<2x3xf32>
+  %3 = qlinalg.dequantize %d : tensor<?x3x!quant.uniform<i8:f32:1, {0.5:1, 0.25:-2, 2.0}>> to tensor<?x3xf32>
+  %4 = qlinalg.dequantize %e : tensor<2x3x!quant.uniform<u8<1:255>:f32:0, {0.5:10, 0.25:20}>> to tensor<2x3xf32>
+  %5 = qlinalg.dequantize %f : tensor<2x3x!quant.uniform<i8:f16, 0.5>> to tensor<2x3xf16>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.matmul round-trips with an i32 accumulator result,
+// per-tensor rhs and no bias.
+
+// CHECK-LABEL: func.func @matmul_acc_per_tensor
+// CHECK-SAME: (%[[A:.*]]: tensor<2x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, %[[B:.*]]: tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01>>)
+// CHECK: %[[R:.*]] = qlinalg.matmul %[[A]], %[[B]] : tensor<2x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01>> -> tensor<2x3x!quant.uniform<i32:f32, 1.250000e-01>>
+// CHECK: return %[[R]]
+// GENERIC-LABEL: sym_name = "matmul_acc_per_tensor"
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}) : (tensor<2x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01>>) -> tensor<2x3x!quant.uniform<i32:f32, 1.250000e-01>>
+func.func @matmul_acc_per_tensor(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) -> tensor<2x3x!quant.uniform<i32:f32, 0.125>> {
+  %0 = qlinalg.matmul %a, %b : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+}
+
+// -----
+
+// Tests that qlinalg.matmul round-trips with a bias, a per-channel rhs with
+// constant storage, a dynamic M and a per-channel i32 accumulator result.
+
+// CHECK-LABEL: func.func @matmul_acc_per_channel_bias
+// CHECK-SAME: (%[[A:.*]]: tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>)
+// CHECK: %[[W:.*]] = quant.scast %{{.*}} : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {2.500000e-01,1.250000e-01}>>
+// CHECK: %[[BIAS:.*]] = quant.scast %{{.*}} : tensor<2xi32> to tensor<2x!quant.uniform<i32:f32:0, {1.250000e-01,6.250000e-02}>>
+// CHECK: %[[R:.*]] = qlinalg.matmul %[[A]], %[[W]] bias %[[BIAS]] : tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {2.500000e-01,1.250000e-01}>>, tensor<2x!quant.uniform<i32:f32:0, {1.250000e-01,6.250000e-02}>> -> tensor<?x2x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02}>>
+// CHECK: return %[[R]]
+// GENERIC-LABEL: sym_name = "matmul_acc_per_channel_bias"
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {2.500000e-01,1.250000e-01}>>, tensor<2x!quant.uniform<i32:f32:0, {1.250000e-01,6.250000e-02}>>) -> tensor<?x2x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02}>>
+func.func @matmul_acc_per_channel_bias(%a: tensor<?x2x!quant.uniform<i8:f32, 0.5:10>>) -> tensor<?x2x!quant.uniform<i32:f32:1, {0.125, 0.0625}>> {
+  %cst = arith.constant dense<[[1, -2], [127, -127]]> : tensor<2x2xi8>
+  %w = quant.scast %cst : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>
+  %cst_0 = arith.constant dense<[8, -16]> : tensor<2xi32>
+  %b = quant.scast %cst_0 : tensor<2xi32> to tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.0625}>>
+  %0 = qlinalg.matmul %a, %w bias %b : tensor<?x2x!quant.uniform<i8:f32, 0.5:10>>, tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>, tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.0625}>> -> tensor<?x2x!quant.uniform<i32:f32:1, {0.125, 0.0625}>>
+  return %0 : tensor<?x2x!quant.uniform<i32:f32:1, {0.125, 0.0625}>>
+}
+
+// -----
+
+// Tests that qlinalg.matmul round-trips with a requantized result in every
+// multiplier/rounding combination: per-tensor rhs without bias, per-channel
+// rhs with a per-channel bias, and a u8 lhs.
+
+// CHECK-LABEL: func.func @matmul_requantized
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, %[[B:.*]]: tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01:-1>>, %[[C:.*]]: tensor<4x3x!quant.uniform<i8:f32:1, {2.500000e-01,5.000000e-01,1.000000e+00}>>, %[[BIAS:.*]]: tensor<3x!quant.uniform<i32:f32:0, {1.250000e-01,2.500000e-01,5.000000e-01}>>, %[[U:.*]]: tensor<2x4x!quant.uniform<u8:f32, 5.000000e-01:128>>)
+// CHECK: qlinalg.matmul %[[A]], %[[B]] multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01:-1>> -> tensor<?x3x!quant.uniform<i8:f32, 1.000000e+00:-7>>
+// CHECK: qlinalg.matmul %[[A]], %[[B]] multiplier(fixed_point) rounding(half_to_even) : {{.*}} -> tensor<?x3x!quant.uniform<i8:f32, 1.000000e+00:-7>>
+// CHECK: qlinalg.matmul %[[A]], %[[B]] multiplier(float) rounding(half_away_from_zero) : {{.*}} -> tensor<?x3x!quant.uniform<i8:f32, 1.000000e+00:-7>>
+// CHECK: qlinalg.matmul %[[A]], %[[C]] bias %[[BIAS]] multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<4x3x!quant.uniform<i8:f32:1, {2.500000e-01,5.000000e-01,1.000000e+00}>>, tensor<3x!quant.uniform<i32:f32:0, {1.250000e-01,2.500000e-01,5.000000e-01}>> -> tensor<?x3x!quant.uniform<u8:f32, 2.000000e+00:100>>
+// CHECK: qlinalg.matmul %[[U]], %[[B]] multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x4x!quant.uniform<u8:f32, 5.000000e-01:128>>, tensor<4x3x!quant.uniform<i8:f32, 2.500000e-01:-1>> -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e+00>>
+// GENERIC-LABEL: sym_name = "matmul_requantized"
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}) <{multiplier = 0 : i32, rounding = 0 : i32}>
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}) <{multiplier = 0 : i32, rounding = 1 : i32}>
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}) <{multiplier = 1 : i32, rounding = 0 : i32}>
+// GENERIC: "qlinalg.matmul"(%{{.*}}, %{{.*}}, %{{.*}}) <{multiplier = 1 : i32, rounding = 1 : i32}>
+func.func @matmul_requantized(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>,
+                              %b: tensor<4x3x!quant.uniform<i8:f32, 0.25:-1>>,
+                              %c: tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>,
+                              %bias: tensor<3x!quant.uniform<i32:f32:0, {0.125, 0.25, 0.5}>>,
+                              %u: tensor<2x4x!quant.uniform<u8:f32, 0.5:128>>) {
+  %0 = qlinalg.matmul %a, %b multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25:-1>> -> tensor<?x3x!quant.uniform<i8:f32, 1.0:-7>>
+  %1 = qlinalg.matmul %a, %b multiplier(fixed_point) rounding(half_to_even) : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25:-1>> -> tensor<?x3x!quant.uniform<i8:f32, 1.0:-7>>
+  %2 = qlinalg.matmul %a, %b multiplier(float) rounding(half_away_from_zero) : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25:-1>> -> tensor<?x3x!quant.uniform<i8:f32, 1.0:-7>>
+  %3 = qlinalg.matmul %a, %c bias %bias multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>, tensor<3x!quant.uniform<i32:f32:0, {0.125, 0.25, 0.5}>> -> tensor<?x3x!quant.uniform<u8:f32, 2.0:100>>
+  %4 = qlinalg.matmul %u, %b multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x4x!quant.uniform<u8:f32, 0.5:128>>, tensor<4x3x!quant.uniform<i8:f32, 0.25:-1>> -> tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.requantize round-trips in both multiplier modes and both
+// roundings, per tensor and per channel, to i8 and u8.
+
+// CHECK-LABEL: func.func @requantize
+// CHECK-SAME: (%[[T:.*]]: tensor<?x3x!quant.uniform<i32:f32, 1.250000e-01>>, %[[C:.*]]: tensor<2x3x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02,2.500000e-01}>>)
+// CHECK: qlinalg.requantize %[[T]] multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x3x!quant.uniform<i32:f32, 1.250000e-01>> -> tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-4>>
+// CHECK: qlinalg.requantize %[[T]] multiplier(fixed_point) rounding(half_to_even) {qlinalg.tensor_id = "t1"} : tensor<?x3x!quant.uniform<i32:f32, 1.250000e-01>> -> tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-4>>
+// CHECK: qlinalg.requantize %[[C]] multiplier(float) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02,2.500000e-01}>> -> tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01:-4>>
+// CHECK: qlinalg.requantize %[[C]] multiplier(float) rounding(half_to_even) : tensor<2x3x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02,2.500000e-01}>> -> tensor<2x3x!quant.uniform<u8:f32, 1.000000e+00:128>>
+// GENERIC-LABEL: sym_name = "requantize"
+// GENERIC: "qlinalg.requantize"(%{{.*}}) <{multiplier = 0 : i32, rounding = 0 : i32}>
+// GENERIC: "qlinalg.requantize"(%{{.*}}) <{multiplier = 0 : i32, rounding = 1 : i32}> {qlinalg.tensor_id = "t1"}
+// GENERIC: "qlinalg.requantize"(%{{.*}}) <{multiplier = 1 : i32, rounding = 0 : i32}>
+// GENERIC: "qlinalg.requantize"(%{{.*}}) <{multiplier = 1 : i32, rounding = 1 : i32}>
+func.func @requantize(%t: tensor<?x3x!quant.uniform<i32:f32, 0.125>>,
+                      %c: tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.0625, 0.25}>>) {
+  %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x3x!quant.uniform<i32:f32, 0.125>> -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>>
+  %1 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_to_even) {qlinalg.tensor_id = "t1"} : tensor<?x3x!quant.uniform<i32:f32, 0.125>> -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>>
+  %2 = qlinalg.requantize %c multiplier(float) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.0625, 0.25}>> -> tensor<2x3x!quant.uniform<i8:f32, 0.5:-4>>
+  %3 = qlinalg.requantize %c multiplier(float) rounding(half_to_even) : tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.0625, 0.25}>> -> tensor<2x3x!quant.uniform<u8:f32, 1.0:128>>
+  return
+}

@@ -1,0 +1,320 @@
+// Error paths of --qlinalg-quantize. Each case needs its own pass options, so
+// the cases are separate inputs (split-file), each run with
+// --verify-diagnostics.
+//
+// RUN: split-file %s %t
+//
+// Entries the quantizer needs and cannot get.
+// RUN: qlinalg-opt %t/missing-entry.mlir --split-input-file --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration-t0-only.json"
+// RUN: qlinalg-opt %t/no-table.mlir --verify-diagnostics --qlinalg-quantize
+// RUN: qlinalg-opt %t/zero-point-128.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-128.json"
+// RUN: qlinalg-opt %t/zero-point-minus-129.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-minus-129.json"
+// RUN: qlinalg-opt %t/range-too-wide.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/range-too-wide.json"
+// RUN: qlinalg-opt %t/range-beyond-f32.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/range-beyond-f32.json"
+// RUN: qlinalg-opt %t/scale-underflows-f32.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/scale-underflows-f32.json"
+// RUN: qlinalg-opt %t/non-finite-constants.mlir --split-input-file --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json"
+//
+// Tables that cannot be read: an error on the module.
+// RUN: qlinalg-opt %t/unreadable.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%t/does-not-exist.json"
+// RUN: qlinalg-opt %t/malformed.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/malformed.json"
+// RUN: qlinalg-opt %t/not-a-table.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/not-a-table.json"
+// RUN: qlinalg-opt %t/version-2.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/version-2.json"
+// RUN: qlinalg-opt %t/not-an-object.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/not-an-object.json"
+// RUN: qlinalg-opt %t/no-tensors.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/no-tensors.json"
+// RUN: qlinalg-opt %t/entry-not-an-object.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/entry-not-an-object.json"
+// RUN: qlinalg-opt %t/min-without-max.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/min-without-max.json"
+// RUN: qlinalg-opt %t/inverted-range.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/inverted-range.json"
+// RUN: qlinalg-opt %t/negative-scale.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/negative-scale.json"
+// RUN: qlinalg-opt %t/zero-point-without-scale.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-without-scale.json"
+// RUN: qlinalg-opt %t/no-range-no-scale.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/no-range-no-scale.json"
+// RUN: qlinalg-opt %t/zero-point-fraction.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-fraction.json"
+// RUN: qlinalg-opt %t/zero-point-string.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-string.json"
+//
+// Bad option values: an error on the module, before the table is read.
+// RUN: qlinalg-opt %t/bad-requantize.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json requantize=fixed"
+// RUN: qlinalg-opt %t/bad-rounding.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json rounding=nearest"
+// RUN: qlinalg-opt %t/bad-rounding-float.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json requantize=float rounding=half_to_even"
+// RUN: qlinalg-opt %t/bad-requantize-bad-table.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/malformed.json requantize=Float"
+
+//--- missing-entry.mlir
+// Tests that a missing entry for an output id is an error naming the id, on
+// the op producing that output (here the matmul).
+func.func @missing_output_entry(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that with a bias add the missing output entry is reported on the
+// linalg.add that produces the biased output.
+func.func @missing_output_entry_bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[0.25, -0.7]> : tensor<2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %bb = linalg.broadcast ins(%b : tensor<2xf32>) outs(%e : tensor<3x2xf32>) dimensions = [0]
+  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  %z = linalg.add ins(%y, %bb : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %z : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that a missing entry for a non-constant rhs is reported on the matmul.
+func.func @missing_rhs_entry(%x: tensor<3x2xf32>, %w: tensor<2x2xf32>) -> tensor<3x2xf32> {
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- no-table.mlir
+// Tests that without calibration=FILE every quantizable matmul reports the
+// first id it needs: t0 for the first, t1 (its input) for the second.
+func.func @no_table(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error @+1 {{no calibration table given (calibration=FILE), but tensor id 't0' needs a range}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error @+1 {{no calibration table given (calibration=FILE), but tensor id 't1' needs a range}}
+  %z = linalg.matmul ins(%y, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %z : tensor<3x2xf32>
+}
+
+//--- zero-point-128.mlir
+// Tests that an explicit zero point above the int8 range is rejected.
+func.func @zero_point_128(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-128.json has zero point 128 outside the int8 range}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- zero-point-minus-129.mlir
+// Tests that an explicit zero point below the int8 range is rejected.
+func.func @zero_point_minus_129(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-minus-129.json has zero point -129 outside the int8 range}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- range-too-wide.mlir
+// Tests that a range whose f32 width overflows ([-3e38, 3e38]) is rejected.
+func.func @range_too_wide(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration range of tensor id 't0' in {{.*}}range-too-wide.json is too wide for an f32 scale}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- range-beyond-f32.mlir
+// Tests that a range whose bounds are not f32 numbers ([-3.5e38, 3.5e38]) is
+// rejected, naming the table.
+func.func @range_beyond_f32(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration range of tensor id 't0' in {{.*}}Inputs/range-beyond-f32.json does not fit in f32}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- scale-underflows-f32.mlir
+// Tests that an explicit scale of 1e-50, positive as a double but 0 as the
+// f32 the quantized type holds, is an error naming the tensor id and the
+// table on the op that needs it (not an invalid quantized type with scale 0).
+func.func @scale_underflows_f32(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/scale-underflows-f32.json has scale 1.000000e-50, which is not a normal f32}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- non-finite-constants.mlir
+// Tests that a NaN in constant weights is an error on the matmul.
+func.func @nan_weights(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 0x7FC00000], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error @+1 {{constant weights contain NaN or Inf}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that an infinite constant bias is an error on the bias add.
+func.func @inf_bias(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[0x7F800000, -0.7]> : tensor<2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %bb = linalg.broadcast ins(%b : tensor<2xf32>) outs(%e : tensor<3x2xf32>) dimensions = [0]
+  // expected-error @+1 {{constant bias contains NaN or Inf}}
+  %z = linalg.add ins(%y, %bb : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %z : tensor<3x2xf32>
+}
+
+//--- unreadable.mlir
+// Tests that a table path that cannot be read is an error on the module.
+// expected-error @+1 {{does-not-exist.json: cannot read calibration table: No such file or directory}}
+module {
+}
+
+//--- malformed.mlir
+// Tests that a truncated JSON table is an error on the module.
+// expected-error @+1 {{Inputs/malformed.json: malformed JSON: [5:0, byte=68]: Expected object key}}
+module {
+}
+
+//--- not-a-table.mlir
+// Tests that JSON with another "format" is not taken for a table.
+// expected-error @+1 {{Inputs/not-a-table.json: not a calibration table (expected "format": "qlinalg-calibration")}}
+module {
+}
+
+//--- version-2.mlir
+// Tests that another table version is rejected.
+// expected-error @+1 {{Inputs/version-2.json: unsupported calibration table version (expected 1)}}
+module {
+}
+
+//--- not-an-object.mlir
+// Tests that a JSON array is rejected.
+// expected-error @+1 {{Inputs/not-an-object.json: the calibration table must be a JSON object}}
+module {
+}
+
+//--- no-tensors.mlir
+// Tests that a table without "tensors" is rejected.
+// expected-error @+1 {{Inputs/no-tensors.json: missing "tensors" object}}
+module {
+}
+
+//--- entry-not-an-object.mlir
+// Tests that a tensor entry that is not an object is rejected.
+// expected-error @+1 {{Inputs/entry-not-an-object.json: tensor 't0': entry must be an object}}
+module {
+}
+
+//--- min-without-max.mlir
+// Tests that "min" without "max" is rejected.
+// expected-error @+1 {{Inputs/min-without-max.json: tensor 't0': 'min' and 'max' must come together}}
+module {
+}
+
+//--- inverted-range.mlir
+// Tests that min > max is rejected.
+// expected-error @+1 {{Inputs/inverted-range.json: tensor 't0': invalid range [2, 1]}}
+module {
+}
+
+//--- negative-scale.mlir
+// Tests that an explicit negative scale is rejected.
+// expected-error @+1 {{Inputs/negative-scale.json: tensor 't0': scale -0.5 must be positive}}
+module {
+}
+
+//--- zero-point-without-scale.mlir
+// Tests that an explicit zero point needs an explicit scale.
+// expected-error @+1 {{Inputs/zero-point-without-scale.json: tensor 't0': 'zero_point' needs a 'scale'}}
+module {
+}
+
+//--- no-range-no-scale.mlir
+// Tests that an entry with neither a range nor a scale is rejected.
+// expected-error @+1 {{Inputs/no-range-no-scale.json: tensor 't0': needs 'min'/'max' or 'scale'}}
+module {
+}
+
+//--- zero-point-fraction.mlir
+// Tests that "zero_point": 3.5 is rejected, not read as zero point 0.
+// expected-error @+1 {{Inputs/zero-point-fraction.json: tensor 't0': 'zero_point' must be an integer}}
+module {
+}
+
+//--- zero-point-string.mlir
+// Tests that "zero_point": "3" is rejected, not read as zero point 0.
+// expected-error @+1 {{Inputs/zero-point-string.json: tensor 't0': 'zero_point' must be an integer}}
+module {
+}
+
+//--- bad-requantize.mlir
+// Tests that an unknown requantize= value is an error on the module.
+// expected-error @+1 {{unknown requantize mode 'fixed' (expected fixed-point or float)}}
+module {
+}
+
+//--- bad-rounding.mlir
+// Tests that an unknown rounding= value is an error on the module.
+// expected-error @+1 {{unknown rounding 'nearest' (expected half-away-from-zero or half-to-even)}}
+module {
+}
+
+//--- bad-rounding-float.mlir
+// Tests that the rounding= spelling is checked in float mode too (the
+// attribute spelling half_to_even is not an option value).
+// expected-error @+1 {{unknown rounding 'half_to_even' (expected half-away-from-zero or half-to-even)}}
+module {
+}
+
+//--- bad-requantize-bad-table.mlir
+// Tests that the option values are checked before the table is read: one
+// error, about the option.
+// expected-error @+1 {{unknown requantize mode 'Float' (expected fixed-point or float)}}
+module {
+}
