@@ -601,13 +601,29 @@ LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
   conversionTarget.addIllegalDialect<QLinalgDialect>();
   conversionTarget.addIllegalOp<quant::StorageCastOp>();
 
+  // The storage constants behind quant.scast: the matmul lowering folds the
+  // bias (and, for packing targets, the weights) into new constants.
+  SmallVector<Operation *> storageConstants;
+  module.walk([&](quant::StorageCastOp cast) {
+    if (Operation *def = cast.getInput().getDefiningOp();
+        def && def->hasTrait<OpTrait::ConstantLike>())
+      storageConstants.push_back(def);
+  });
+
   RewritePatternSet patterns(ctx);
   populateQLinalgToLinalgPatterns(patterns, converter, target);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  converter);
   populateReturnOpTypeConversionPattern(patterns, converter);
   populateCallOpTypeConversionPattern(patterns, converter);
-  return applyPartialConversion(module, conversionTarget, std::move(patterns));
+  if (failed(applyPartialConversion(module, conversionTarget,
+                                    std::move(patterns))))
+    return failure();
+  DenseSet<Operation *> erased;
+  for (Operation *op : storageConstants)
+    if (erased.insert(op).second && op->use_empty())
+      op->erase();
+  return success();
 }
 
 namespace {

@@ -47,7 +47,7 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc, Value lhs,
 }
 
 static const KernelTarget kTargets[] = {
-    {"generic", "portable integer linalg, vectorized by the LLVM backend",
+    {"generic", "portable integer linalg, lowered to loops",
      WeightLayout::RowMajorKN, emitGenericAccumulate},
 };
 

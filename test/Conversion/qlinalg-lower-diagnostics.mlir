@@ -6,7 +6,7 @@
 
 // Tests that an unknown target lists the target table with its one-line
 // summaries.
-// UNKNOWN: error: unknown target 'help'; known targets: host (the best target for the running CPU), generic (portable integer linalg, vectorized by the LLVM backend)
+// UNKNOWN: error: unknown target 'help'; known targets: host (the best target for the running CPU), generic (portable integer linalg, lowered to loops)
 
 //--- dynamic-columns.mlir
 // Tests that a per-channel matmul with a dynamic number of columns is
