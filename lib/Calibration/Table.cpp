@@ -19,28 +19,22 @@
 using namespace mlir::qlinalg;
 using llvm::StringRef;
 
-std::optional<size_t>
-TensorStatistics::accumulate(llvm::ArrayRef<float> values) {
-  float lo = std::numeric_limits<float>::infinity();
-  float hi = -std::numeric_limits<float>::infinity();
-  for (size_t i = 0, e = values.size(); i < e; ++i) {
-    float v = values[i];
-    if (!std::isfinite(v))
-      return i;
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
-  if (values.empty())
-    return std::nullopt;
-  count += values.size();
-  min = std::min(min, static_cast<double>(lo));
-  max = std::max(max, static_cast<double>(hi));
-  return std::nullopt;
-}
-
 const TensorStatistics *CalibrationTable::lookup(StringRef id) const {
   auto it = tensors.find(id.str());
   return it == tensors.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string>
+CalibrationTable::merge(const CalibrationTable &other) {
+  for (const auto &[id, stats] : other.tensors) {
+    auto [it, inserted] = tensors.try_emplace(id, stats);
+    if (inserted)
+      continue;
+    if (std::optional<std::string> error = it->second.merge(stats))
+      return "tensor '" + id + "': " + *error;
+  }
+  batches += other.batches;
+  return std::nullopt;
 }
 
 llvm::json::Value mlir::qlinalg::toJSON(const CalibrationTable &table) {
@@ -51,6 +45,31 @@ llvm::json::Value mlir::qlinalg::toJSON(const CalibrationTable &table) {
     if (s.hasRange()) {
       entry["min"] = s.min;
       entry["max"] = s.max;
+      const MovingAverage &ma = s.movingAverage;
+      entry["moving_average"] = llvm::json::Object{
+          {"constant", ma.constant}, {"batches", int64_t(ma.batches)},
+          {"min", ma.min},           {"max", ma.max},
+          {"sum_min", ma.sumMin},    {"sum_max", ma.sumMax}};
+      llvm::ArrayRef<uint64_t> counts = s.histogram.getCounts();
+      while (!counts.empty() && counts.back() == 0)
+        counts = counts.drop_back();
+      llvm::json::Array bins;
+      for (uint64_t c : counts)
+        bins.push_back(static_cast<int64_t>(c));
+      entry["histogram"] = llvm::json::Object{
+          {"log2_width", s.histogram.getLog2Width()},
+          {"offset", s.histogram.getOffset()},
+          {"counts", std::move(bins)}};
+    }
+    if (s.perChannel) {
+      llvm::json::Array mins, maxs;
+      for (auto [lo, hi] : llvm::zip(s.perChannel->min, s.perChannel->max)) {
+        mins.push_back(lo);
+        maxs.push_back(hi);
+      }
+      entry["per_channel"] = llvm::json::Object{{"axis", s.perChannel->axis},
+                                                {"min", std::move(mins)},
+                                                {"max", std::move(maxs)}};
     }
     if (s.scale)
       entry["scale"] = *s.scale;
@@ -89,6 +108,77 @@ getNumber(const llvm::json::Object &o, StringRef key, StringRef name,
     return d;
   return makeError(name, "tensor '" + id + "': '" + key +
                              "' must be a number");
+}
+
+/// The optional statistics beyond count/min/max: moving average, histogram
+/// and per-channel ranges. Tables without them (written by hand or by another
+/// tool) are valid; estimators that need them say so at quantize time.
+static llvm::Error parseDetails(const llvm::json::Object &o,
+                                TensorStatistics &s, StringRef name,
+                                StringRef id) {
+  auto bad = [&](const llvm::Twine &what) {
+    return makeError(name, "tensor '" + id + "': " + what);
+  };
+  if (const llvm::json::Value *v = o.get("moving_average")) {
+    const llvm::json::Object *ma = v->getAsObject();
+    std::optional<double> c, mn, mx, smn, smx;
+    std::optional<int64_t> n;
+    if (ma) {
+      c = ma->getNumber("constant");
+      mn = ma->getNumber("min");
+      mx = ma->getNumber("max");
+      smn = ma->getNumber("sum_min");
+      smx = ma->getNumber("sum_max");
+      n = ma->getInteger("batches");
+    }
+    if (!ma || !c || !mn || !mx || !smn || !smx || !n || *n < 1 ||
+        !(*c > 0.0 && *c <= 1.0))
+      return bad("malformed 'moving_average' (needs constant in (0, 1], "
+                 "batches >= 1, min, max, sum_min, sum_max)");
+    s.movingAverage = {*c, static_cast<uint64_t>(*n), *mn, *mx, *smn, *smx};
+  } else {
+    // A table without it: the overall range stands in.
+    s.movingAverage.update(s.min, s.max);
+  }
+  if (const llvm::json::Value *v = o.get("histogram")) {
+    const llvm::json::Object *h = v->getAsObject();
+    std::optional<int64_t> e = h ? h->getInteger("log2_width") : std::nullopt;
+    std::optional<int64_t> offset = h ? h->getInteger("offset") : std::nullopt;
+    const llvm::json::Array *counts = h ? h->getArray("counts") : nullptr;
+    if (!e || !offset || !counts)
+      return bad("malformed 'histogram' (needs log2_width, offset, counts)");
+    std::vector<uint64_t> values;
+    for (const llvm::json::Value &c : *counts) {
+      std::optional<int64_t> n = c.getAsInteger();
+      if (!n || *n < 0)
+        return bad("histogram counts must be non-negative integers");
+      values.push_back(*n);
+    }
+    std::string error;
+    std::optional<Histogram> hist =
+        Histogram::fromParts(*e, *offset, values, s.min, s.max, error);
+    if (!hist)
+      return bad(error);
+    s.histogram = std::move(*hist);
+  }
+  if (const llvm::json::Value *v = o.get("per_channel")) {
+    const llvm::json::Object *pc = v->getAsObject();
+    std::optional<int64_t> axis = pc ? pc->getInteger("axis") : std::nullopt;
+    const llvm::json::Array *mins = pc ? pc->getArray("min") : nullptr;
+    const llvm::json::Array *maxs = pc ? pc->getArray("max") : nullptr;
+    if (!axis || *axis < 0 || !mins || !maxs || mins->size() != maxs->size())
+      return bad("malformed 'per_channel' (needs axis >= 0 and min/max "
+                 "arrays of one length)");
+    s.trackChannels(*axis);
+    for (auto [lo, hi] : llvm::zip(*mins, *maxs)) {
+      std::optional<double> l = lo.getAsNumber(), u = hi.getAsNumber();
+      if (!l || !u || !(*l <= *u))
+        return bad("per-channel ranges must be ordered numbers");
+      s.perChannel->min.push_back(*l);
+      s.perChannel->max.push_back(*u);
+    }
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<CalibrationTable>
@@ -150,6 +240,8 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
       s.max = *max;
       std::optional<int64_t> count = o->getInteger("count");
       s.count = count && *count > 0 ? *count : 1;
+      if (llvm::Error err = parseDetails(*o, s, name, id))
+        return std::move(err);
     }
     if (std::optional<double> scale = *scaleOr) {
       if (!(*scale > 0.0) || !std::isfinite(*scale))

@@ -22,6 +22,14 @@ void mlir::qlinalg::buildQLinalgPipeline(
   quantize.calibration = options.calibration;
   quantize.requantize = options.requantize;
   quantize.rounding = options.rounding;
+  quantize.estimator = options.estimator;
+  quantize.coverage = options.coverage;
+  quantize.activationScheme = options.activationScheme;
+  quantize.weightScheme = options.weightScheme;
+  quantize.weightGranularity = options.weightGranularity;
+  quantize.weightBits = options.weightBits;
+  quantize.powerOfTwo = options.powerOfTwo;
+  quantize.floatOutputs = options.floatOutputs;
   pm.addPass(createQLinalgQuantize(quantize));
   QLinalgLowerOptions lower;
   lower.target = options.target;

@@ -93,6 +93,21 @@ QuantParams mlir::qlinalg::numerics::chooseSymmetric(float rmin, float rmax,
   return p;
 }
 
+QuantParams mlir::qlinalg::numerics::toPowerOfTwoScale(QuantParams p,
+                                                      float rmin,
+                                                      StorageRange range,
+                                                      bool symmetric) {
+  int exponent = 0;
+  float mantissa = std::frexp(p.scale, &exponent);
+  // scale = mantissa * 2^exponent with mantissa in [0.5, 1).
+  p.scale = mantissa == 0.5f ? p.scale : std::ldexp(1.0f, exponent);
+  if (!symmetric) {
+    float shifted = roundHalfToEven(std::min(rmin, 0.0f) / p.scale);
+    p.zeroPoint = clampTo(range.qmin - static_cast<int64_t>(shifted), range);
+  }
+  return p;
+}
+
 int64_t mlir::qlinalg::numerics::quantize(float x, float scale,
                                           int64_t zeroPoint,
                                           StorageRange range) {

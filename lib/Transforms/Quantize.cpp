@@ -8,6 +8,7 @@
 
 #include "qlinalg/Transforms/Quantize.h"
 
+#include "qlinalg/Calibration/Estimators.h"
 #include "qlinalg/Numerics/Numerics.h"
 #include "qlinalg/Transforms/Passes.h"
 #include "qlinalg/Transforms/Quantizable.h"
@@ -26,30 +27,73 @@ namespace mlir::qlinalg {
 using namespace mlir;
 using namespace mlir::qlinalg;
 
+/// "symmetric" or "asymmetric".
+static std::optional<bool> parseSymmetric(StringRef name) {
+  if (name == "symmetric")
+    return true;
+  if (name == "asymmetric")
+    return false;
+  return std::nullopt;
+}
+
 FailureOr<QuantizeOptions>
-mlir::qlinalg::parseQuantizeOptions(StringRef requantize, StringRef rounding,
+mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
                                     std::string &error) {
   QuantizeOptions options;
-  if (requantize == "fixed-point") {
+  auto fail = [&](const llvm::Twine &message) {
+    error = message.str();
+    return failure();
+  };
+  if (raw.requantize == "fixed-point") {
     options.multiplier = MultiplierMode::FixedPoint;
     options.rounding = RoundingMode::HalfAwayFromZero;
-  } else if (requantize == "float") {
+  } else if (raw.requantize == "float") {
     options.multiplier = MultiplierMode::Float;
     options.rounding = RoundingMode::HalfToEven;
   } else {
-    error = "unknown requantize mode '" + requantize.str() +
-            "' (expected fixed-point or float)";
-    return failure();
+    return fail("unknown requantize mode '" + raw.requantize +
+                "' (expected fixed-point or float)");
   }
-  if (rounding == "half-away-from-zero")
+  if (raw.rounding == "half-away-from-zero")
     options.rounding = RoundingMode::HalfAwayFromZero;
-  else if (rounding == "half-to-even")
+  else if (raw.rounding == "half-to-even")
     options.rounding = RoundingMode::HalfToEven;
-  else if (!rounding.empty()) {
-    error = "unknown rounding '" + rounding.str() +
-            "' (expected half-away-from-zero or half-to-even)";
-    return failure();
-  }
+  else if (!raw.rounding.empty())
+    return fail("unknown rounding '" + raw.rounding +
+                "' (expected half-away-from-zero or half-to-even)");
+  std::optional<Estimator> estimator = parseEstimator(raw.estimator);
+  if (!estimator)
+    return fail("unknown estimator '" + raw.estimator +
+                "' (expected minmax, moving-average, percentile, mse or "
+                "entropy)");
+  options.estimator = *estimator;
+  if (!(raw.coverage > 0.0 && raw.coverage <= 100.0))
+    return fail("coverage " + std::to_string(raw.coverage) +
+                " must be a percentage in (0, 100]");
+  options.coverage = raw.coverage;
+  std::optional<bool> activationSymmetric =
+      parseSymmetric(raw.activationScheme);
+  if (!activationSymmetric)
+    return fail("unknown activation-scheme '" + raw.activationScheme +
+                "' (expected asymmetric or symmetric)");
+  options.activations = {*activationSymmetric, 8};
+  std::optional<bool> weightSymmetric = parseSymmetric(raw.weightScheme);
+  if (!weightSymmetric)
+    return fail("unknown weight-scheme '" + raw.weightScheme +
+                "' (expected symmetric or asymmetric)");
+  if (raw.weightBits < 2 || raw.weightBits > 8)
+    return fail("weight-bits " + std::to_string(raw.weightBits) +
+                " is outside 2..8");
+  options.weights = {*weightSymmetric, raw.weightBits};
+  if (raw.weightGranularity == "per-channel")
+    options.perChannelWeights = true;
+  else if (raw.weightGranularity == "per-tensor")
+    options.perChannelWeights = false;
+  else
+    return fail("unknown weight-granularity '" + raw.weightGranularity +
+                "' (expected per-channel or per-tensor)");
+  options.powerOfTwo = raw.powerOfTwo;
+  options.floatOutputs = raw.floatOutputs;
   return options;
 }
 
@@ -65,11 +109,19 @@ public:
   LogicalResult run();
 
 private:
-  FailureOr<quant::UniformQuantizedType> getActivationType(Value value,
-                                                           Operation *user);
-  Value getQuantized(Value value, quant::UniformQuantizedType type);
-  FailureOr<Value> quantizeWeights(QuantizableMatmul m,
-                                   SmallVectorImpl<double> &scales);
+  /// Parameters of `value` from its table entry: explicit ones, per-channel
+  /// ranges (axis 1, one per column), or the estimator's range.
+  FailureOr<SmallVector<numerics::QuantParams>>
+  getTableParams(Value value, Operation *user, const Scheme &scheme,
+                 bool perChannel, int64_t channels);
+  /// The quantized element type of a calibrated tensor.
+  FailureOr<quant::QuantizedType> getCalibratedType(Value value,
+                                                    Operation *user,
+                                                    const Scheme &scheme,
+                                                    bool perChannel,
+                                                    int64_t channels = 0);
+  Value getQuantized(Value value, Type elementType);
+  FailureOr<Value> quantizeConstantWeights(QuantizableMatmul m);
   LogicalResult rewrite(QuantizableMatmul m);
 
   ModuleOp module;
@@ -78,6 +130,9 @@ private:
   QuantizeOptions options;
   OpBuilder builder;
   DenseMap<Value, std::string> idOf;
+  /// Float values some quantized unit consumes: results among them are
+  /// requantized to int8 even with float-outputs.
+  DenseSet<Value> quantizedInputs;
   DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
   SmallVector<Operation *> maybeDead;
 };
@@ -88,11 +143,50 @@ static RankedTensorType withElementType(Type tensorType, Type elementType) {
   return RankedTensorType::get(t.getShape(), elementType, t.getEncoding());
 }
 
-FailureOr<quant::UniformQuantizedType>
-Quantizer::getActivationType(Value value, Operation *user) {
-  MLIRContext *ctx = module.getContext();
+numerics::StorageRange Scheme::getRange() const {
+  return numerics::signedRange(bits, /*narrow=*/symmetric);
+}
+
+/// The params of the scheme for a real range, power-of-two if asked.
+static numerics::QuantParams chooseParams(float lo, float hi,
+                                          const Scheme &scheme,
+                                          bool powerOfTwo) {
+  numerics::StorageRange range = scheme.getRange();
+  numerics::QuantParams p = scheme.symmetric
+                                ? numerics::chooseSymmetric(lo, hi, scheme.bits)
+                                : numerics::chooseAsymmetric(lo, hi, range);
+  if (powerOfTwo)
+    p = numerics::toPowerOfTwoScale(p, lo, range, scheme.symmetric);
+  return p;
+}
+
+/// A per-tensor type (one params) or a per-axis type along `axis`.
+static quant::QuantizedType makeQuantizedType(MLIRContext *ctx,
+                                              ArrayRef<numerics::QuantParams> params,
+                                              int32_t axis,
+                                              numerics::StorageRange range) {
+  auto i8 = IntegerType::get(ctx, 8);
+  auto f32 = Float32Type::get(ctx);
+  if (params.size() == 1 && axis < 0)
+    return quant::UniformQuantizedType::get(
+        quant::QuantizationFlags::Signed, i8, f32, params[0].scale,
+        params[0].zeroPoint, range.qmin, range.qmax);
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  for (const numerics::QuantParams &p : params) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+  }
+  return quant::UniformQuantizedPerAxisType::get(
+      quant::QuantizationFlags::Signed, i8, f32, scales, zeroPoints, axis,
+      range.qmin, range.qmax);
+}
+
+FailureOr<SmallVector<numerics::QuantParams>>
+Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
+                          bool perChannel, int64_t channels) {
   std::string id = idOf.lookup(value);
-  assert(!id.empty() && "every quantized activation has an id");
+  assert(!id.empty() && "every calibrated tensor has an id");
   if (!table)
     return user->emitError("no calibration table given (calibration=FILE), "
                            "but tensor id '")
@@ -101,41 +195,93 @@ Quantizer::getActivationType(Value value, Operation *user) {
   if (!entry)
     return user->emitError("no calibration entry for tensor id '")
            << id << "'";
-  numerics::StorageRange range = numerics::signedRange(8);
-  numerics::QuantParams params;
-  auto tableName = [&]() { return calibrationName; };
+  numerics::StorageRange range = scheme.getRange();
+  auto inTable = [&]() {
+    return user->emitError("calibration entry for tensor id '")
+           << id << "' in " << calibrationName;
+  };
+  // Explicit parameters from another tool win.
   if (entry->scale) {
-    params.scale = static_cast<float>(*entry->scale);
-    if (!(params.scale >= std::numeric_limits<float>::min()) ||
-        !std::isfinite(params.scale))
-      return user->emitError("calibration entry for tensor id '")
-             << id << "' in " << tableName() << " has scale "
-             << *entry->scale << ", which is not a normal f32";
-    params.zeroPoint = entry->zeroPoint.value_or(0);
-    if (params.zeroPoint < range.qmin || params.zeroPoint > range.qmax)
-      return user->emitError("calibration entry for tensor id '")
-             << id << "' in " << tableName() << " has zero point " << params.zeroPoint
-             << " outside the int8 range";
-  } else {
-    float lo = static_cast<float>(entry->min);
-    float hi = static_cast<float>(entry->max);
-    if (!std::isfinite(lo) || !std::isfinite(hi))
-      return user->emitError("calibration range of tensor id '")
-             << id << "' in " << tableName() << " does not fit in f32";
-    params = numerics::chooseAsymmetric(lo, hi, range);
+    numerics::QuantParams p;
+    p.scale = static_cast<float>(*entry->scale);
+    if (!(p.scale >= std::numeric_limits<float>::min()) ||
+        !std::isfinite(p.scale))
+      return inTable() << " has scale " << *entry->scale
+                       << ", which is not a normal f32";
+    p.zeroPoint = entry->zeroPoint.value_or(0);
+    // Imported parameters win over the scheme too: they use the full range.
+    numerics::StorageRange full = numerics::signedRange(scheme.bits);
+    if (p.zeroPoint < full.qmin || p.zeroPoint > full.qmax)
+      return inTable() << " has zero point " << p.zeroPoint
+                       << " outside the " << scheme.bits << "-bit range ["
+                       << full.qmin << ", " << full.qmax << "]";
+    return SmallVector<numerics::QuantParams>{p};
   }
-  if (!std::isfinite(params.scale))
-    return user->emitError("calibration range of tensor id '")
-           << id << "' in " << calibrationName
-           << " is too wide for an f32 scale";
-  return quant::UniformQuantizedType::get(
-      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
-      Float32Type::get(ctx), params.scale, params.zeroPoint, range.qmin,
-      range.qmax);
+  auto checkF32 = [](double v) {
+    return std::isfinite(static_cast<float>(v));
+  };
+  SmallVector<numerics::QuantParams> params;
+  if (perChannel) {
+    if (!entry->perChannel || entry->perChannel->axis != 1)
+      return inTable() << " has no per-channel ranges along axis 1; "
+                          "recalibrate (weights get them) or use "
+                          "weight-granularity=per-tensor";
+    if (static_cast<int64_t>(entry->perChannel->min.size()) != channels)
+      return inTable() << " has " << entry->perChannel->min.size()
+                       << " channels, the tensor " << channels;
+    for (auto [lo, hi] :
+         llvm::zip(entry->perChannel->min, entry->perChannel->max)) {
+      if (!checkF32(lo) || !checkF32(hi))
+        return inTable() << " has a channel range that does not fit in f32";
+      params.push_back(chooseParams(static_cast<float>(lo),
+                                    static_cast<float>(hi), scheme,
+                                    options.powerOfTwo));
+    }
+  } else {
+    if (!checkF32(entry->min) || !checkF32(entry->max))
+      return user->emitError("calibration range of tensor id '")
+             << id << "' in " << calibrationName << " does not fit in f32";
+    EstimatorOptions estimatorOptions;
+    estimatorOptions.coverage = options.coverage;
+    estimatorOptions.symmetric = scheme.symmetric;
+    estimatorOptions.bits = scheme.bits;
+    std::string error;
+    std::optional<std::pair<double, double>> r =
+        estimateRange(*entry, options.estimator, estimatorOptions, error);
+    if (!r)
+      return inTable() << " " << error;
+    params.push_back(chooseParams(static_cast<float>(r->first),
+                                  static_cast<float>(r->second), scheme,
+                                  options.powerOfTwo));
+  }
+  for (const numerics::QuantParams &p : params)
+    if (!std::isfinite(p.scale))
+      return user->emitError("calibration range of tensor id '")
+             << id << "' in " << calibrationName
+             << " is too wide for an f32 scale";
+  return params;
 }
 
-Value Quantizer::getQuantized(Value value, quant::UniformQuantizedType type) {
-  RankedTensorType tensorType = withElementType(value.getType(), type);
+FailureOr<quant::QuantizedType>
+Quantizer::getCalibratedType(Value value, Operation *user,
+                             const Scheme &scheme, bool perChannel,
+                             int64_t channels) {
+  FailureOr<SmallVector<numerics::QuantParams>> params =
+      getTableParams(value, user, scheme, perChannel, channels);
+  if (failed(params))
+    return failure();
+  const TensorStatistics *entry = table->lookup(idOf.lookup(value));
+  numerics::StorageRange range = entry->scale
+                                     ? numerics::signedRange(scheme.bits)
+                                     : scheme.getRange();
+  // Explicit parameters are per tensor even where channels were asked for.
+  bool perAxis = perChannel && !entry->scale;
+  return makeQuantizedType(module.getContext(), *params, perAxis ? 1 : -1,
+                           range);
+}
+
+Value Quantizer::getQuantized(Value value, Type elementType) {
+  RankedTensorType tensorType = withElementType(value.getType(), elementType);
   auto key = std::make_pair(value, Type(tensorType));
   if (QuantizeOp cached = quantizeCache.lookup(key))
     return cached;
@@ -150,8 +296,7 @@ Value Quantizer::getQuantized(Value value, quant::UniformQuantizedType type) {
   return q;
 }
 
-FailureOr<Value> Quantizer::quantizeWeights(QuantizableMatmul m,
-                                            SmallVectorImpl<double> &scales) {
+FailureOr<Value> Quantizer::quantizeConstantWeights(QuantizableMatmul m) {
   MLIRContext *ctx = module.getContext();
   DenseElementsAttr w = m.constantRhs;
   auto type = cast<RankedTensorType>(w.getType());
@@ -160,29 +305,33 @@ FailureOr<Value> Quantizer::quantizeWeights(QuantizableMatmul m,
   if (llvm::any_of(values, [](float v) { return !std::isfinite(v); }))
     return m.matmul.emitError("constant weights contain NaN or Inf");
 
-  // Symmetric int8 per output channel, narrow range.
-  const unsigned bits = 8;
-  numerics::StorageRange range = numerics::signedRange(bits, /*narrow=*/true);
-  SmallVector<int8_t> q(values.size());
-  for (int64_t col = 0; col < n; ++col) {
+  // Per output channel (column) or per tensor, from the exact min/max.
+  const Scheme &scheme = options.weights;
+  numerics::StorageRange range = scheme.getRange();
+  bool perChannel = options.perChannelWeights;
+  int64_t groups = perChannel ? n : 1;
+  SmallVector<numerics::QuantParams> params;
+  for (int64_t g = 0; g < groups; ++g) {
     float lo = 0.0f, hi = 0.0f;
-    for (int64_t row = 0; row < k; ++row) {
-      lo = std::min(lo, values[row * n + col]);
-      hi = std::max(hi, values[row * n + col]);
-    }
-    numerics::QuantParams p = numerics::chooseSymmetric(lo, hi, bits);
-    scales.push_back(p.scale);
     for (int64_t row = 0; row < k; ++row)
-      q[row * n + col] = static_cast<int8_t>(
-          numerics::quantize(values[row * n + col], p.scale, 0, range));
+      for (int64_t col = perChannel ? g : 0; col < (perChannel ? g + 1 : n);
+           ++col) {
+        lo = std::min(lo, values[row * n + col]);
+        hi = std::max(hi, values[row * n + col]);
+      }
+    params.push_back(chooseParams(lo, hi, scheme, options.powerOfTwo));
   }
-  auto i8 = IntegerType::get(ctx, 8);
-  auto storage = DenseElementsAttr::get(withElementType(type, i8),
-                                        ArrayRef<int8_t>(q));
-  SmallVector<int64_t> zeros(n, 0);
-  auto qtype = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, Float32Type::get(ctx), scales,
-      zeros, /*quantizedDimension=*/1, range.qmin, range.qmax);
+  SmallVector<int8_t> q(values.size());
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col) {
+      const numerics::QuantParams &p = params[perChannel ? col : 0];
+      q[row * n + col] = static_cast<int8_t>(numerics::quantize(
+          values[row * n + col], p.scale, p.zeroPoint, range));
+    }
+  auto storage = DenseElementsAttr::get(
+      withElementType(type, IntegerType::get(ctx, 8)), ArrayRef<int8_t>(q));
+  quant::QuantizedType qtype =
+      makeQuantizedType(ctx, params, perChannel ? 1 : -1, range);
   Location loc = m.matmul.getLoc();
   Value data = arith::ConstantOp::create(builder, loc, storage);
   return quant::StorageCastOp::create(builder, loc,
@@ -195,36 +344,39 @@ LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
   Location loc = m.matmul.getLoc();
   builder.setInsertionPoint(m.root);
 
-  FailureOr<quant::UniformQuantizedType> lhsType =
-      getActivationType(m.lhs, m.matmul);
+  FailureOr<quant::QuantizedType> lhsType =
+      getCalibratedType(m.lhs, m.matmul, options.activations, false);
   if (failed(lhsType))
     return failure();
   Value lhs = getQuantized(m.lhs, *lhsType);
 
-  // Weights: constant ones per channel at compile time, others per tensor.
-  SmallVector<double> rhsScales;
+  // Weights: constant ones at compile time from their data; others from
+  // the table (per-channel ranges, or the estimator when per tensor).
   Value rhs;
   if (m.constantRhs) {
-    FailureOr<Value> w = quantizeWeights(m, rhsScales);
+    FailureOr<Value> w = quantizeConstantWeights(m);
     if (failed(w))
       return failure();
     rhs = *w;
   } else {
-    FailureOr<quant::UniformQuantizedType> rhsType =
-        getActivationType(m.rhs, m.matmul);
+    int64_t columns = cast<RankedTensorType>(m.rhs.getType()).getDimSize(1);
+    bool perChannel = options.perChannelWeights && !ShapedType::isDynamic(columns);
+    FailureOr<quant::QuantizedType> rhsType = getCalibratedType(
+        m.rhs, m.matmul, options.weights, perChannel, columns);
     if (failed(rhsType))
       return failure();
     rhs = getQuantized(m.rhs, *rhsType);
-    rhsScales.push_back(rhsType->getScale());
   }
-  bool perChannel = m.constantRhs != nullptr;
+  QuantizedTypeParams rhsParams = *getQuantizedTypeParams(rhs.getType());
+  bool perChannel = rhsParams.axis >= 0;
+  double lhsScale = cast<quant::UniformQuantizedType>(*lhsType).getScale();
 
   // The accumulator: scale sa * sb[n], zero point 0.
   auto i32 = IntegerType::get(ctx, 32);
   auto f32 = Float32Type::get(ctx);
   SmallVector<double> accScales;
-  for (double sb : rhsScales)
-    accScales.push_back(static_cast<double>(lhsType->getScale()) * sb);
+  for (double sb : rhsParams.scales)
+    accScales.push_back(lhsScale * sb);
   auto accElement = [&](int32_t axis) -> quant::QuantizedType {
     const int64_t lo = std::numeric_limits<int32_t>::min();
     const int64_t hi = std::numeric_limits<int32_t>::max();
@@ -256,19 +408,21 @@ LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
                               withElementType(resultType, accElement(1)), lhs,
                               rhs, bias, /*multiplier=*/nullptr,
                               /*rounding=*/nullptr);
-  idOf[acc.getResult()] = idOf.lookup(m.result);
-  FailureOr<quant::UniformQuantizedType> outType =
-      getActivationType(m.result, m.root);
-  if (failed(outType))
-    return failure();
-  auto requant = RequantizeOp::create(
-      builder, loc, withElementType(resultType, *outType), acc,
-      options.multiplier, options.rounding);
-  requant->setAttr("qlinalg.tensor_id",
-                   builder.getStringAttr(idOf.lookup(m.result)));
-  auto dequant =
-      DequantizeOp::create(builder, loc, resultType, requant.getResult());
-  idOf[dequant] = idOf.lookup(m.result);
+  std::string resultId = idOf.lookup(m.result);
+  Value quantizedResult = acc;
+  if (!options.floatOutputs || quantizedInputs.contains(m.result)) {
+    FailureOr<quant::QuantizedType> outType =
+        getCalibratedType(m.result, m.root, options.activations, false);
+    if (failed(outType))
+      return failure();
+    auto requant = RequantizeOp::create(
+        builder, loc, withElementType(resultType, *outType), acc,
+        options.multiplier, options.rounding);
+    requant->setAttr("qlinalg.tensor_id", builder.getStringAttr(resultId));
+    quantizedResult = requant;
+  }
+  auto dequant = DequantizeOp::create(builder, loc, resultType, quantizedResult);
+  idOf[dequant] = resultId;
   m.result.replaceAllUsesWith(dequant.getResult());
 
   for (Value operand : m.root->getOperands())
@@ -313,7 +467,15 @@ LogicalResult Quantizer::run() {
     matmul.emitRemark("linalg.matmul left in float: ") << why;
 
   SmallVector<linalg::MatmulOp> matmuls;
-  module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  module.walk([&](linalg::MatmulOp op) {
+    matmuls.push_back(op);
+    std::string whyNot;
+    if (FailureOr<QuantizableMatmul> m = matchQuantizableMatmul(op, whyNot);
+        succeeded(m)) {
+      quantizedInputs.insert(m->lhs);
+      quantizedInputs.insert(m->rhs);
+    }
+  });
   bool failedAny = false;
   for (linalg::MatmulOp matmul : matmuls) {
     std::string whyNot;
@@ -358,8 +520,19 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::string error;
-    FailureOr<QuantizeOptions> parsed =
-        parseQuantizeOptions(requantize, rounding, error);
+    QLinalgQuantizeOptions raw;
+    raw.calibration = calibration;
+    raw.requantize = requantize;
+    raw.rounding = rounding;
+    raw.estimator = estimator;
+    raw.coverage = coverage;
+    raw.activationScheme = activationScheme;
+    raw.weightScheme = weightScheme;
+    raw.weightGranularity = weightGranularity;
+    raw.weightBits = weightBits;
+    raw.powerOfTwo = powerOfTwo;
+    raw.floatOutputs = floatOutputs;
+    FailureOr<QuantizeOptions> parsed = parseQuantizeOptions(raw, error);
     if (failed(parsed)) {
       module.emitError(error);
       return signalPassFailure();

@@ -125,7 +125,7 @@ func.func @zero_point_128(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-128.json has zero point 128 outside the int8 range}}
+  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-128.json has zero point 128 outside the 8-bit range [-128, 127]}}
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
@@ -137,7 +137,7 @@ func.func @zero_point_minus_129(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-minus-129.json has zero point -129 outside the int8 range}}
+  // expected-error-re @+1 {{calibration entry for tensor id 't0' in {{.*}}Inputs/zero-point-minus-129.json has zero point -129 outside the 8-bit range [-128, 127]}}
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }

@@ -7,13 +7,20 @@
 //===----------------------------------------------------------------------===//
 //
 // qlinalg-calibrate MODEL.mlir --entry=NAME -o TABLE.json BATCH [BATCH...]
+//                   [--per-channel=ID:AXIS,...] [--quiet]
+// qlinalg-calibrate --merge A.json B.json [...] -o TABLE.json
 //
 // Each BATCH is a comma-separated list of .npy files, one per argument of the
 // entry function. The float module is instrumented (--qlinalg-instrument),
 // every observed tensor becomes an extra result of the entry function, the
 // module is JIT-compiled once and run on every batch, and the statistics
-// accumulate batch by batch. The table is written only when every batch
-// succeeded, through a temporary file.
+// (count, min, max, moving average, histogram, per-channel ranges of weights
+// and of the tensors named with --per-channel) accumulate batch by batch in
+// memory independent of the number of batches. The table is written only
+// when every batch succeeded, through a temporary file.
+//
+// --merge combines tables from runs on different data into the table of one
+// run over all of it (the batches of A, then those of B, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +33,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/CommandLine.h"
@@ -39,9 +47,9 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-static llvm::cl::list<std::string>
-    positional(llvm::cl::Positional, llvm::cl::OneOrMore,
-               llvm::cl::desc("<model.mlir> <batch> [<batch>...]"));
+static llvm::cl::list<std::string> positional(
+    llvm::cl::Positional, llvm::cl::OneOrMore,
+    llvm::cl::desc("<model.mlir> <batch> [<batch>...] | --merge <table.json>..."));
 static llvm::cl::opt<std::string>
     entryName("entry", llvm::cl::desc("Entry function to calibrate"),
               llvm::cl::init("main"));
@@ -53,6 +61,15 @@ static llvm::cl::opt<std::string>
                llvm::cl::init("host"));
 static llvm::cl::opt<bool>
     quiet("quiet", llvm::cl::desc("Do not show progress on stderr"));
+static llvm::cl::list<std::string> perChannelIds(
+    "per-channel", llvm::cl::CommaSeparated,
+    llvm::cl::desc("Also record per-channel ranges of these tensors, as "
+                   "ID:AXIS (weights, the rhs of matmuls, get axis 1 "
+                   "without asking)"),
+    llvm::cl::value_desc("id:axis"));
+static llvm::cl::opt<bool>
+    mergeMode("merge", llvm::cl::desc("Merge the calibration tables given as "
+                                      "positional arguments into -o"));
 
 static int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "qlinalg-calibrate") << msg << "\n";
@@ -64,6 +81,39 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "qlinalg-calibrate: measure a float model's tensors on "
                   "calibration batches\n");
+  if (mergeMode) {
+    CalibrationTable merged;
+    for (auto [i, path] : llvm::enumerate(positional)) {
+      llvm::Expected<CalibrationTable> table = readCalibrationTable(path);
+      if (!table)
+        return fail(llvm::toString(table.takeError()));
+      if (i == 0) {
+        merged = std::move(*table);
+        continue;
+      }
+      if (table->model != merged.model || table->entry != merged.entry)
+        llvm::WithColor::warning(llvm::errs(), "qlinalg-calibrate")
+            << path << " was calibrated on " << table->model << " @"
+            << table->entry << ", the first table on " << merged.model
+            << " @" << merged.entry << "\n";
+      if (std::optional<std::string> error = merged.merge(*table))
+        return fail("cannot merge " + path + ": " + *error);
+    }
+    if (llvm::Error err = writeCalibrationTable(outputPath, merged))
+      return fail(llvm::toString(std::move(err)));
+    return 0;
+  }
+
+  // ID:AXIS pairs asked for on the command line.
+  llvm::StringMap<int64_t> channelAxes;
+  for (StringRef spec : perChannelIds) {
+    auto [id, axisText] = spec.split(':');
+    int64_t axis;
+    if (id.empty() || axisText.getAsInteger(10, axis) || axis < 0)
+      return fail("--per-channel expects ID:AXIS, got '" + spec + "'");
+    channelAxes[id] = axis;
+  }
+
   std::string modelPath = positional.front();
   std::vector<std::string> allArgs(positional.begin(), positional.end());
   ArrayRef<std::string> batches = ArrayRef(allArgs).drop_front();
@@ -95,6 +145,12 @@ int main(int argc, char **argv) {
 
   // Instrument, then return every observed tensor from the entry function.
   TensorIdMap ids = assignTensorIds(*module);
+  // Weights (the rhs of matmuls) get per-channel ranges along their output
+  // channels.
+  for (const auto &[value, id] : ids)
+    for (OpOperand &use : value.getUses())
+      if (isa<linalg::MatmulOp>(use.getOwner()) && use.getOperandNumber() == 1)
+        channelAxes.try_emplace(id, 1);
   insertObservers(ids);
   SmallVector<std::string> skipped;
   FailureOr<SmallVector<std::string>> observed =
@@ -125,8 +181,15 @@ int main(int argc, char **argv) {
   CalibrationTable table;
   table.model = modelPath;
   table.entry = entryName;
-  for (const std::string &id : *observed)
-    table.tensors[id];
+  for (const std::string &id : *observed) {
+    TensorStatistics &stats = table.tensors[id];
+    if (auto it = channelAxes.find(id); it != channelAxes.end())
+      stats.trackChannels(it->second);
+  }
+  for (const auto &entry : channelAxes)
+    if (!table.tensors.count(entry.getKey().str()))
+      return fail("--per-channel names tensor id '" + entry.getKey() +
+                  "', which @" + entryName + " does not observe");
 
   bool progress = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
   auto start = std::chrono::steady_clock::now();
@@ -154,7 +217,14 @@ int main(int argc, char **argv) {
          llvm::zip(*observed, ArrayRef(*outputs).drop_front(numResults))) {
       ArrayRef<float> values(array.getDataAs<float>(),
                              array.getNumElements());
-      if (std::optional<size_t> bad = table.tensors[id].accumulate(values))
+      TensorStatistics &stats = table.tensors[id];
+      if (stats.perChannel && stats.perChannel->axis >= array.getRank())
+        return fail("--per-channel axis " +
+                    llvm::Twine(stats.perChannel->axis) + " of tensor id '" +
+                    id + "' is outside its rank " +
+                    llvm::Twine(array.getRank()));
+      if (std::optional<size_t> bad =
+              stats.accumulate(values, array.getShape()))
         return fail("tensor id '" + id + "': " +
                     (std::isnan(values[*bad]) ? "NaN" : "Inf") +
                     " at element " + llvm::Twine(*bad) +

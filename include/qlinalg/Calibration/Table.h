@@ -8,13 +8,17 @@
 //
 // The calibration table (JSON, "format": "qlinalg-calibration", "version": 1)
 // stores statistics, not decisions: per tensor id its element count, min and
-// max. An entry may instead (or also) carry an explicit "scale" and
-// "zero_point", imported from another tool; those win over the statistics.
+// max, the moving average of per-batch min/max, a histogram, and per-channel
+// ranges where a channel axis was asked for. Estimators and schemes are chosen
+// at --qlinalg-quantize time from these. An entry may instead carry an
+// explicit "scale" and "zero_point", imported from another tool; those win.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef QLINALG_CALIBRATION_TABLE_H
 #define QLINALG_CALIBRATION_TABLE_H
+
+#include "qlinalg/Calibration/Statistics.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -29,21 +33,6 @@
 
 namespace mlir::qlinalg {
 
-/// Streaming statistics of one tensor, accumulated batch by batch.
-struct TensorStatistics {
-  uint64_t count = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  /// Explicit parameters imported from another tool; they win.
-  std::optional<double> scale;
-  std::optional<int64_t> zeroPoint;
-
-  /// Adds a batch of values. Returns the index of the first non-finite value
-  /// (NaN or Inf), leaving the statistics untouched, or std::nullopt.
-  std::optional<size_t> accumulate(llvm::ArrayRef<float> values);
-  bool hasRange() const { return count > 0; }
-};
-
 /// A whole calibration table.
 struct CalibrationTable {
   static constexpr llvm::StringLiteral kFormat = "qlinalg-calibration";
@@ -56,6 +45,10 @@ struct CalibrationTable {
   std::map<std::string, TensorStatistics> tensors;
 
   const TensorStatistics *lookup(llvm::StringRef id) const;
+
+  /// Adds another run's table: its batches count as coming after ours.
+  /// Returns an error message naming the tensor id that cannot be merged.
+  std::optional<std::string> merge(const CalibrationTable &other);
 };
 
 llvm::json::Value toJSON(const CalibrationTable &table);

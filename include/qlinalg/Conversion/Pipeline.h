@@ -29,6 +29,34 @@ struct QLinalgPipelineOptions
       llvm::cl::desc("Requantization ties: half-away-from-zero or "
                      "half-to-even (default: the mode's own)"),
       llvm::cl::init("")};
+  Option<std::string> estimator{
+      *this, "estimator",
+      llvm::cl::desc("Activation range estimator: minmax, moving-average, "
+                     "percentile, mse, entropy"),
+      llvm::cl::init("minmax")};
+  Option<double> coverage{
+      *this, "coverage",
+      llvm::cl::desc("Percentile estimator: percentage kept on each side"),
+      llvm::cl::init(99.99)};
+  Option<std::string> activationScheme{
+      *this, "activation-scheme",
+      llvm::cl::desc("asymmetric or symmetric"), llvm::cl::init("asymmetric")};
+  Option<std::string> weightScheme{*this, "weight-scheme",
+                                   llvm::cl::desc("symmetric or asymmetric"),
+                                   llvm::cl::init("symmetric")};
+  Option<std::string> weightGranularity{
+      *this, "weight-granularity", llvm::cl::desc("per-channel or per-tensor"),
+      llvm::cl::init("per-channel")};
+  Option<unsigned> weightBits{*this, "weight-bits",
+                              llvm::cl::desc("Weight bit width, 2 to 8"),
+                              llvm::cl::init(8)};
+  Option<bool> powerOfTwo{*this, "power-of-two",
+                          llvm::cl::desc("Power-of-two scales"),
+                          llvm::cl::init(false)};
+  Option<bool> floatOutputs{
+      *this, "float-outputs",
+      llvm::cl::desc("Dequantize float-only results from the accumulator"),
+      llvm::cl::init(false)};
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Kernel target: generic, host"),
                              llvm::cl::init("generic")};

@@ -69,6 +69,12 @@ QuantParams chooseAsymmetric(float rmin, float rmax, StorageRange range);
 /// (2^(bits-1) - 1)`, meant for the narrow range of signedRange(bits, true).
 QuantParams chooseSymmetric(float rmin, float rmax, unsigned bits);
 
+/// `p` with its scale rounded up to the next power of two (so that the range
+/// stays covered) and, when asymmetric, the zero point recomputed for it from
+/// the range's lower end `rmin`.
+QuantParams toPowerOfTwoScale(QuantParams p, float rmin, StorageRange range,
+                              bool symmetric);
+
 /// `clamp(roundeven(x / scale) + zp, qmin, qmax)` in f32; NaN gives qmin.
 int64_t quantize(float x, float scale, int64_t zeroPoint, StorageRange range);
 /// `scale * (q - zp)` in f32.

@@ -50,8 +50,13 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
       output channel (narrow range [-127, 127]), and kept as `i8` constants
       reinterpreted with upstream `quant.scast`;
     - a constant bias becomes i32 in the accumulator scale `sa * sb[n]`;
-    - activations (and non-constant weights) are asymmetric int8 per tensor,
-      from the calibration table's min/max (or its explicit scale/zero_point);
+    - activations (and non-constant weights) are int8 per tensor from the
+      calibration table, through the chosen estimator (or the entry's explicit
+      scale/zero_point, which wins); non-constant weights per channel use the
+      table's per-channel ranges;
+    - schemes are chosen per kind (`activation-scheme`, `weight-scheme`),
+      weights per channel or per tensor with 2 to 8 bits, scales optionally
+      powers of two;
     - `qlinalg.quantize`/`qlinalg.dequantize` appear only at the borders: a
       dequantize feeding a quantize of the same type folds away, so chained
       quantized ops exchange int8 tensors.
@@ -78,7 +83,29 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
     Option<"rounding", "rounding", "std::string", /*default=*/"\"\"",
            "Tie rule of requantization: half-away-from-zero or half-to-even "
            "(default: half-away-from-zero for fixed-point, half-to-even for "
-           "float)">
+           "float)">,
+    Option<"estimator", "estimator", "std::string", /*default=*/"\"minmax\"",
+           "Activation range estimator: minmax, moving-average, percentile, "
+           "mse or entropy">,
+    Option<"coverage", "coverage", "double", /*default=*/"99.99",
+           "Percentile estimator: percentage of the values kept on each side">,
+    Option<"activationScheme", "activation-scheme", "std::string",
+           /*default=*/"\"asymmetric\"",
+           "Activations: asymmetric (int8, zero point) or symmetric (zero "
+           "point 0, [-127, 127])">,
+    Option<"weightScheme", "weight-scheme", "std::string",
+           /*default=*/"\"symmetric\"",
+           "Weights: symmetric (zero point 0, narrow range) or asymmetric">,
+    Option<"weightGranularity", "weight-granularity", "std::string",
+           /*default=*/"\"per-channel\"",
+           "Weights: per-channel (one scale per output column) or per-tensor">,
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
+           "Weight bit width, 2 to 8 (stored in i8 with a narrowed range)">,
+    Option<"powerOfTwo", "power-of-two", "bool", /*default=*/"false",
+           "Round scales up to powers of two (requantization by shifts)">,
+    Option<"floatOutputs", "float-outputs", "bool", /*default=*/"false",
+           "Dequantize results that only float code consumes straight from "
+           "the i32 accumulator instead of requantizing them to int8">
   ];
   let dependentDialects = [
     "::mlir::qlinalg::QLinalgDialect",
