@@ -364,6 +364,8 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (getRowGroupSize(op.getRhs().getType()))
+      return lowerPerGroup(op, adaptor, rewriter);
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
     quant::UniformQuantizedType lhsType = getPerTensorType(op.getLhs().getType());
@@ -445,6 +447,242 @@ struct MatmulLowering : public OpConversionPattern<MatmulOp> {
   }
 
 private:
+  /// A per-group rhs: for every group g of G rows, the exact i32 sum
+  ///   acc[m, g, n] = sum_{k in g} (a[m,k] - za) * (b[k,n] - zb[g,n])
+  /// (zero points folded as in the per-channel case, per group), then the f32
+  /// combination y[m, n] = sum_g f32(sa * s[g,n]) * f32(acc[m, g, n]), in
+  /// increasing g.
+  LogicalResult lowerPerGroup(MatmulOp op, OpAdaptor adaptor,
+                              ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    quant::UniformQuantizedType lhsType =
+        getPerTensorType(op.getLhs().getType());
+    QuantizedTypeParams rhs = *getQuantizedTypeParams(op.getRhs().getType());
+    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
+    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+    int64_t groupSize = getRowGroupSize(rhsType), groups = k / groupSize;
+    int64_t za = lhsType.getZeroPoint();
+    bool lhsUnsigned = !lhsType.isSigned();
+    bool anyZb = llvm::any_of(rhs.zeroPoints, [](int64_t z) { return z; });
+    Value lhs = adaptor.getLhs(), w = adaptor.getRhs();
+
+    // Views with the groups split out: lhs M x Gs x G, rhs Gs x G x N.
+    auto lhsStorage = cast<RankedTensorType>(lhs.getType());
+    Type lhsElem = lhsStorage.getElementType();
+    Value lhs3 = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({lhsStorage.getDimSize(0), groups, groupSize},
+                              lhsElem),
+        lhs, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value rhs3 = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({groups, groupSize, n},
+                              cast<RankedTensorType>(w.getType())
+                                  .getElementType()),
+        w, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+
+    // Per (g, n): G*za*zb[g,n] - za*sum_{k in g} b[k,n], folded when the
+    // weights are constant.
+    Value term;
+    DenseElementsAttr weights = getConstantStorage(op.getRhs());
+    auto termType = RankedTensorType::get({groups, n}, i32);
+    if (weights) {
+      auto values = weights.getValues<APInt>();
+      SmallVector<int32_t> t(groups * n);
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t col = 0; col < n; ++col) {
+          int64_t sum = 0;
+          for (int64_t r = g * groupSize; r < (g + 1) * groupSize; ++r)
+            sum += values[r * n + col].getSExtValue();
+          uint64_t v = uint64_t(groupSize) * uint64_t(za) *
+                           uint64_t(rhs.zeroPoints[g * n + col]) -
+                       uint64_t(za) * uint64_t(sum);
+          t[g * n + col] = static_cast<int32_t>(static_cast<uint32_t>(v));
+        }
+      term = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(t)));
+    } else {
+      // At run time: column sums per group, then the same term.
+      Value zero = intConst(rewriter, loc, i32, 0);
+      Value colInit = linalg::FillOp::create(
+                          rewriter, loc, zero,
+                          tensor::EmptyOp::create(rewriter, loc,
+                                                  termType.getShape(), i32)
+                              .getResult())
+                          .getResult(0);
+      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
+                                    rhs.zeroPoints.end());
+      Value zb = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
+      AffineExpr t0, t1, t2;
+      bindDims(ctx, t0, t1, t2); // (g, n, kk)
+      Value colSums =
+          linalg::GenericOp::create(
+              rewriter, loc, termType, rhs3, colInit,
+              ArrayRef<AffineMap>{AffineMap::get(3, 0, {t0, t2, t1}, ctx),
+                                  AffineMap::get(3, 0, {t0, t1}, ctx)},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel,
+                                            utils::IteratorType::reduction},
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value v = arith::ExtSIOp::create(b, l, i32, args[0]);
+                linalg::YieldOp::create(
+                    b, l, arith::AddIOp::create(b, l, v, args[1]).getResult());
+              })
+              .getResult(0);
+      AffineExpr e0, e1;
+      bindDims(ctx, e0, e1);
+      AffineMap id2 = AffineMap::get(2, 0, {e0, e1}, ctx);
+      term = linalg::GenericOp::create(
+                 rewriter, loc, termType, ValueRange{colSums, zb},
+                 ValueRange{tensor::EmptyOp::create(rewriter, loc,
+                                                    termType.getShape(), i32)
+                                .getResult()},
+                 ArrayRef<AffineMap>{id2, id2, id2},
+                 ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                               utils::IteratorType::parallel},
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   Value zaV = intConst(b, l, i32, za);
+                   Value t = arith::MulIOp::create(
+                       b, l,
+                       arith::MulIOp::create(
+                           b, l, intConst(b, l, i32, groupSize), zaV),
+                       args[1]);
+                   t = arith::SubIOp::create(
+                       b, l, t, arith::MulIOp::create(b, l, zaV, args[0]));
+                   linalg::YieldOp::create(b, l, t);
+                 })
+                 .getResult(0);
+    }
+    SmallVector<OpFoldResult> accSizes{
+        tensor::getMixedSize(rewriter, loc, lhs, 0),
+        rewriter.getIndexAttr(groups), rewriter.getIndexAttr(n)};
+    Value empty = tensor::EmptyOp::create(rewriter, loc, accSizes, i32);
+    Value init = linalg::BroadcastOp::create(rewriter, loc, term, empty,
+                                             ArrayRef<int64_t>{0})
+                     .getResult()[0];
+
+    // acc[m, g, n] += ext(a[m, g, kk]) * ext(b[g, kk, n]).
+    AffineExpr m, g, col, kk;
+    bindDims(ctx, m, g, col, kk);
+    Value acc =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), ValueRange{lhs3, rhs3},
+            ValueRange{init},
+            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, g, kk}, ctx),
+                                AffineMap::get(4, 0, {g, kk, col}, ctx),
+                                AffineMap::get(4, 0, {m, g, col}, ctx)},
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::parallel, utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value a = lhsUnsigned
+                            ? arith::ExtUIOp::create(b, l, i32, args[0])
+                                  .getResult()
+                            : arith::ExtSIOp::create(b, l, i32, args[0])
+                                  .getResult();
+              Value wv = arith::ExtSIOp::create(b, l, i32, args[1]);
+              Value prod = arith::MulIOp::create(b, l, a, wv);
+              linalg::YieldOp::create(
+                  b, l, arith::AddIOp::create(b, l, args[2], prod).getResult());
+            })
+            .getResult(0);
+
+    // With weight zero points: acc[m, g, n] -= zb[g, n] * sum_kk a[m, g, kk].
+    if (anyZb) {
+      Value zero = intConst(rewriter, loc, i32, 0);
+      Value rowInit = tensor::EmptyOp::create(
+          rewriter, loc,
+          ArrayRef<OpFoldResult>{accSizes[0], accSizes[1]}, i32);
+      rowInit = linalg::FillOp::create(rewriter, loc, zero, rowInit)
+                    .getResult(0);
+      AffineExpr r0, r1, r2;
+      bindDims(ctx, r0, r1, r2);
+      Value rowSums =
+          linalg::GenericOp::create(
+              rewriter, loc, rowInit.getType(), lhs3, rowInit,
+              ArrayRef<AffineMap>{AffineMap::get(3, 0, {r0, r1, r2}, ctx),
+                                  AffineMap::get(3, 0, {r0, r1}, ctx)},
+              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                            utils::IteratorType::parallel,
+                                            utils::IteratorType::reduction},
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value a = lhsUnsigned
+                              ? arith::ExtUIOp::create(b, l, i32, args[0])
+                                    .getResult()
+                              : arith::ExtSIOp::create(b, l, i32, args[0])
+                                    .getResult();
+                linalg::YieldOp::create(
+                    b, l, arith::AddIOp::create(b, l, a, args[1]).getResult());
+              })
+              .getResult(0);
+      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
+                                    rhs.zeroPoints.end());
+      Value zb = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
+      AffineExpr c0, c1, c2;
+      bindDims(ctx, c0, c1, c2);
+      acc = linalg::GenericOp::create(
+                rewriter, loc, acc.getType(), ValueRange{acc, rowSums, zb},
+                ValueRange{emptyLike(rewriter, loc, acc, i32)},
+                ArrayRef<AffineMap>{AffineMap::get(3, 0, {c0, c1, c2}, ctx),
+                                    AffineMap::get(3, 0, {c0, c1}, ctx),
+                                    AffineMap::get(3, 0, {c1, c2}, ctx),
+                                    AffineMap::get(3, 0, {c0, c1, c2}, ctx)},
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel},
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value t = arith::MulIOp::create(b, l, args[2], args[1]);
+                  linalg::YieldOp::create(
+                      b, l, arith::SubIOp::create(b, l, args[0], t).getResult());
+                })
+                .getResult(0);
+    }
+
+    // y[m, n] = sum_g f32(sa * s[g, n]) * f32(acc[m, g, n]), g innermost and
+    // increasing (linalg lowers the reduction to an ordered loop).
+    SmallVector<float> scales;
+    for (double sb : rhs.scales)
+      scales.push_back(static_cast<float>(lhsType.getScale() * sb));
+    Value scaleTensor = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(RankedTensorType::get({groups, n}, f32),
+                               ArrayRef<float>(scales)));
+    Value outEmpty = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{accSizes[0], accSizes[2]}, f32);
+    Value outInit =
+        linalg::FillOp::create(rewriter, loc,
+                               ValueRange{f32Const(rewriter, loc, 0.0f)},
+                               ValueRange{outEmpty})
+            .getResult(0);
+    AffineExpr o0, o1, o2;
+    bindDims(ctx, o0, o1, o2); // (m, n, g)
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, outInit.getType(), ValueRange{acc, scaleTensor},
+            ValueRange{outInit},
+            ArrayRef<AffineMap>{AffineMap::get(3, 0, {o0, o2, o1}, ctx),
+                                AffineMap::get(3, 0, {o2, o1}, ctx),
+                                AffineMap::get(3, 0, {o0, o1}, ctx)},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value x = arith::SIToFPOp::create(b, l, f32, args[0]);
+              Value scaled = arith::MulFOp::create(b, l, x, args[1]);
+              linalg::YieldOp::create(
+                  b, l, arith::AddFOp::create(b, l, args[2], scaled).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
   /// bias[n] - za*sum_k b[k,n] + K*za*zb[n], computed at run time.
   static Value emitRuntimeColumnTerm(OpBuilder &b, Location loc, Value rhs,
                                      Value bias, int64_t za, int64_t axis,

@@ -28,6 +28,7 @@ void mlir::qlinalg::buildQLinalgPipeline(
   quantize.weightScheme = options.weightScheme;
   quantize.weightGranularity = options.weightGranularity;
   quantize.weightBits = options.weightBits;
+  quantize.groupSize = options.groupSize;
   quantize.powerOfTwo = options.powerOfTwo;
   quantize.floatOutputs = options.floatOutputs;
   pm.addPass(createQLinalgQuantize(quantize));

@@ -14,6 +14,7 @@
 #include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
 #include <cmath>
@@ -85,13 +86,19 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
     return fail("weight-bits " + std::to_string(raw.weightBits) +
                 " is outside 2..8");
   options.weights = {*weightSymmetric, raw.weightBits};
-  if (raw.weightGranularity == "per-channel")
+  if (raw.weightGranularity == "per-channel") {
     options.perChannelWeights = true;
-  else if (raw.weightGranularity == "per-tensor")
+  } else if (raw.weightGranularity == "per-tensor") {
     options.perChannelWeights = false;
-  else
+  } else if (raw.weightGranularity == "per-group") {
+    if (raw.groupSize < 1)
+      return fail("group-size must be at least 1");
+    options.perChannelWeights = true;
+    options.groupSize = raw.groupSize;
+  } else {
     return fail("unknown weight-granularity '" + raw.weightGranularity +
-                "' (expected per-channel or per-tensor)");
+                "' (expected per-channel, per-tensor or per-group)");
+  }
   options.powerOfTwo = raw.powerOfTwo;
   options.floatOutputs = raw.floatOutputs;
   return options;
@@ -123,6 +130,7 @@ private:
   Value getQuantized(Value value, Type elementType);
   FailureOr<Value> quantizeConstantWeights(QuantizableMatmul m);
   LogicalResult rewrite(QuantizableMatmul m);
+  LogicalResult rewritePerGroup(QuantizableMatmul m);
 
   ModuleOp module;
   const CalibrationTable *table;
@@ -296,6 +304,54 @@ Value Quantizer::getQuantized(Value value, Type elementType) {
   return q;
 }
 
+/// Constant weights per group of `groupSize` rows and per column, as an i8
+/// constant reinterpreted with a sub-channel type {0:G, 1:1}.
+static Value quantizePerGroup(OpBuilder &builder, QuantizableMatmul m,
+                              ArrayRef<float> values, const Scheme &scheme,
+                              bool powerOfTwo, int64_t groupSize) {
+  MLIRContext *ctx = builder.getContext();
+  auto type = cast<RankedTensorType>(m.constantRhs.getType());
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  int64_t groups = k / groupSize;
+  numerics::StorageRange range = scheme.getRange();
+  SmallVector<float> scales;
+  SmallVector<int64_t> zeroPoints;
+  SmallVector<int8_t> q(values.size());
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t col = 0; col < n; ++col) {
+      float lo = 0.0f, hi = 0.0f;
+      for (int64_t row = g * groupSize; row < (g + 1) * groupSize; ++row) {
+        lo = std::min(lo, values[row * n + col]);
+        hi = std::max(hi, values[row * n + col]);
+      }
+      numerics::QuantParams p = chooseParams(lo, hi, scheme, powerOfTwo);
+      scales.push_back(p.scale);
+      zeroPoints.push_back(p.zeroPoint);
+      for (int64_t row = g * groupSize; row < (g + 1) * groupSize; ++row)
+        q[row * n + col] = static_cast<int8_t>(numerics::quantize(
+            values[row * n + col], p.scale, p.zeroPoint, range));
+    }
+  auto gridType = [&](Type elem) {
+    return RankedTensorType::get({groups, n}, elem);
+  };
+  auto qtype = quant::UniformQuantizedSubChannelType::get(
+      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
+      Float32Type::get(ctx),
+      DenseElementsAttr::get(gridType(Float32Type::get(ctx)),
+                             ArrayRef<float>(scales)),
+      DenseElementsAttr::get(gridType(IntegerType::get(ctx, 64)),
+                             ArrayRef<int64_t>(zeroPoints)),
+      ArrayRef<int32_t>{0, 1}, ArrayRef<int64_t>{groupSize, 1}, range.qmin,
+      range.qmax);
+  Location loc = m.matmul.getLoc();
+  Value data = arith::ConstantOp::create(
+      builder, loc,
+      DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
+                             ArrayRef<int8_t>(q)));
+  return quant::StorageCastOp::create(builder, loc,
+                                      withElementType(type, qtype), data);
+}
+
 FailureOr<Value> Quantizer::quantizeConstantWeights(QuantizableMatmul m) {
   MLIRContext *ctx = module.getContext();
   DenseElementsAttr w = m.constantRhs;
@@ -305,6 +361,9 @@ FailureOr<Value> Quantizer::quantizeConstantWeights(QuantizableMatmul m) {
   if (llvm::any_of(values, [](float v) { return !std::isfinite(v); }))
     return m.matmul.emitError("constant weights contain NaN or Inf");
 
+  if (options.groupSize)
+    return quantizePerGroup(builder, m, values, options.weights,
+                            options.powerOfTwo, options.groupSize);
   // Per output channel (column) or per tensor, from the exact min/max.
   const Scheme &scheme = options.weights;
   numerics::StorageRange range = scheme.getRange();
@@ -343,6 +402,18 @@ LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
   MLIRContext *ctx = module.getContext();
   Location loc = m.matmul.getLoc();
   builder.setInsertionPoint(m.root);
+  if (options.groupSize && m.constantRhs) {
+    int64_t k = cast<RankedTensorType>(m.constantRhs.getType()).getDimSize(0);
+    if (k % options.groupSize != 0) {
+      m.matmul.emitRemark("linalg.matmul left in float: group-size ")
+          << options.groupSize << " does not divide the reduction size " << k;
+      return success();
+    }
+    return rewritePerGroup(m);
+  }
+  if (options.groupSize && !m.constantRhs)
+    m.matmul.emitRemark("per-group quantization needs constant weights; "
+                        "this rhs is quantized per channel");
 
   FailureOr<quant::QuantizedType> lhsType =
       getCalibratedType(m.lhs, m.matmul, options.activations, false);
@@ -433,6 +504,39 @@ LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
       maybeDead.push_back(def);
   if (m.root != m.matmul.getOperation())
     m.root->erase();
+  m.matmul->erase();
+  return success();
+}
+
+LogicalResult Quantizer::rewritePerGroup(QuantizableMatmul m) {
+  Location loc = m.matmul.getLoc();
+  FailureOr<quant::QuantizedType> lhsType =
+      getCalibratedType(m.lhs, m.matmul, options.activations, false);
+  if (failed(lhsType))
+    return failure();
+  Value lhs = getQuantized(m.lhs, *lhsType);
+  FailureOr<Value> rhs = quantizeConstantWeights(m);
+  if (failed(rhs))
+    return failure();
+  // Groups have different accumulator scales: the product comes back in
+  // f32, and the bias stays a float addition after it.
+  Value product = m.matmul.getResult(0);
+  auto y = MatmulOp::create(builder, loc, product.getType(), lhs, *rhs,
+                            /*bias=*/Value(), /*multiplier=*/nullptr,
+                            /*rounding=*/nullptr);
+  Value init = m.matmul.getOutputs()[0];
+  product.replaceAllUsesWith(y.getResult());
+  if (m.bias && m.root == m.matmul.getOperation()) {
+    // The bias was the accumulator init: add the broadcast init in float.
+    Value empty = tensor::EmptyOp::create(
+        builder, loc, tensor::getMixedSizes(builder, loc, y.getResult()),
+        builder.getF32Type());
+    auto add = linalg::AddOp::create(builder, loc, ValueRange{y, init},
+                                     ValueRange{empty});
+    y.getResult().replaceAllUsesExcept(add.getResult(0), add);
+  }
+  idOf[y.getResult()] = idOf.lookup(m.result);
+  maybeDead.push_back(init.getDefiningOp());
   m.matmul->erase();
   return success();
 }
@@ -530,6 +634,7 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
     raw.weightScheme = weightScheme;
     raw.weightGranularity = weightGranularity;
     raw.weightBits = weightBits;
+    raw.groupSize = groupSize;
     raw.powerOfTwo = powerOfTwo;
     raw.floatOutputs = floatOutputs;
     FailureOr<QuantizeOptions> parsed = parseQuantizeOptions(raw, error);

@@ -582,3 +582,44 @@ def requantize(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike, out_z
     rounding = default_rounding(mode) if rounding is None else rounding
     impl = requantize_fixed_point if mode == "fixed-point" else requantize_float
     return impl(acc, acc_scale, out_scale, out_zp, qmin, qmax, rounding=rounding, dtype=dtype)
+
+
+def to_power_of_two_scale(scale: ArrayLike, zp: int, rmin: ArrayLike, qmin: int, qmax: int,
+                          symmetric: bool) -> Tuple[np.float32, int]:
+    """The scale rounded up to a power of two (the range stays covered); for
+    asymmetric schemes the zero point is recomputed from the range's lower end
+    (numerics::toPowerOfTwoScale)."""
+    s = np.float32(scale)
+    mantissa, exponent = math.frexp(float(s))
+    if mantissa != 0.5:
+        s = np.float32(math.ldexp(1.0, exponent))
+    if symmetric:
+        return s, int(zp)
+    lo = np.float32(min(np.float32(rmin), np.float32(0.0)))
+    shifted = int(np.rint(np.float32(lo / s)))
+    return s, _clamp_int(qmin - shifted, qmin, qmax)
+
+
+def qmatmul_per_group(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
+                      a_scale: ArrayLike, b_scales: ArrayLike, group: int) -> np.ndarray:
+    """Matmul with per-group weights (qlinalg.matmul with a sub-channel rhs of
+    blocks {0:G, 1:1}): for each group g of `group` rows, the exact int32 sum
+    acc_g = (a - za) @ (b - zb[g]) over the group's rows, then the f32
+    combination y = sum_g f32(f32(acc_g) * f32(f64(sa) * f64(s[g, n]))),
+    accumulated in f32 in increasing g. zb and b_scales have shape (K/G, N)."""
+    a = np.asarray(a_q).astype(np.int64) - int(za)
+    b = np.asarray(b_q).astype(np.int64)
+    k = b.shape[0]
+    if k % group:
+        raise ValueError(f"group size {group} does not divide K = {k}")
+    zb = np.asarray(zb, dtype=np.int64)
+    scales = (np.float64(np.float32(a_scale)) *
+              np.asarray(b_scales, dtype=np.float32).astype(np.float64)).astype(np.float32)
+    y = np.zeros((a.shape[0], b.shape[1]), dtype=np.float32)
+    for g in range(k // group):
+        rows = slice(g * group, (g + 1) * group)
+        acc = a[:, rows] @ (b[rows, :] - zb[g])
+        if acc.min(initial=0) < INT32_MIN or acc.max(initial=0) > INT32_MAX:
+            raise OverflowError("group accumulator exceeds int32")
+        y = (y + (acc.astype(np.int32).astype(np.float32) * scales[g])).astype(np.float32)
+    return y

@@ -45,8 +45,12 @@ struct QLinalgPipelineOptions
                                    llvm::cl::desc("symmetric or asymmetric"),
                                    llvm::cl::init("symmetric")};
   Option<std::string> weightGranularity{
-      *this, "weight-granularity", llvm::cl::desc("per-channel or per-tensor"),
+      *this, "weight-granularity", llvm::cl::desc("per-channel, per-tensor or per-group"),
       llvm::cl::init("per-channel")};
+  Option<unsigned> groupSize{
+      *this, "group-size",
+      llvm::cl::desc("Rows per group for weight-granularity=per-group"),
+      llvm::cl::init(32)};
   Option<unsigned> weightBits{*this, "weight-bits",
                               llvm::cl::desc("Weight bit width, 2 to 8"),
                               llvm::cl::init(8)};

@@ -98,7 +98,11 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
            "Weights: symmetric (zero point 0, narrow range) or asymmetric">,
     Option<"weightGranularity", "weight-granularity", "std::string",
            /*default=*/"\"per-channel\"",
-           "Weights: per-channel (one scale per output column) or per-tensor">,
+           "Weights: per-channel (one scale per output column), per-tensor, "
+           "or per-group (one per group-size rows and column; constant "
+           "weights, f32 result)">,
+    Option<"groupSize", "group-size", "unsigned", /*default=*/"32",
+           "Rows per group for weight-granularity=per-group">,
     Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
            "Weight bit width, 2 to 8 (stored in i8 with a narrowed range)">,
     Option<"powerOfTwo", "power-of-two", "bool", /*default=*/"false",

@@ -39,6 +39,9 @@ struct QuantizeOptions {
   Scheme weights{/*symmetric=*/true, /*bits=*/8};
   /// One scale (and zero point) per output channel, or one per tensor.
   bool perChannelWeights = true;
+  /// When non-zero: constant weights get one scale (and zero point) per
+  /// group of this many rows (along the reduction axis) and per column.
+  unsigned groupSize = 0;
   /// Scales rounded up to a power of two (requantization becomes a shift).
   bool powerOfTwo = false;
   /// Results that only float code consumes are dequantized straight from the

@@ -144,7 +144,7 @@ func.func @storage_64_bits(%arg0: tensor<2x3xf32>) {
 
 // Tests that qlinalg.quantize needs a !quant.uniform result.
 func.func @quantize_to_integer(%arg0: tensor<2x3xf32>) {
-  // expected-error @+1 {{'qlinalg.quantize' op quantized type must have a !quant.uniform element type (per tensor or per axis), got 'i8'}}
+  // expected-error @+1 {{'qlinalg.quantize' op quantized type must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'i8'}}
   %0 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3xi8>
   return
 }
@@ -245,7 +245,7 @@ func.func @matmul_result_rank(%a: !A, %b: !B) {
 // Tests that qlinalg.matmul requires a quantized rhs.
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 func.func @matmul_float_rhs(%a: !A, %b: tensor<4x3xf32>) {
-  // expected-error @+1 {{'qlinalg.matmul' op rhs must have a !quant.uniform element type (per tensor or per axis), got 'f32'}}
+  // expected-error @+1 {{'qlinalg.matmul' op rhs must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'f32'}}
   %0 = qlinalg.matmul %a, %b : !A, tensor<4x3xf32> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -256,7 +256,7 @@ func.func @matmul_float_rhs(%a: !A, %b: tensor<4x3xf32>) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_integer_result(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op result must have a !quant.uniform element type (per tensor or per axis), got 'i32'}}
+  // expected-error @+1 {{'qlinalg.matmul' op result must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'i32'}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3xi32>
   return
 }
@@ -615,7 +615,7 @@ func.func @matmul_large_multipliers_accepted(%a: !A, %b: !B) {
 
 // Tests that qlinalg.requantize needs a quantized input.
 func.func @requantize_integer_input(%t: tensor<2x3xi32>) {
-  // expected-error @+1 {{'qlinalg.requantize' op input must have a !quant.uniform element type (per tensor or per axis), got 'i32'}}
+  // expected-error @+1 {{'qlinalg.requantize' op input must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'i32'}}
   %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3xi32> -> tensor<2x3x!quant.uniform<i8:f32, 0.5>>
   return
 }
@@ -660,7 +660,7 @@ func.func @requantize_shape(%t: tensor<2x3x!quant.uniform<i32:f32, 0.125>>) {
 
 // Tests that qlinalg.requantize needs a quantized result.
 func.func @requantize_integer_result(%t: tensor<2x3x!quant.uniform<i32:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.requantize' op result must have a !quant.uniform element type (per tensor or per axis), got 'i8'}}
+  // expected-error @+1 {{'qlinalg.requantize' op result must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'i8'}}
   %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3xi8>
   return
 }
@@ -718,5 +718,71 @@ func.func @requantize_bad_mode(%t: tensor<2x3x!quant.uniform<i32:f32, 0.125>>) {
 func.func @requantize_no_rounding(%t: tensor<2x3x!quant.uniform<i32:f32, 0.125>>) {
   // expected-error @+1 {{expected 'rounding'}}
   %0 = qlinalg.requantize %t multiplier(float) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that a sub-channel rhs must be blocked per group of rows and per
+// column ({0:G, 1:1}).
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32:{0:1, 1:2}, {{0.5}, {0.5}, {0.5}, {0.5}}>>
+func.func @matmul_sub_channel_blocks(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op a sub-channel rhs must be quantized per group of rows and per column (block sizes {0:G, 1:1})}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a per-group matmul returns f32 (its groups have different
+// accumulator scales).
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+func.func @matmul_per_group_result(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op a per-group rhs needs an f32 result (groups have different accumulator scales), got 'tensor<2x2x!quant.uniform<i32:f32, 2.500000e-01>>'}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2x!quant.uniform<i32:f32, 0.25>>
+  return
+}
+
+// -----
+
+// Tests that a per-group matmul takes no bias.
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+!C = tensor<2x!quant.uniform<i32:f32, 0.25>>
+func.func @matmul_per_group_bias(%a: !A, %b: !B, %c: !C) {
+  // expected-error @+1 {{'qlinalg.matmul' op a per-group matmul takes no bias; add it in float}}
+  %0 = qlinalg.matmul %a, %b bias %c : !A, !B, !C -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that an f32 result needs a per-group rhs.
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32, 0.25>>
+func.func @matmul_f32_result_per_tensor(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op result must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'f32'}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that the border ops reject sub-channel types, which only constant
+// weights carry.
+func.func @quantize_sub_channel(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'qlinalg.quantize' op sub-channel types are only supported on constant weights (through quant.scast)}}
+  %0 = qlinalg.quantize %x : tensor<4x2xf32> to tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+  return
+}
+
+// -----
+
+// Tests that a sub-channel type needs a static shape that its blocks split.
+func.func @sub_channel_dynamic(%x: tensor<?x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>) {
+  // expected-error @+1 {{'qlinalg.dequantize' op quantized type is sub-channel quantized and needs a static shape}}
+  %0 = qlinalg.dequantize %x : tensor<?x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>> to tensor<?x2xf32>
   return
 }

@@ -49,10 +49,50 @@ mlir::qlinalg::getPerAxisType(Type tensorType) {
                 : nullptr;
 }
 
+quant::UniformQuantizedSubChannelType
+mlir::qlinalg::getSubChannelType(Type tensorType) {
+  auto ranked = dyn_cast<RankedTensorType>(tensorType);
+  return ranked ? dyn_cast<quant::UniformQuantizedSubChannelType>(
+                      ranked.getElementType())
+                : nullptr;
+}
+
+/// Block size of every dimension of a sub-channel type (1 where unlisted).
+static SmallVector<int64_t>
+getBlockSizesPerDim(quant::UniformQuantizedSubChannelType t, int64_t rank) {
+  SmallVector<int64_t> sizes(rank, 1);
+  for (auto [dim, size] : t.getBlockSizeInfo())
+    if (dim < rank)
+      sizes[dim] = size;
+  return sizes;
+}
+
+int64_t mlir::qlinalg::getRowGroupSize(Type tensorType) {
+  auto t = getSubChannelType(tensorType);
+  auto ranked = dyn_cast<RankedTensorType>(tensorType);
+  if (!t || ranked.getRank() != 2)
+    return 0;
+  SmallVector<int64_t> sizes = getBlockSizesPerDim(t, 2);
+  return sizes[1] == 1 ? sizes[0] : 0;
+}
+
 std::optional<QuantizedTypeParams>
 mlir::qlinalg::getQuantizedTypeParams(Type tensorType) {
   QuantizedTypeParams p;
   quant::QuantizedType base;
+  if (auto t = getSubChannelType(tensorType)) {
+    for (APFloat v : t.getScales().getValues<APFloat>())
+      p.scales.push_back(v.convertToDouble());
+    for (APInt v : t.getZeroPoints().getValues<APInt>())
+      p.zeroPoints.push_back(v.getSExtValue());
+    p.blockSizes = getBlockSizesPerDim(
+        t, cast<RankedTensorType>(tensorType).getRank());
+    p.storageMin = t.getStorageTypeMin();
+    p.storageMax = t.getStorageTypeMax();
+    p.isSigned = t.isSigned();
+    p.storageWidth = t.getStorageTypeIntegralWidth();
+    return p;
+  }
   if (auto t = getPerTensorType(tensorType)) {
     p.scales = {t.getScale()};
     p.zeroPoints = {t.getZeroPoint()};
@@ -78,11 +118,11 @@ LogicalResult mlir::qlinalg::verifyQuantizedTensorType(
   if (!ranked)
     return emitError() << what << " must be a ranked tensor";
   Type elem = ranked.getElementType();
-  if (!isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType>(
-          elem))
+  if (!isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType,
+           quant::UniformQuantizedSubChannelType>(elem))
     return emitError() << what
                        << " must have a !quant.uniform element type (per "
-                          "tensor or per axis), got "
+                          "tensor, per axis or sub-channel), got "
                        << elem;
   std::optional<QuantizedTypeParams> p = getQuantizedTypeParams(type);
   for (auto [i, zp] : llvm::enumerate(p->zeroPoints)) {
@@ -94,6 +134,28 @@ LogicalResult mlir::qlinalg::verifyQuantizedTensorType(
   for (double s : p->scales)
     if (!(s > 0.0) || !std::isfinite(s))
       return emitError() << what << " scale " << s << " must be positive";
+  if (auto sub = getSubChannelType(type)) {
+    for (int32_t dim : sub.getQuantizedDimensions())
+      if (dim >= ranked.getRank())
+        return emitError() << what << " quantized dimension " << dim
+                           << " is outside the rank " << ranked.getRank();
+    ArrayRef<int64_t> scaleShape = sub.getScales().getType().getShape();
+    if (static_cast<int64_t>(scaleShape.size()) != ranked.getRank())
+      return emitError() << what << " has scales of rank "
+                         << scaleShape.size() << " for a tensor of rank "
+                         << ranked.getRank();
+    for (int64_t d = 0; d < ranked.getRank(); ++d) {
+      int64_t size = ranked.getDimSize(d), block = p->blockSizes[d];
+      if (ShapedType::isDynamic(size))
+        return emitError() << what
+                           << " is sub-channel quantized and needs a static "
+                              "shape";
+      if (size % block != 0 || size / block != scaleShape[d])
+        return emitError() << what << " dimension " << d << " of size "
+                           << size << " does not split into " << scaleShape[d]
+                           << " blocks of " << block;
+    }
+  }
   if (p->axis >= 0) {
     if (p->axis >= ranked.getRank())
       return emitError() << what << " quantized dimension " << p->axis
@@ -150,6 +212,9 @@ static LogicalResult verifyBorder(Operation *op, RankedTensorType floatType,
   if (!areCompatibleShapes(floatType.getShape(), quantType.getShape()))
     return op->emitOpError("shapes differ: ")
            << floatType << " vs " << quantType;
+  if (getSubChannelType(quantType))
+    return op->emitOpError("sub-channel types are only supported on constant "
+                           "weights (through quant.scast)");
   auto qtype = cast<quant::QuantizedType>(quantType.getElementType());
   if (!isa<FloatType>(floatType.getElementType()))
     return op->emitOpError("expects a float tensor on the float side, got ")
@@ -221,13 +286,20 @@ bool MatmulOp::hasAccumulatorResult() {
   return p && p->storageWidth == 32;
 }
 
+bool MatmulOp::hasFloatResult() {
+  return getResult().getType().getElementType().isF32();
+}
+
 LogicalResult MatmulOp::verify() {
   auto emitError = [this]() { return emitOpError(); };
   auto lhsType = cast<RankedTensorType>(getLhs().getType());
   auto rhsType = cast<RankedTensorType>(getRhs().getType());
   auto resultType = cast<RankedTensorType>(getResult().getType());
   if (failed(verifyQuantizedTensorType(emitError, lhsType, "lhs")) ||
-      failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")) ||
+      failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")))
+    return failure();
+  // Only a per-group rhs gives an f32 result; it is checked below.
+  if (!(getSubChannelType(rhsType) && resultType.getElementType().isF32()) &&
       failed(verifyQuantizedTensorType(emitError, resultType, "result")))
     return failure();
   if (lhsType.getRank() != 2 || rhsType.getRank() != 2 ||
@@ -244,6 +316,29 @@ LogicalResult MatmulOp::verify() {
   if (rhs.storageWidth > 8 || !rhs.isSigned)
     return emitOpError("rhs storage must be a signed integer of at most 8 "
                        "bits");
+  if (getSubChannelType(rhsType)) {
+    if (!getRowGroupSize(rhsType))
+      return emitOpError("a sub-channel rhs must be quantized per group of "
+                         "rows and per column (block sizes {0:G, 1:1})");
+    if (!resultType.getElementType().isF32())
+      return emitOpError("a per-group rhs needs an f32 result (groups have "
+                         "different accumulator scales), got ")
+             << resultType;
+    if (getBias())
+      return emitOpError("a per-group matmul takes no bias; add it in float");
+    if (!areCompatibleShapes(lhsType.getShape(), {resultType.getDimSize(0),
+                                                  rhsType.getDimSize(0)}) ||
+        !areCompatibleShapes({rhsType.getDimSize(1)},
+                             {resultType.getDimSize(1)}) ||
+        lhsType.getRank() != 2 || resultType.getRank() != 2)
+      return emitOpError("result shape does not match lhs x rhs: ")
+             << resultType;
+    if (!getPerTensorType(lhsType))
+      return emitOpError("lhs must be quantized per tensor");
+    if (getMultiplier() || getRounding())
+      return emitOpError("an f32 result takes no multiplier or rounding");
+    return success();
+  }
   if (rhs.axis >= 0 && rhs.axis != 1)
     return emitOpError("rhs may only be quantized per axis 1 (output "
                        "channels), got axis ")

@@ -38,14 +38,25 @@ LogicalResult verifyQuantizedTensorType(function_ref<InFlightDiagnostic()> emitE
 /// The quantized element type of a tensor type, or null.
 quant::UniformQuantizedType getPerTensorType(Type tensorType);
 quant::UniformQuantizedPerAxisType getPerAxisType(Type tensorType);
+quant::UniformQuantizedSubChannelType getSubChannelType(Type tensorType);
+
+/// The group size G of a rank-2 rhs quantized per group: blocks of G rows
+/// (along the reduction axis) by one column, i.e. sub-channel block sizes
+/// {0:G, 1:1}. 0 when `tensorType` is not quantized that way.
+int64_t getRowGroupSize(Type tensorType);
 
 /// Scales and zero points of a per-tensor or per-axis quantized tensor type,
 /// as vectors (one entry for per-tensor types), with the axis (-1 when per
 /// tensor).
 struct QuantizedTypeParams {
+  /// One entry per tensor, per slice along `axis`, or per block (row-major
+  /// over the block grid) for sub-channel types.
   SmallVector<double> scales;
   SmallVector<int64_t> zeroPoints;
   int64_t axis = -1;
+  /// Sub-channel types: the block size of every dimension (1 = one scale per
+  /// element along it); empty otherwise.
+  SmallVector<int64_t> blockSizes;
   int64_t storageMin = 0;
   int64_t storageMax = 0;
   bool isSigned = true;

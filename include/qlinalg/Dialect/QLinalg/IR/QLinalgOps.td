@@ -146,7 +146,14 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
     The optional `bias` is an i32 quantized tensor of N elements whose scale
     is the accumulator scale `sa * sb[n]` and whose zero point is 0.
 
-    The result is either the accumulator itself, typed
+    With a per-group rhs (sub-channel type, block sizes `{0:G, 1:1}`: one
+    scale and zero point per group of G rows and per column), groups have
+    different scales, so the result is f32:
+    `y[m, n] = sum_g f32(sa * s[g, n]) * f32(acc_g[m, n])`, summed in f32 in
+    increasing g, where `acc_g` is the exact i32 sum over group g; there is no
+    bias operand (add it in float).
+
+    Otherwise the result is either the accumulator itself, typed
     `!quant.uniform<i32:f32[:1], sa*sb>` (zero point 0), or a quantized
     tensor of at most 16 bits (per tensor), in which case the accumulator is requantized as
     `qlinalg.requantize` would with the `multiplier` and `rounding` given on
@@ -183,6 +190,8 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
     /// True when the result is the i32 accumulator rather than a requantized
     /// tensor.
     bool hasAccumulatorResult();
+    /// True when the result is f32 (a per-group rhs).
+    bool hasFloatResult();
   }];
 }
 
