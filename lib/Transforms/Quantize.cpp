@@ -77,6 +77,13 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
   if (!activationSymmetric)
     return fail("unknown activation-scheme '" + raw.activationScheme +
                 "' (expected asymmetric or symmetric)");
+  if (raw.activationBits == 16)
+    return fail("activation-bits=16 needs a kernel that accumulates 16x8-bit "
+                "products without overflowing i32; no target of this build "
+                "has one");
+  if (raw.activationBits != 8)
+    return fail("activation-bits " + std::to_string(raw.activationBits) +
+                " is not supported (expected 8)");
   options.activations = {*activationSymmetric, 8};
   std::optional<bool> weightSymmetric = parseSymmetric(raw.weightScheme);
   if (!weightSymmetric)
@@ -634,6 +641,7 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
     raw.weightScheme = weightScheme;
     raw.weightGranularity = weightGranularity;
     raw.weightBits = weightBits;
+    raw.activationBits = activationBits;
     raw.groupSize = groupSize;
     raw.powerOfTwo = powerOfTwo;
     raw.floatOutputs = floatOutputs;

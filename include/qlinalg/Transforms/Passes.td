@@ -103,6 +103,10 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
            "weights, f32 result)">,
     Option<"groupSize", "group-size", "unsigned", /*default=*/"32",
            "Rows per group for weight-granularity=per-group">,
+    Option<"activationBits", "activation-bits", "unsigned", /*default=*/"8",
+           "Activation bit width: 8 (16 needs a kernel that accumulates "
+           "16x8-bit products without overflow; no target of this build has "
+           "one)">,
     Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
            "Weight bit width, 2 to 8 (stored in i8 with a narrowed range)">,
     Option<"powerOfTwo", "power-of-two", "bool", /*default=*/"false",
