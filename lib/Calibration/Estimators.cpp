@@ -72,24 +72,30 @@ double mlir::qlinalg::expectedSquaredError(const Histogram &histogram,
   return error / static_cast<double>(histogram.getTotal());
 }
 
-/// Counts of |x|: bin i covers [i*w, (i+1)*w). The grid is aligned at zero,
-/// so folding the negative bins is exact up to which side a value lying
-/// exactly on an edge falls.
-static std::vector<double> foldAbsolute(const Histogram &h) {
+/// Counts of |x| on at most `maxBins` bins: bin i covers [i*w', (i+1)*w')
+/// with w' = w * 2^d, the smallest power-of-two multiple of the histogram's
+/// width for which max|x| fits. The grid is aligned at zero, so folding the
+/// negative bins and coarsening are exact (up to which side a value lying
+/// exactly on an edge falls). Returns the counts and w'.
+static std::pair<std::vector<double>, double>
+foldAbsolute(const Histogram &h, int64_t maxBins) {
   llvm::ArrayRef<uint64_t> counts = h.getCounts();
   int64_t first = h.getOffset();
   int64_t last = first + static_cast<int64_t>(counts.size()) - 1;
-  std::vector<double> folded(std::max(std::abs(first), std::abs(last)) + 1,
-                             0.0);
+  int64_t span = std::max(std::abs(first), std::abs(last)) + 1;
+  int shift = 0;
+  while ((span >> shift) + 1 > maxBins)
+    ++shift;
+  std::vector<double> folded((span >> shift) + 1, 0.0);
   for (int64_t i = 0, e = counts.size(); i < e; ++i) {
     if (!counts[i])
       continue;
     int64_t j = first + i;
-    folded[j >= 0 ? j : -j - 1] += static_cast<double>(counts[i]);
+    folded[(j >= 0 ? j : -j - 1) >> shift] += static_cast<double>(counts[i]);
   }
   while (folded.size() > 1 && folded.back() == 0.0)
     folded.pop_back();
-  return folded;
+  return {folded, std::ldexp(h.getBinWidth(), shift)};
 }
 
 /// KL(p || q) over bins where p > 0; q is smoothed so that it has no zero
@@ -122,10 +128,10 @@ static double klDivergence(const std::vector<double> &p,
 /// (in bins) whose clipped distribution loses the least information when
 /// quantized to `levels` levels.
 static double entropyThreshold(const Histogram &h, unsigned bits) {
-  std::vector<double> folded = foldAbsolute(h);
+  // TensorRT works on 2048 bins of |x|; Histogram::kNumBins of them here.
+  auto [folded, width] = foldAbsolute(h, Histogram::kNumBins);
   int64_t n = folded.size();
   auto levels = static_cast<int64_t>(1) << (bits - 1);
-  double width = h.getBinWidth();
   if (n <= levels)
     return static_cast<double>(n) * width;
   double best = std::numeric_limits<double>::infinity();
@@ -133,7 +139,11 @@ static double entropyThreshold(const Histogram &h, unsigned bits) {
   std::vector<double> suffix(n + 1, 0.0);
   for (int64_t i = n - 1; i >= 0; --i)
     suffix[i] = suffix[i + 1] + folded[i];
-  for (int64_t i = levels; i <= n; ++i) {
+  // A threshold below every value clips all of them: its KL is infinite.
+  int64_t firstNonEmpty = 0;
+  while (folded[firstNonEmpty] == 0.0)
+    ++firstNonEmpty;
+  for (int64_t i = std::max(levels, firstNonEmpty + 1); i <= n; ++i) {
     // Reference: the first i bins, the clipped mass added to the last one.
     std::vector<double> p(folded.begin(), folded.begin() + i);
     p[i - 1] += suffix[i];
@@ -240,8 +250,8 @@ mlir::qlinalg::estimateRange(const TensorStatistics &stats,
   case Estimator::MovingAverage:
     return std::make_pair(stats.movingAverage.min, stats.movingAverage.max);
   case Estimator::Percentile: {
-    if (!(options.coverage > 0.0 && options.coverage <= 100.0)) {
-      error = "coverage must be in (0, 100]";
+    if (!(options.coverage >= 50.0 && options.coverage <= 100.0)) {
+      error = "coverage must be in [50, 100] (each side keeps that share)";
       return std::nullopt;
     }
     double tail = 1.0 - options.coverage / 100.0;

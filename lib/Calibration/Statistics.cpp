@@ -116,9 +116,9 @@ Histogram::fromParts(int32_t log2Width, int64_t offset,
   }
   if (log2Width != fittingLog2Width(min, max, kMinLog2Width) ||
       offset != binIndex(min, log2Width) ||
-      static_cast<int64_t>(trimmedCounts.size()) <
+      static_cast<int64_t>(trimmedCounts.size()) !=
           binIndex(max, log2Width) - offset + 1 ||
-      trimmedCounts.front() == 0) {
+      trimmedCounts.front() == 0 || trimmedCounts.back() == 0) {
     error = "histogram is not in canonical form for its min and max";
     return std::nullopt;
   }
@@ -250,6 +250,10 @@ TensorStatistics::merge(const TensorStatistics &other) {
     return std::string("per-channel statistics differ in axis or size");
   if (movingAverage.constant != other.movingAverage.constant)
     return std::string("moving averages use different constants");
+  if (hasRange() && other.hasRange() &&
+      histogram.empty() != other.histogram.empty())
+    return std::string("one table has a histogram for it and the other does "
+                       "not");
   count += other.count;
   min = std::min(min, other.min);
   max = std::max(max, other.max);

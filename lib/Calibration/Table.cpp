@@ -159,6 +159,9 @@ static llvm::Error parseDetails(const llvm::json::Object &o,
         Histogram::fromParts(*e, *offset, values, s.min, s.max, error);
     if (!hist)
       return bad(error);
+    if (hist->getTotal() != s.count)
+      return bad("histogram holds " + llvm::Twine(hist->getTotal()) +
+                 " values but 'count' is " + llvm::Twine(s.count));
     s.histogram = std::move(*hist);
   }
   if (const llvm::json::Value *v = o.get("per_channel")) {

@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <limits>
@@ -68,9 +70,11 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
                 "' (expected minmax, moving-average, percentile, mse or "
                 "entropy)");
   options.estimator = *estimator;
-  if (!(raw.coverage > 0.0 && raw.coverage <= 100.0))
-    return fail("coverage " + std::to_string(raw.coverage) +
-                " must be a percentage in (0, 100]");
+  if (!(raw.coverage >= 50.0 && raw.coverage <= 100.0))
+    return fail("coverage " +
+                llvm::formatv("{0}", llvm::format("%g", raw.coverage)).str() +
+                " must be a percentage in [50, 100] (each side keeps that "
+                "share of the values)");
   options.coverage = raw.coverage;
   std::optional<bool> activationSymmetric =
       parseSymmetric(raw.activationScheme);

@@ -211,7 +211,9 @@ TEST(EstimatorTest, PercentileCoverage) {
   EXPECT_NEAR(r->second, 0.99, 1e-3);
   options.coverage = 0.0;
   EXPECT_FALSE(estimateRange(s, Estimator::Percentile, options, error));
-  EXPECT_EQ(error, "coverage must be in (0, 100]");
+  EXPECT_EQ(error, "coverage must be in [50, 100] (each side keeps that share)");
+  options.coverage = 49.9; // the two quantiles would cross
+  EXPECT_FALSE(estimateRange(s, Estimator::Percentile, options, error));
 }
 
 TEST(EstimatorTest, ZeroRangeAndMissingHistogram) {

@@ -223,6 +223,15 @@ int main(int argc, char **argv) {
                     llvm::Twine(stats.perChannel->axis) + " of tensor id '" +
                     id + "' is outside its rank " +
                     llvm::Twine(array.getRank()));
+      if (stats.perChannel && !stats.perChannel->min.empty() &&
+          static_cast<int64_t>(stats.perChannel->min.size()) !=
+              array.getShape()[stats.perChannel->axis])
+        return fail("tensor id '" + id + "' has " +
+                    llvm::Twine(array.getShape()[stats.perChannel->axis]) +
+                    " channels along axis " +
+                    llvm::Twine(stats.perChannel->axis) + " in " + where +
+                    " but " + llvm::Twine(stats.perChannel->min.size()) +
+                    " in earlier batches");
       if (std::optional<size_t> bad =
               stats.accumulate(values, array.getShape()))
         return fail("tensor id '" + id + "': " +

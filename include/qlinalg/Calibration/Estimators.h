@@ -35,8 +35,10 @@ enum class Estimator {
   /// The (100 - coverage)% and coverage% quantiles: each side clips
   /// (100 - coverage)% of the values.
   Percentile,
-  /// The range minimizing the expected squared quantization error over the
-  /// histogram, rounding (step^2 / 12 inside) and clipping error included.
+  /// The range with the least expected squared quantization error over the
+  /// histogram, rounding (step^2 / 12 inside) and clipping error included:
+  /// exhaustive over thresholds for symmetric schemes, a greedy two-sided
+  /// shrink (PyTorch HistogramObserver's search) for asymmetric ones.
   MSE,
   /// The symmetric threshold minimizing the KL divergence between the
   /// histogram of |x| and its quantized version (TensorRT's entropy
@@ -50,7 +52,7 @@ llvm::StringRef getEstimatorName(Estimator estimator);
 
 /// What an estimator needs to know of the quantization that follows.
 struct EstimatorOptions {
-  /// Percentile coverage in percent, in (0, 100].
+  /// Percentile coverage in percent, in [50, 100].
   double coverage = 99.99;
   /// Symmetric scheme (zero point 0, narrow range) or asymmetric.
   bool symmetric = false;
