@@ -124,6 +124,39 @@ static Value clampToStorage(OpBuilder &b, Location loc, Value v,
   return i;
 }
 
+/// `v` extended to i32 (zero-extended when `isUnsigned`).
+static Value extendToI32(OpBuilder &b, Location loc, Value v,
+                         bool isUnsigned) {
+  Type i32 = b.getI32Type();
+  if (v.getType() == i32)
+    return v;
+  if (isUnsigned)
+    return arith::ExtUIOp::create(b, loc, i32, v);
+  return arith::ExtSIOp::create(b, loc, i32, v);
+}
+
+/// Sum of ext(input) over the reduction dimensions of `iterators`, into a
+/// zero-filled i32 tensor of `sizes`: the row and column sums of the
+/// zero-point decomposition.
+static Value emitExtendedSum(OpBuilder &b, Location loc, Value input,
+                             bool isUnsigned, ArrayRef<OpFoldResult> sizes,
+                             AffineMap inputMap, AffineMap outputMap,
+                             ArrayRef<utils::IteratorType> iterators) {
+  Type i32 = b.getI32Type();
+  Value init = tensor::EmptyOp::create(b, loc, sizes, i32);
+  init = linalg::FillOp::create(b, loc, intConst(b, loc, i32, 0), init)
+             .getResult(0);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init,
+             ArrayRef<AffineMap>{inputMap, outputMap}, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value v = extendToI32(nb, nl, args[0], isUnsigned);
+               linalg::YieldOp::create(
+                   nb, nl, arith::AddIOp::create(nb, nl, v, args[1]).getResult());
+             })
+      .getResult(0);
+}
+
 static numerics::StorageRange getRange(const QuantizedTypeParams &p) {
   return {p.storageMin, p.storageMax};
 }
@@ -505,13 +538,6 @@ private:
           rewriter, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(t)));
     } else {
       // At run time: column sums per group, then the same term.
-      Value zero = intConst(rewriter, loc, i32, 0);
-      Value colInit = linalg::FillOp::create(
-                          rewriter, loc, zero,
-                          tensor::EmptyOp::create(rewriter, loc,
-                                                  termType.getShape(), i32)
-                              .getResult())
-                          .getResult(0);
       SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
                                     rhs.zeroPoints.end());
       Value zb = arith::ConstantOp::create(
@@ -519,20 +545,13 @@ private:
           DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
       AffineExpr t0, t1, t2;
       bindDims(ctx, t0, t1, t2); // (g, n, kk)
-      Value colSums =
-          linalg::GenericOp::create(
-              rewriter, loc, termType, rhs3, colInit,
-              ArrayRef<AffineMap>{AffineMap::get(3, 0, {t0, t2, t1}, ctx),
-                                  AffineMap::get(3, 0, {t0, t1}, ctx)},
-              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                            utils::IteratorType::parallel,
-                                            utils::IteratorType::reduction},
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value v = arith::ExtSIOp::create(b, l, i32, args[0]);
-                linalg::YieldOp::create(
-                    b, l, arith::AddIOp::create(b, l, v, args[1]).getResult());
-              })
-              .getResult(0);
+      Value colSums = emitExtendedSum(
+          rewriter, loc, rhs3, /*isUnsigned=*/false,
+          {rewriter.getIndexAttr(groups), rewriter.getIndexAttr(n)},
+          AffineMap::get(3, 0, {t0, t2, t1}, ctx),
+          AffineMap::get(3, 0, {t0, t1}, ctx),
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction});
       AffineExpr e0, e1;
       bindDims(ctx, e0, e1);
       AffineMap id2 = AffineMap::get(2, 0, {e0, e1}, ctx);
@@ -579,12 +598,8 @@ private:
                 utils::IteratorType::parallel, utils::IteratorType::parallel,
                 utils::IteratorType::parallel, utils::IteratorType::reduction},
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value a = lhsUnsigned
-                            ? arith::ExtUIOp::create(b, l, i32, args[0])
-                                  .getResult()
-                            : arith::ExtSIOp::create(b, l, i32, args[0])
-                                  .getResult();
-              Value wv = arith::ExtSIOp::create(b, l, i32, args[1]);
+              Value a = extendToI32(b, l, args[0], lhsUnsigned);
+              Value wv = extendToI32(b, l, args[1], /*isUnsigned=*/false);
               Value prod = arith::MulIOp::create(b, l, a, wv);
               linalg::YieldOp::create(
                   b, l, arith::AddIOp::create(b, l, args[2], prod).getResult());
@@ -593,32 +608,14 @@ private:
 
     // With weight zero points: acc[m, g, n] -= zb[g, n] * sum_kk a[m, g, kk].
     if (anyZb) {
-      Value zero = intConst(rewriter, loc, i32, 0);
-      Value rowInit = tensor::EmptyOp::create(
-          rewriter, loc,
-          ArrayRef<OpFoldResult>{accSizes[0], accSizes[1]}, i32);
-      rowInit = linalg::FillOp::create(rewriter, loc, zero, rowInit)
-                    .getResult(0);
       AffineExpr r0, r1, r2;
-      bindDims(ctx, r0, r1, r2);
-      Value rowSums =
-          linalg::GenericOp::create(
-              rewriter, loc, rowInit.getType(), lhs3, rowInit,
-              ArrayRef<AffineMap>{AffineMap::get(3, 0, {r0, r1, r2}, ctx),
-                                  AffineMap::get(3, 0, {r0, r1}, ctx)},
-              ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                            utils::IteratorType::parallel,
-                                            utils::IteratorType::reduction},
-              [&](OpBuilder &b, Location l, ValueRange args) {
-                Value a = lhsUnsigned
-                              ? arith::ExtUIOp::create(b, l, i32, args[0])
-                                    .getResult()
-                              : arith::ExtSIOp::create(b, l, i32, args[0])
-                                    .getResult();
-                linalg::YieldOp::create(
-                    b, l, arith::AddIOp::create(b, l, a, args[1]).getResult());
-              })
-              .getResult(0);
+      bindDims(ctx, r0, r1, r2); // (m, g, kk)
+      Value rowSums = emitExtendedSum(
+          rewriter, loc, lhs3, lhsUnsigned, {accSizes[0], accSizes[1]},
+          AffineMap::get(3, 0, {r0, r1, r2}, ctx),
+          AffineMap::get(3, 0, {r0, r1}, ctx),
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction});
       SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
                                     rhs.zeroPoints.end());
       Value zb = arith::ConstantOp::create(
@@ -690,28 +687,16 @@ private:
     Type i32 = b.getI32Type();
     MLIRContext *ctx = b.getContext();
     // Column sums: reduce over k.
-    Value zero = intConst(b, loc, i32, 0);
-    Value colInit = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, rhs, 1)},
-        i32);
-    colInit = linalg::FillOp::create(b, loc, zero, colInit).getResult(0);
     AffineExpr d0, d1;
     bindDims(ctx, d0, d1);
-    auto colSums = linalg::GenericOp::create(
-        b, loc, colInit.getType(), rhs, colInit,
-        ArrayRef<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
-                            AffineMap::get(2, 0, {d1}, ctx)},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
-                                      utils::IteratorType::parallel},
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value v = arith::ExtSIOp::create(nb, nl, i32, args[0]);
-          linalg::YieldOp::create(nb, nl,
-                                  arith::AddIOp::create(nb, nl, v, args[1])
-                                      .getResult());
-        });
+    Value colSums = emitExtendedSum(
+        b, loc, rhs, /*isUnsigned=*/false,
+        {tensor::getMixedSize(b, loc, rhs, 1)},
+        AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d1}, ctx),
+        {utils::IteratorType::reduction, utils::IteratorType::parallel});
     Value kValue = arith::IndexCastOp::create(
         b, loc, i32, tensor::DimOp::create(b, loc, rhs, 0));
-    SmallVector<Value> inputs{colSums.getResult(0)};
+    SmallVector<Value> inputs{colSums};
     if (bias)
       inputs.push_back(bias);
     return emitElementwise(
@@ -734,34 +719,17 @@ private:
                                ArrayRef<int64_t> zb, bool perChannel) {
     Type i32 = b.getI32Type();
     MLIRContext *ctx = b.getContext();
-    Value zero = intConst(b, loc, i32, 0);
-    Value rowInit = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, lhs, 0)},
-        i32);
-    rowInit = linalg::FillOp::create(b, loc, zero, rowInit).getResult(0);
     AffineExpr d0, d1;
     bindDims(ctx, d0, d1);
-    auto rowSums = linalg::GenericOp::create(
-        b, loc, rowInit.getType(), lhs, rowInit,
-        ArrayRef<AffineMap>{AffineMap::get(2, 0, {d0, d1}, ctx),
-                            AffineMap::get(2, 0, {d0}, ctx)},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                      utils::IteratorType::reduction},
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value v = lhsUnsigned
-                        ? arith::ExtUIOp::create(nb, nl, i32, args[0])
-                              .getResult()
-                        : arith::ExtSIOp::create(nb, nl, i32, args[0])
-                              .getResult();
-          linalg::YieldOp::create(nb, nl,
-                                  arith::AddIOp::create(nb, nl, v, args[1])
-                                      .getResult());
-        });
+    Value rowSums = emitExtendedSum(
+        b, loc, lhs, lhsUnsigned, {tensor::getMixedSize(b, loc, lhs, 0)},
+        AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d0}, ctx),
+        {utils::IteratorType::parallel, utils::IteratorType::reduction});
     Value zbTensor = arith::ConstantOp::create(b, loc, intParam(b, 32, zb));
     auto accType = cast<RankedTensorType>(acc.getType());
     Value init = emptyLike(b, loc, acc, i32);
     auto corrected = linalg::GenericOp::create(
-        b, loc, accType, ValueRange{acc, rowSums.getResult(0), zbTensor}, init,
+        b, loc, accType, ValueRange{acc, rowSums, zbTensor}, init,
         ArrayRef<AffineMap>{
             AffineMap::get(2, 0, {d0, d1}, ctx),
             AffineMap::get(2, 0, {d0}, ctx),
