@@ -521,6 +521,16 @@ private:
     Value term;
     DenseElementsAttr weights = getConstantStorage(op.getRhs());
     auto termType = RankedTensorType::get({groups, n}, i32);
+    // The zero points as a Gs x N constant, for the run-time column term and
+    // the row-sum correction.
+    Value zb;
+    if (!weights || anyZb) {
+      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
+                                    rhs.zeroPoints.end());
+      zb = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
+    }
     if (weights) {
       auto values = weights.getValues<APInt>();
       SmallVector<int32_t> t(groups * n);
@@ -538,11 +548,6 @@ private:
           rewriter, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(t)));
     } else {
       // At run time: column sums per group, then the same term.
-      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
-                                    rhs.zeroPoints.end());
-      Value zb = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
       AffineExpr t0, t1, t2;
       bindDims(ctx, t0, t1, t2); // (g, n, kk)
       Value colSums = emitExtendedSum(
@@ -616,11 +621,6 @@ private:
           AffineMap::get(3, 0, {r0, r1}, ctx),
           {utils::IteratorType::parallel, utils::IteratorType::parallel,
            utils::IteratorType::reduction});
-      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
-                                    rhs.zeroPoints.end());
-      Value zb = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
       AffineExpr c0, c1, c2;
       bindDims(ctx, c0, c1, c2);
       acc = linalg::GenericOp::create(
