@@ -14,6 +14,8 @@
 
 #include "qlinalg/Conversion/Lower.h"
 
+#include "qlinalg/Conversion/Contraction.h"
+
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 #include "qlinalg/Numerics/Numerics.h"
@@ -124,39 +126,6 @@ static Value clampToStorage(OpBuilder &b, Location loc, Value v,
   return i;
 }
 
-/// `v` extended to i32 (zero-extended when `isUnsigned`).
-static Value extendToI32(OpBuilder &b, Location loc, Value v,
-                         bool isUnsigned) {
-  Type i32 = b.getI32Type();
-  if (v.getType() == i32)
-    return v;
-  if (isUnsigned)
-    return arith::ExtUIOp::create(b, loc, i32, v);
-  return arith::ExtSIOp::create(b, loc, i32, v);
-}
-
-/// Sum of ext(input) over the reduction dimensions of `iterators`, into a
-/// zero-filled i32 tensor of `sizes`: the row and column sums of the
-/// zero-point decomposition.
-static Value emitExtendedSum(OpBuilder &b, Location loc, Value input,
-                             bool isUnsigned, ArrayRef<OpFoldResult> sizes,
-                             AffineMap inputMap, AffineMap outputMap,
-                             ArrayRef<utils::IteratorType> iterators) {
-  Type i32 = b.getI32Type();
-  Value init = tensor::EmptyOp::create(b, loc, sizes, i32);
-  init = linalg::FillOp::create(b, loc, intConst(b, loc, i32, 0), init)
-             .getResult(0);
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), input, init,
-             ArrayRef<AffineMap>{inputMap, outputMap}, iterators,
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value v = extendToI32(nb, nl, args[0], isUnsigned);
-               linalg::YieldOp::create(
-                   nb, nl, arith::AddIOp::create(nb, nl, v, args[1]).getResult());
-             })
-      .getResult(0);
-}
-
 static numerics::StorageRange getRange(const QuantizedTypeParams &p) {
   return {p.storageMin, p.storageMax};
 }
@@ -186,9 +155,13 @@ static DenseElementsAttr getConstantStorage(Value value) {
 static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
                             ArrayRef<double> accScales, int64_t axis,
                             Type outType, MultiplierMode mode,
-                            RoundingMode rounding) {
+                            RoundingMode rounding,
+                            std::optional<ArrayRef<int64_t>> clamp = {}) {
   QuantizedTypeParams out = *getQuantizedTypeParams(outType);
   numerics::StorageRange range = getRange(out);
+  if (clamp)
+    range = {std::max(range.qmin, (*clamp)[0]),
+             std::min(range.qmax, (*clamp)[1])};
   IntegerType storage = getStorageType(b, outType);
   double outScale = out.scales[0];
   int64_t zp = out.zeroPoints[0];
@@ -388,287 +361,243 @@ struct RequantizeLowering : public OpConversionPattern<RequantizeOp> {
   }
 };
 
-/// The zero-point decomposition around a target's `sum_k a*b` kernel.
-struct MatmulLowering : public OpConversionPattern<MatmulOp> {
-  MatmulLowering(const TypeConverter &converter, MLIRContext *ctx,
-                 const KernelTarget &target)
-      : OpConversionPattern(converter, ctx), target(target) {}
+/// The storage-level description of a qlinalg contraction (contract or
+/// matmul sugar) for the zero-point decomposition.
+template <typename OpTy>
+static IntegerContraction getIntegerContraction(OpTy op, Value lhs, Value rhs,
+                                                Value bias) {
+  IntegerContraction c;
+  c.maps = op.getContractionMaps();
+  c.lhs = lhs;
+  c.rhs = rhs;
+  c.bias = bias;
+  quant::UniformQuantizedType lhsType = getPerTensorType(op.getLhs().getType());
+  c.lhsUnsigned = !lhsType.isSigned();
+  c.lhsZeroPoint = lhsType.getZeroPoint();
+  QuantizedTypeParams rhsParams =
+      *getQuantizedTypeParams(op.getRhs().getType());
+  c.rhsUnsigned = !rhsParams.isSigned;
+  c.rhsZeroPoints = rhsParams.zeroPoints;
+  if (rhsParams.axis >= 0)
+    c.zeroPointLoops = {ContractionMaps::getLoop(c.maps.rhs, rhsParams.axis)};
+  c.rhsConstant = getConstantStorage(op.getRhs());
+  c.biasConstant = getConstantStorage(op.getBias());
+  return c;
+}
+
+/// Result sizes of a contraction: from init for qlinalg.contract, from the
+/// operands for qlinalg.matmul.
+static SmallVector<OpFoldResult> getOutSizes(OpBuilder &b, Location loc,
+                                             ContractOp, Value lhs, Value rhs,
+                                             Value init) {
+  return tensor::getMixedSizes(b, loc, init);
+}
+static SmallVector<OpFoldResult> getOutSizes(OpBuilder &b, Location loc,
+                                             MatmulOp, Value lhs, Value rhs,
+                                             Value) {
+  return {tensor::getMixedSize(b, loc, lhs, 0),
+          tensor::getMixedSize(b, loc, rhs, 1)};
+}
+static Value getInitOperand(ContractOp op, ContractOp::Adaptor adaptor) {
+  return adaptor.getInit();
+}
+static Value getInitOperand(MatmulOp, MatmulOp::Adaptor) { return {}; }
+static std::optional<ArrayRef<int64_t>> getClamp(ContractOp op) {
+  if (op.getClamp())
+    return *op.getClamp();
+  return std::nullopt;
+}
+static std::optional<ArrayRef<int64_t>> getClamp(MatmulOp) {
+  return std::nullopt;
+}
+
+/// Splits the grouped reduction loop of a per-group contraction into a
+/// parallel group loop g (the same loop number) and a reduction loop kk
+/// (appended), expanding lhs and rhs accordingly; the result gets g as its
+/// last dimension.
+static void splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
+                        RankedTensorType rhsType,
+                        const QuantizedTypeParams &rhs) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rhsDim = 0;
+  for (int64_t d = 0; d < rhsType.getRank(); ++d)
+    if (c.maps.reduction[ContractionMaps::getLoop(c.maps.rhs, d)] &&
+        rhs.blockSizes[d] != rhsType.getDimSize(d))
+      rhsDim = d;
+  unsigned loop = ContractionMaps::getLoop(c.maps.rhs, rhsDim);
+  unsigned lhsDim = *ContractionMaps::findDim(c.maps.lhs, loop);
+  int64_t group = rhs.blockSizes[rhsDim];
+  int64_t groups = rhsType.getDimSize(rhsDim) / group;
+  unsigned kk = c.maps.getNumLoops();
+  auto split = [&](AffineMap map, unsigned dim) {
+    SmallVector<AffineExpr> results;
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      results.push_back(e);
+      if (i == dim)
+        results.push_back(getAffineDimExpr(kk, ctx));
+    }
+    return AffineMap::get(kk + 1, 0, results, ctx);
+  };
+  auto expand = [&](Value v, unsigned dim) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (d == dim) {
+        reassociation.push_back({int64_t(shape.size()),
+                                 int64_t(shape.size()) + 1});
+        shape.append({groups, group});
+      } else {
+        reassociation.push_back({int64_t(shape.size())});
+        shape.push_back(type.getDimSize(d));
+      }
+    }
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+        reassociation);
+  };
+  c.lhs = expand(c.lhs, lhsDim);
+  if (c.rhsConstant) {
+    auto type = cast<RankedTensorType>(c.rhsConstant.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[rhsDim] = group;
+    shape.insert(shape.begin() + rhsDim, groups);
+    c.rhsConstant = c.rhsConstant.reshape(
+        RankedTensorType::get(shape, type.getElementType()));
+    c.rhs = arith::ConstantOp::create(b, loc, c.rhsConstant);
+  } else {
+    c.rhs = expand(c.rhs, rhsDim);
+  }
+  c.maps.lhs = split(c.maps.lhs, lhsDim);
+  c.maps.rhs = split(c.maps.rhs, rhsDim);
+  SmallVector<AffineExpr> out(c.maps.out.getResults());
+  out.push_back(getAffineDimExpr(loop, ctx));
+  c.maps.out = AffineMap::get(kk + 1, 0, out, ctx);
+  c.maps.reduction[loop] = false;
+  c.maps.reduction.push_back(true);
+  // The zero points (and scales) form the block grid: one entry per group
+  // and per output channel that has its own.
+  for (int64_t d = 0; d < rhsType.getRank(); ++d) {
+    int64_t size = rhsType.getDimSize(d);
+    if (size / rhs.blockSizes[d] > 1)
+      c.zeroPointLoops.push_back(ContractionMaps::getLoop(c.maps.rhs,
+                                                          d + (d > rhsDim)));
+  }
+}
+
+/// The zero-point decomposition around a target's `sum a*b` kernel, then
+/// the epilogue: the accumulator itself, requantized (and clamped), or, for
+/// per-group weights, the f32 combination of the groups.
+template <typename OpTy>
+struct ContractionLowering : public OpConversionPattern<OpTy> {
+  using Adaptor = typename OpTy::Adaptor;
+  ContractionLowering(const TypeConverter &converter, MLIRContext *ctx,
+                      const KernelTarget &target)
+      : OpConversionPattern<OpTy>(converter, ctx), target(target) {}
 
   LogicalResult
-  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (getRowGroupSize(op.getRhs().getType()))
-      return lowerPerGroup(op, adaptor, rewriter);
     Location loc = op.getLoc();
-    Type i32 = rewriter.getI32Type();
-    quant::UniformQuantizedType lhsType = getPerTensorType(op.getLhs().getType());
-    QuantizedTypeParams rhs = *getQuantizedTypeParams(op.getRhs().getType());
     auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    bool perChannel = rhs.axis >= 0;
-    if (perChannel && ShapedType::isDynamic(n))
-      return rewriter.notifyMatchFailure(
-          op, "per-channel rhs needs a static number of columns");
-    int64_t za = lhsType.getZeroPoint();
-    bool lhsUnsigned = !lhsType.isSigned();
-    SmallVector<int64_t> zb(rhs.zeroPoints);
-    bool anyZb = llvm::any_of(zb, [](int64_t z) { return z != 0; });
-    auto zbAt = [&](int64_t col) { return zb[perChannel ? col : 0]; };
-
-    Value lhs = adaptor.getLhs();
-    Value rhsValue = adaptor.getRhs();
-    Value bias = adaptor.getBias();
-    SmallVector<OpFoldResult> accSizes{
-        tensor::getMixedSize(rewriter, loc, lhs, 0),
-        tensor::getMixedSize(rewriter, loc, rhsValue, 1)};
-    Value empty = tensor::EmptyOp::create(rewriter, loc, accSizes, i32);
-
-    // The per-column term bias[n] - za*sum_k b[k,n] + K*za*zb[n] initializes
-    // the accumulator. With constant weights it is folded here, at compile
-    // time, and the weights are packed for the target.
-    DenseElementsAttr weights = getConstantStorage(op.getRhs());
-    DenseElementsAttr biasData = getConstantStorage(op.getBias());
-    Value columnTerm;
-    if (weights && !ShapedType::isDynamic(k) && (!bias || biasData)) {
-      SmallVector<int64_t> colSums(n, 0);
-      auto w = weights.getValues<APInt>();
-      for (int64_t row = 0; row < k; ++row)
-        for (int64_t col = 0; col < n; ++col)
-          colSums[col] += w[row * n + col].getSExtValue();
-      SmallVector<int32_t> term(n);
-      for (int64_t col = 0; col < n; ++col) {
-        // i32 wrap-around, as the accumulation itself.
-        uint64_t t = uint64_t(k) * uint64_t(za) * uint64_t(zbAt(col)) -
-                     uint64_t(za) * uint64_t(colSums[col]);
-        if (biasData)
-          t += uint64_t(biasData.getValues<APInt>()[col].getSExtValue());
-        term[col] = static_cast<int32_t>(static_cast<uint32_t>(t));
-      }
-      columnTerm = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(RankedTensorType::get({n}, i32),
-                                 ArrayRef<int32_t>(term)));
-      DenseElementsAttr packed = packWeights(weights, target.weightLayout);
-      if (packed != weights)
-        rhsValue = arith::ConstantOp::create(rewriter, loc, packed);
-    } else {
-      columnTerm = emitRuntimeColumnTerm(rewriter, loc, rhsValue, bias, za,
-                                         perChannel ? rhs.axis : -1, zb);
+    QuantizedTypeParams rhs = *getQuantizedTypeParams(rhsType);
+    IntegerContraction c = getIntegerContraction(op, adaptor.getLhs(),
+                                                 adaptor.getRhs(),
+                                                 adaptor.getBias());
+    SmallVector<OpFoldResult> outSizes =
+        getOutSizes(rewriter, loc, op, adaptor.getLhs(), adaptor.getRhs(),
+                    getInitOperand(op, adaptor));
+    if (getSubChannelType(rhsType))
+      return lowerPerGroup(op, c, rhsType, rhs, outSizes, rewriter);
+    // Pack constant weights for the target, whatever the bias.
+    if (c.rhsConstant) {
+      DenseElementsAttr packed = packWeights(c.rhsConstant,
+                                             target.weightLayout);
+      if (packed != c.rhsConstant)
+        c.rhs = arith::ConstantOp::create(rewriter, loc, packed);
     }
-    Value init = linalg::BroadcastOp::create(rewriter, loc, columnTerm, empty,
-                                             ArrayRef<int64_t>{0})
-                     .getResult()[0];
-
-    Value acc = target.emitAccumulate(rewriter, loc, lhs, lhsUnsigned,
-                                      rhsValue, init);
-    if (anyZb)
-      acc = subtractRowSums(rewriter, loc, acc, lhs, lhsUnsigned, zb,
-                            perChannel);
-
+    Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
     if (op.hasAccumulatorResult()) {
       rewriter.replaceOp(op, acc);
       return success();
     }
+    quant::UniformQuantizedType lhsType =
+        getPerTensorType(op.getLhs().getType());
     SmallVector<double> accScales;
     for (double sb : rhs.scales)
       accScales.push_back(lhsType.getScale() * sb);
-    Value result = emitRequantize(rewriter, loc, acc, accScales,
-                                  perChannel ? 1 : -1, op.getType(),
-                                  *op.getMultiplier(), *op.getRounding());
+    int64_t outAxis = -1;
+    if (rhs.axis >= 0)
+      outAxis = *ContractionMaps::findDim(
+          c.maps.out, ContractionMaps::getLoop(c.maps.rhs, rhs.axis));
+    Value result = emitRequantize(rewriter, loc, acc, accScales, outAxis,
+                                  op.getType(), *op.getMultiplier(),
+                                  *op.getRounding(), getClamp(op));
     rewriter.replaceOp(op, result);
     return success();
   }
 
 private:
-  /// A per-group rhs: for every group g of G rows, the exact i32 sum
-  ///   acc[m, g, n] = sum_{k in g} (a[m,k] - za) * (b[k,n] - zb[g,n])
-  /// (zero points folded as in the per-channel case, per group), then the f32
-  /// combination y[m, n] = sum_g f32(sa * s[g,n]) * f32(acc[m, g, n]), in
-  /// increasing g.
-  LogicalResult lowerPerGroup(MatmulOp op, OpAdaptor adaptor,
+  /// For every group g, the exact i32 sum over the group (zero points per
+  /// group and channel, through the same decomposition), then
+  /// y[out] = sum_g f32(sa * s[g, c]) * f32(acc[out, g]) in increasing g.
+  LogicalResult lowerPerGroup(OpTy op, IntegerContraction &c,
+                              RankedTensorType rhsType,
+                              const QuantizedTypeParams &rhs,
+                              SmallVector<OpFoldResult> outSizes,
                               ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    Type f32 = rewriter.getF32Type();
+    ContractionMaps original = c.maps;
+    splitGroups(rewriter, loc, c, rhsType, rhs);
+    unsigned groupLoop = ContractionMaps::getLoop(
+        c.maps.out, c.maps.out.getNumResults() - 1);
+    int64_t groups = 0;
+    for (int64_t d = 0; d < rhsType.getRank(); ++d)
+      if (ContractionMaps::getLoop(original.rhs, d) == groupLoop)
+        groups = rhsType.getDimSize(d) / rhs.blockSizes[d];
+    SmallVector<OpFoldResult> accSizes(outSizes);
+    accSizes.push_back(rewriter.getIndexAttr(groups));
+    Value acc = emitZeroPointContraction(rewriter, loc, c, accSizes, target);
+
     quant::UniformQuantizedType lhsType =
         getPerTensorType(op.getLhs().getType());
-    QuantizedTypeParams rhs = *getQuantizedTypeParams(op.getRhs().getType());
-    auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
-    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    int64_t groupSize = getRowGroupSize(rhsType), groups = k / groupSize;
-    int64_t za = lhsType.getZeroPoint();
-    bool lhsUnsigned = !lhsType.isSigned();
-    bool anyZb = llvm::any_of(rhs.zeroPoints, [](int64_t z) { return z; });
-    Value lhs = adaptor.getLhs(), w = adaptor.getRhs();
-
-    // Views with the groups split out: lhs M x Gs x G, rhs Gs x G x N.
-    auto lhsStorage = cast<RankedTensorType>(lhs.getType());
-    Type lhsElem = lhsStorage.getElementType();
-    Value lhs3 = tensor::ExpandShapeOp::create(
-        rewriter, loc,
-        RankedTensorType::get({lhsStorage.getDimSize(0), groups, groupSize},
-                              lhsElem),
-        lhs, SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    Value rhs3 = tensor::ExpandShapeOp::create(
-        rewriter, loc,
-        RankedTensorType::get({groups, groupSize, n},
-                              cast<RankedTensorType>(w.getType())
-                                  .getElementType()),
-        w, SmallVector<ReassociationIndices>{{0, 1}, {2}});
-
-    // Per (g, n): G*za*zb[g,n] - za*sum_{k in g} b[k,n], folded when the
-    // weights are constant.
-    Value term;
-    DenseElementsAttr weights = getConstantStorage(op.getRhs());
-    auto termType = RankedTensorType::get({groups, n}, i32);
-    // The zero points as a Gs x N constant, for the run-time column term and
-    // the row-sum correction.
-    Value zb;
-    if (!weights || anyZb) {
-      SmallVector<int32_t> zbValues(rhs.zeroPoints.begin(),
-                                    rhs.zeroPoints.end());
-      zb = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(termType, ArrayRef<int32_t>(zbValues)));
-    }
-    if (weights) {
-      auto values = weights.getValues<APInt>();
-      SmallVector<int32_t> t(groups * n);
-      for (int64_t g = 0; g < groups; ++g)
-        for (int64_t col = 0; col < n; ++col) {
-          int64_t sum = 0;
-          for (int64_t r = g * groupSize; r < (g + 1) * groupSize; ++r)
-            sum += values[r * n + col].getSExtValue();
-          uint64_t v = uint64_t(groupSize) * uint64_t(za) *
-                           uint64_t(rhs.zeroPoints[g * n + col]) -
-                       uint64_t(za) * uint64_t(sum);
-          t[g * n + col] = static_cast<int32_t>(static_cast<uint32_t>(v));
-        }
-      term = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(t)));
-    } else {
-      // At run time: column sums per group, then the same term.
-      AffineExpr t0, t1, t2;
-      bindDims(ctx, t0, t1, t2); // (g, n, kk)
-      Value colSums = emitExtendedSum(
-          rewriter, loc, rhs3, /*isUnsigned=*/false,
-          {rewriter.getIndexAttr(groups), rewriter.getIndexAttr(n)},
-          AffineMap::get(3, 0, {t0, t2, t1}, ctx),
-          AffineMap::get(3, 0, {t0, t1}, ctx),
-          {utils::IteratorType::parallel, utils::IteratorType::parallel,
-           utils::IteratorType::reduction});
-      AffineExpr e0, e1;
-      bindDims(ctx, e0, e1);
-      AffineMap id2 = AffineMap::get(2, 0, {e0, e1}, ctx);
-      term = linalg::GenericOp::create(
-                 rewriter, loc, termType, ValueRange{colSums, zb},
-                 ValueRange{tensor::EmptyOp::create(rewriter, loc,
-                                                    termType.getShape(), i32)
-                                .getResult()},
-                 ArrayRef<AffineMap>{id2, id2, id2},
-                 ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                               utils::IteratorType::parallel},
-                 [&](OpBuilder &b, Location l, ValueRange args) {
-                   Value zaV = intConst(b, l, i32, za);
-                   Value t = arith::MulIOp::create(
-                       b, l,
-                       arith::MulIOp::create(
-                           b, l, intConst(b, l, i32, groupSize), zaV),
-                       args[1]);
-                   t = arith::SubIOp::create(
-                       b, l, t, arith::MulIOp::create(b, l, zaV, args[0]));
-                   linalg::YieldOp::create(b, l, t);
-                 })
-                 .getResult(0);
-    }
-    SmallVector<OpFoldResult> accSizes{
-        tensor::getMixedSize(rewriter, loc, lhs, 0),
-        rewriter.getIndexAttr(groups), rewriter.getIndexAttr(n)};
-    Value empty = tensor::EmptyOp::create(rewriter, loc, accSizes, i32);
-    Value init = linalg::BroadcastOp::create(rewriter, loc, term, empty,
-                                             ArrayRef<int64_t>{0})
-                     .getResult()[0];
-
-    // acc[m, g, n] += ext(a[m, g, kk]) * ext(b[g, kk, n]).
-    AffineExpr m, g, col, kk;
-    bindDims(ctx, m, g, col, kk);
-    Value acc =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), ValueRange{lhs3, rhs3},
-            ValueRange{init},
-            ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, g, kk}, ctx),
-                                AffineMap::get(4, 0, {g, kk, col}, ctx),
-                                AffineMap::get(4, 0, {m, g, col}, ctx)},
-            ArrayRef<utils::IteratorType>{
-                utils::IteratorType::parallel, utils::IteratorType::parallel,
-                utils::IteratorType::parallel, utils::IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value a = extendToI32(b, l, args[0], lhsUnsigned);
-              Value wv = extendToI32(b, l, args[1], /*isUnsigned=*/false);
-              Value prod = arith::MulIOp::create(b, l, a, wv);
-              linalg::YieldOp::create(
-                  b, l, arith::AddIOp::create(b, l, args[2], prod).getResult());
-            })
-            .getResult(0);
-
-    // With weight zero points: acc[m, g, n] -= zb[g, n] * sum_kk a[m, g, kk].
-    if (anyZb) {
-      AffineExpr r0, r1, r2;
-      bindDims(ctx, r0, r1, r2); // (m, g, kk)
-      Value rowSums = emitExtendedSum(
-          rewriter, loc, lhs3, lhsUnsigned, {accSizes[0], accSizes[1]},
-          AffineMap::get(3, 0, {r0, r1, r2}, ctx),
-          AffineMap::get(3, 0, {r0, r1}, ctx),
-          {utils::IteratorType::parallel, utils::IteratorType::parallel,
-           utils::IteratorType::reduction});
-      AffineExpr c0, c1, c2;
-      bindDims(ctx, c0, c1, c2);
-      acc = linalg::GenericOp::create(
-                rewriter, loc, acc.getType(), ValueRange{acc, rowSums, zb},
-                ValueRange{emptyLike(rewriter, loc, acc, i32)},
-                ArrayRef<AffineMap>{AffineMap::get(3, 0, {c0, c1, c2}, ctx),
-                                    AffineMap::get(3, 0, {c0, c1}, ctx),
-                                    AffineMap::get(3, 0, {c1, c2}, ctx),
-                                    AffineMap::get(3, 0, {c0, c1, c2}, ctx)},
-                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel},
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  Value t = arith::MulIOp::create(b, l, args[2], args[1]);
-                  linalg::YieldOp::create(
-                      b, l, arith::SubIOp::create(b, l, args[0], t).getResult());
-                })
-                .getResult(0);
-    }
-
-    // y[m, n] = sum_g f32(sa * s[g, n]) * f32(acc[m, g, n]), g innermost and
-    // increasing (linalg lowers the reduction to an ordered loop).
     SmallVector<float> scales;
     for (double sb : rhs.scales)
       scales.push_back(static_cast<float>(lhsType.getScale() * sb));
+    SmallVector<int64_t> gridShape;
+    for (int64_t d = 0; d < rhsType.getRank(); ++d)
+      if (int64_t n = rhsType.getDimSize(d) / rhs.blockSizes[d]; n > 1)
+        gridShape.push_back(n);
     Value scaleTensor = arith::ConstantOp::create(
         rewriter, loc,
-        DenseElementsAttr::get(RankedTensorType::get({groups, n}, f32),
+        DenseElementsAttr::get(RankedTensorType::get(gridShape, f32),
                                ArrayRef<float>(scales)));
-    Value outEmpty = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{accSizes[0], accSizes[2]}, f32);
-    Value outInit =
-        linalg::FillOp::create(rewriter, loc,
-                               ValueRange{f32Const(rewriter, loc, 0.0f)},
-                               ValueRange{outEmpty})
-            .getResult(0);
-    AffineExpr o0, o1, o2;
-    bindDims(ctx, o0, o1, o2); // (m, n, g)
+    // Domain: the original parallel loops, then g as the reduction.
+    SmallVector<unsigned> domain;
+    for (unsigned l = 0; l < original.getNumLoops(); ++l)
+      if (!original.reduction[l])
+        domain.push_back(l);
+    domain.push_back(groupLoop);
+    Value outInit = linalg::FillOp::create(
+                        rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
+                        ValueRange{tensor::EmptyOp::create(rewriter, loc,
+                                                           outSizes, f32)
+                                       .getResult()})
+                        .getResult(0);
+    SmallVector<utils::IteratorType> iterators(domain.size(),
+                                               utils::IteratorType::parallel);
+    iterators.back() = utils::IteratorType::reduction;
     Value result =
         linalg::GenericOp::create(
             rewriter, loc, outInit.getType(), ValueRange{acc, scaleTensor},
             ValueRange{outInit},
-            ArrayRef<AffineMap>{AffineMap::get(3, 0, {o0, o2, o1}, ctx),
-                                AffineMap::get(3, 0, {o2, o1}, ctx),
-                                AffineMap::get(3, 0, {o0, o1}, ctx)},
-            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                          utils::IteratorType::parallel,
-                                          utils::IteratorType::reduction},
+            ArrayRef<AffineMap>{
+                restrictToLoops(c.maps.out, domain),
+                selectLoops(ctx, domain, c.zeroPointLoops),
+                restrictToLoops(original.out, domain)},
+            iterators,
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value x = arith::SIToFPOp::create(b, l, f32, args[0]);
               Value scaled = arith::MulFOp::create(b, l, x, args[1]);
@@ -680,74 +609,24 @@ private:
     return success();
   }
 
-  /// bias[n] - za*sum_k b[k,n] + K*za*zb[n], computed at run time.
-  static Value emitRuntimeColumnTerm(OpBuilder &b, Location loc, Value rhs,
-                                     Value bias, int64_t za, int64_t axis,
-                                     ArrayRef<int64_t> zb) {
-    Type i32 = b.getI32Type();
-    MLIRContext *ctx = b.getContext();
-    // Column sums: reduce over k.
-    AffineExpr d0, d1;
-    bindDims(ctx, d0, d1);
-    Value colSums = emitExtendedSum(
-        b, loc, rhs, /*isUnsigned=*/false,
-        {tensor::getMixedSize(b, loc, rhs, 1)},
-        AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d1}, ctx),
-        {utils::IteratorType::reduction, utils::IteratorType::parallel});
-    Value kValue = arith::IndexCastOp::create(
-        b, loc, i32, tensor::DimOp::create(b, loc, rhs, 0));
-    SmallVector<Value> inputs{colSums};
-    if (bias)
-      inputs.push_back(bias);
-    return emitElementwise(
-        b, loc, inputs, i32, axis >= 0 ? 0 : -1, {intParam(b, 32, zb)},
-        [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {
-          Value zaV = intConst(nb, nl, i32, za);
-          Value t = arith::MulIOp::create(
-              nb, nl, arith::MulIOp::create(nb, nl, kValue, zaV), p[0]);
-          t = arith::SubIOp::create(nb, nl, t,
-                                    arith::MulIOp::create(nb, nl, zaV, in[0]));
-          if (in.size() > 1)
-            t = arith::AddIOp::create(nb, nl, t, in[1]);
-          return t;
-        });
-  }
-
-  /// acc[m, n] -= zb[n] * sum_k a[m, k].
-  static Value subtractRowSums(OpBuilder &b, Location loc, Value acc,
-                               Value lhs, bool lhsUnsigned,
-                               ArrayRef<int64_t> zb, bool perChannel) {
-    Type i32 = b.getI32Type();
-    MLIRContext *ctx = b.getContext();
-    AffineExpr d0, d1;
-    bindDims(ctx, d0, d1);
-    Value rowSums = emitExtendedSum(
-        b, loc, lhs, lhsUnsigned, {tensor::getMixedSize(b, loc, lhs, 0)},
-        AffineMap::get(2, 0, {d0, d1}, ctx), AffineMap::get(2, 0, {d0}, ctx),
-        {utils::IteratorType::parallel, utils::IteratorType::reduction});
-    Value zbTensor = arith::ConstantOp::create(b, loc, intParam(b, 32, zb));
-    auto accType = cast<RankedTensorType>(acc.getType());
-    Value init = emptyLike(b, loc, acc, i32);
-    auto corrected = linalg::GenericOp::create(
-        b, loc, accType, ValueRange{acc, rowSums, zbTensor}, init,
-        ArrayRef<AffineMap>{
-            AffineMap::get(2, 0, {d0, d1}, ctx),
-            AffineMap::get(2, 0, {d0}, ctx),
-            perChannel ? AffineMap::get(2, 0, {d1}, ctx)
-                       : AffineMap::get(2, 0, {b.getAffineConstantExpr(0)},
-                                        ctx),
-            AffineMap::get(2, 0, {d0, d1}, ctx)},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                      utils::IteratorType::parallel},
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          Value t = arith::MulIOp::create(nb, nl, args[2], args[1]);
-          linalg::YieldOp::create(
-              nb, nl, arith::SubIOp::create(nb, nl, args[0], t).getResult());
-        });
-    return corrected.getResult(0);
-  }
-
   const KernelTarget &target;
+};
+
+/// `tensor.empty` of a quantized type (a contraction's init) becomes one of
+/// the storage type.
+struct EmptyLowering : public OpConversionPattern<tensor::EmptyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tensor::EmptyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = dyn_cast_or_null<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "no storage type");
+    rewriter.replaceOpWithNewOp<tensor::EmptyOp>(op, type,
+                                                 adaptor.getDynamicSizes());
+    return success();
+  }
 };
 
 } // namespace
@@ -780,7 +659,9 @@ void mlir::qlinalg::populateQLinalgToLinalgPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ObserveLowering, StorageCastLowering, QuantizeLowering,
                DequantizeLowering, RequantizeLowering>(converter, ctx);
-  patterns.add<MatmulLowering>(converter, ctx, target);
+  patterns.add<EmptyLowering>(converter, ctx);
+  patterns.add<ContractionLowering<ContractOp>, ContractionLowering<MatmulOp>>(
+      converter, ctx, target);
 }
 
 LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,

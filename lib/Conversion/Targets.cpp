@@ -14,30 +14,28 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-/// Portable code: linalg.matmul (sign-extending both operands) or, for an
-/// unsigned lhs, the same contraction as a linalg.generic that zero-extends
-/// the lhs.
-static Value emitGenericAccumulate(OpBuilder &b, Location loc, Value lhs,
-                                   bool lhsUnsigned, Value rhs, Value init) {
-  if (!lhsUnsigned)
-    return linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                    ValueRange{lhs, rhs}, ValueRange{init})
-        .getResult(0);
-  MLIRContext *ctx = b.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
+/// Portable code: the contraction as a linalg.generic over its own maps,
+/// extending each operand by its signedness.
+static Value emitGenericAccumulate(OpBuilder &b, Location loc,
+                                   const IntegerContraction &c, Value init) {
+  SmallVector<utils::IteratorType> iterators;
+  for (bool r : c.maps.reduction)
+    iterators.push_back(r ? utils::IteratorType::reduction
+                          : utils::IteratorType::parallel);
   Type i32 = b.getI32Type();
+  auto extend = [&](OpBuilder &nb, Location nl, Value v, bool isUnsigned) {
+    if (isUnsigned)
+      return arith::ExtUIOp::create(nb, nl, i32, v).getResult();
+    return arith::ExtSIOp::create(nb, nl, i32, v).getResult();
+  };
   return linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
-             ArrayRef<AffineMap>{AffineMap::get(3, 0, {m, k}, ctx),
-                                 AffineMap::get(3, 0, {k, n}, ctx),
-                                 AffineMap::get(3, 0, {m, n}, ctx)},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction},
+             b, loc, init.getType(), ValueRange{c.lhs, c.rhs},
+             ValueRange{init},
+             ArrayRef<AffineMap>{c.maps.lhs, c.maps.rhs, c.maps.out},
+             iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value a = arith::ExtUIOp::create(nb, nl, i32, args[0]);
-               Value w = arith::ExtSIOp::create(nb, nl, i32, args[1]);
+               Value a = extend(nb, nl, args[0], c.lhsUnsigned);
+               Value w = extend(nb, nl, args[1], c.rhsUnsigned);
                Value prod = arith::MulIOp::create(nb, nl, a, w);
                linalg::YieldOp::create(
                    nb, nl,

@@ -17,8 +17,10 @@ Conventions used throughout:
 
 Contents: storage ranges, min/max parameter selection (PyTorch
 MinMaxObserver style), quantize/dequantize, bias quantization, the quantized
-matmul (direct and zero-point-decomposed), and two requantization modes
-(fixed-point multiplier and float32 multiplier).
+matmul (direct and zero-point-decomposed), batch matmul, zero-point padding
+and 2-D convolutions (linalg's nhwc/hwcf, nchw/fchw and depthwise nhwc/hwc
+forms, plus float32 counterparts for building test cases), and two
+requantization modes (fixed-point multiplier and float32 multiplier).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ _NATIVE_RANGES = {
 }
 
 _STORAGE_DTYPES = tuple(np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.int32))
+# Storage types accepted by the quantized contractions (qmatmul, convolutions).
+_QUANT_DTYPES = (np.dtype(np.int8), np.dtype(np.uint8))
 
 ROUNDING_MODES = ("half_away_from_zero", "half_to_even")
 REQUANT_MODES = ("fixed-point", "float")
@@ -312,8 +316,8 @@ def _matmul_operands(a_q: ArrayLike, za: int, b_q: ArrayLike,
         raise ValueError(f"qmatmul expects 2-D operands, got {a.shape} and {b.shape}")
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"qmatmul contraction mismatch: {a.shape} @ {b.shape}")
-    if a.dtype not in (np.int8, np.uint8) or b.dtype != np.int8:
-        raise ValueError(f"qmatmul expects int8/uint8 lhs and int8 rhs, got {a.dtype}, {b.dtype}")
+    if a.dtype not in _QUANT_DTYPES or b.dtype not in _QUANT_DTYPES:
+        raise ValueError(f"qmatmul expects int8/uint8 operands, got {a.dtype}, {b.dtype}")
     zb_arr = np.asarray(zb, dtype=np.int64)
     if zb_arr.ndim == 0:
         zb_arr = np.full((b.shape[1],), zb_arr, dtype=np.int64)
@@ -322,14 +326,26 @@ def _matmul_operands(a_q: ArrayLike, za: int, b_q: ArrayLike,
     return a.astype(np.int64), int(za), b.astype(np.int64), zb_arr
 
 
-def _add_bias_to_int32(acc: np.ndarray, bias_q: Optional[ArrayLike]) -> np.ndarray:
-    """Add an int32 bias (N,) to an int64 accumulator and narrow it to int32."""
+def _add_bias_to_int32(acc: np.ndarray, bias_q: Optional[ArrayLike],
+                       axis: int = -1) -> np.ndarray:
+    """Add an int32 bias, indexed along ``axis`` of the exact accumulator, and
+    narrow the sum to int32 (OverflowError if any element leaves int32).
+
+    ``acc`` is int64, or an object array of Python ints (see
+    :func:`_exact_dtype`); the bias must be an integer array of shape
+    (acc.shape[axis],) with values in int32 range.
+    """
     if bias_q is not None:
+        axis = axis % acc.ndim
+        length = acc.shape[axis]
         bias = np.asarray(bias_q)
-        if bias.shape != (acc.shape[1],) or not np.issubdtype(bias.dtype, np.integer):
-            raise ValueError(f"bias_q must be an integer array of shape ({acc.shape[1]},), "
+        if bias.shape != (length,) or not np.issubdtype(bias.dtype, np.integer):
+            raise ValueError(f"bias_q must be an integer array of shape ({length},), "
                              f"got {bias.dtype} {bias.shape}")
-        acc = acc + bias.astype(np.int32).astype(np.int64)
+        bias = _as_int32_range_int64(bias, "bias_q")
+        shape = [1] * acc.ndim
+        shape[axis] = length
+        acc = acc + bias.reshape(shape).astype(acc.dtype)
     if acc.size and (acc.min() < INT32_MIN or acc.max() > INT32_MAX):
         raise OverflowError(f"int32 accumulator overflow: range [{acc.min()}, {acc.max()}]")
     return acc.astype(np.int32)
@@ -339,7 +355,8 @@ def qmatmul(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
             bias_q: Optional[ArrayLike] = None) -> np.ndarray:
     """int32 (a - za) @ (b - zb) + bias, computed exactly in int64.
 
-    ``a_q`` is (M, K) int8/uint8, ``b_q`` is (K, N) int8, ``zb`` a scalar or
+    ``a_q`` is (M, K) and ``b_q`` is (K, N), each int8 or uint8 (ONNX
+    QLinearMatMul / MatMulInteger allow u8 x u8); ``zb`` is a scalar or a
     per-column (N,) array. Raises OverflowError if a result leaves int32.
     """
     a, za_i, b, zb_arr = _matmul_operands(a_q, za, b_q, zb)
@@ -362,6 +379,326 @@ def qmatmul_decomposed(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
            - zb_arr[np.newaxis, :] * row_a[:, np.newaxis]
            + k * za_i * zb_arr[np.newaxis, :])
     return _add_bias_to_int32(acc, bias_q)
+
+
+# --------------------------------------------------------------------------
+# Batch matmul, zero-point padding and 2-D convolutions
+# --------------------------------------------------------------------------
+#
+# Like qmatmul, these compute the exact sum of products of zero-point-centred
+# operands and return it as int32, raising OverflowError when an element
+# leaves int32. Operands are int8 or uint8 (either side, any combination);
+# zero points are integers in int32 range. The convolutions follow linalg's
+# named ops, which have no padding of their own: pad the input with
+# pad_with_zero_point first, as the lowering pads with tensor.pad.
+
+# An int64 accumulation is exact while its worst-case magnitude stays <= this.
+_INT64_EXACT_LIMIT = 2**63 - 1
+
+
+def _quant_operand(x: ArrayLike, name: str, ndim: int, fn: str) -> np.ndarray:
+    """Check that ``x`` is an ``ndim``-D int8 or uint8 array; returns it unchanged."""
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{fn}: {name} must be an integer array, got {arr.dtype}")
+    if arr.dtype not in _QUANT_DTYPES:
+        raise ValueError(f"{fn}: {name} must be int8 or uint8, got {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must be {ndim}-D, got shape {arr.shape}")
+    return arr
+
+
+def _zero_point(z: ArrayLike, name: str, fn: str, length: Optional[int] = None) -> np.ndarray:
+    """A zero point as int64, with every value an integer in int32 range.
+
+    With ``length`` None it must be a scalar (0-d result); otherwise a scalar
+    is broadcast to (length,) and an array must have shape (length,).
+    """
+    if isinstance(z, (int, np.integer)) and not isinstance(z, bool):
+        if not INT32_MIN <= int(z) <= INT32_MAX:
+            raise ValueError(f"{fn}: {name} = {int(z)} is outside int32 range")
+    arr = np.asarray(z)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{fn}: {name} must be an integer or an integer array, got "
+                         f"{arr.dtype}")
+    if length is None:
+        if arr.ndim != 0:
+            raise ValueError(f"{fn}: {name} must be a scalar, got shape {arr.shape}")
+    elif arr.ndim == 0:
+        arr = np.full((length,), arr)
+    elif arr.shape != (length,):
+        raise ValueError(f"{fn}: {name} must be a scalar or have shape ({length},), "
+                         f"got {arr.shape}")
+    if arr.size and (arr.min() < INT32_MIN or arr.max() > INT32_MAX):
+        raise ValueError(f"{fn}: {name} has values outside int32 range")
+    return arr.astype(np.int64)
+
+
+def _exact_dtype(k: int, lhs: np.ndarray, rhs: np.ndarray) -> type:
+    """Accumulation dtype for k-term sums of products of lhs and rhs elements.
+
+    int64 when k * max|lhs| * max|rhs| plus any int32 bias fits int64 (always
+    so for storage-range zero points); otherwise ``object`` (Python ints), which
+    is slow but keeps huge zero points exact.
+    """
+    bound = int(k)
+    for arr in (lhs, rhs):
+        bound *= int(np.abs(arr).max()) if arr.size else 0
+    return np.int64 if bound - INT32_MIN <= _INT64_EXACT_LIMIT else object
+
+
+def qbatch_matmul(a_q: ArrayLike, za: int, b_q: ArrayLike, zb: ArrayLike,
+                  bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """int32 batched matmul (linalg.batch_matmul), computed exactly.
+
+    out[i, m, n] = sum_k (a[i, m, k] - za) * (b[i, k, n] - zb[n]) + bias[n]
+
+    ``a_q`` is (B, M, K) and ``b_q`` is (B, K, N), each int8 or uint8; ``za``
+    is a scalar, ``zb`` a scalar or per-column (N,) array shared by all
+    batches, ``bias_q`` an int32 (N,) array. Each batch equals
+    :func:`qmatmul` of its slices. Raises OverflowError if a result leaves
+    int32.
+    """
+    fn = "qbatch_matmul"
+    a = _quant_operand(a_q, "a_q", 3, fn)
+    b = _quant_operand(b_q, "b_q", 3, fn)
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"{fn}: shape mismatch {a.shape} @ {b.shape}; expected "
+                         f"(B, M, K) @ (B, K, N)")
+    lhs = a.astype(np.int64) - _zero_point(za, "za", fn)
+    rhs = b.astype(np.int64) - _zero_point(zb, "zb", fn, b.shape[2])
+    dtype = _exact_dtype(a.shape[2], lhs, rhs)
+    acc = lhs.astype(dtype) @ rhs.astype(dtype)
+    return _add_bias_to_int32(acc, bias_q)
+
+
+def pad_with_zero_point(x_q: ArrayLike, pads, zp: int) -> np.ndarray:
+    """Pad a quantized tensor with its zero point (tensor.pad with value zp).
+
+    ``pads`` holds one (lo, hi) pair of non-negative ints per dimension. The
+    result has extent lo_d + x.shape[d] + hi_d along each dimension d, with
+    out[i_0 + lo_0, ..., i_r + lo_r] = x[i_0, ..., i_r] and zp everywhere
+    else; its dtype is x's. Because padded elements equal zp, they add
+    (zp - zp) * w = 0 to a convolution, i.e. they are real zeros.
+    """
+    fn = "pad_with_zero_point"
+    x = np.asarray(x_q)
+    if not np.issubdtype(x.dtype, np.integer):
+        raise ValueError(f"{fn}: x_q must be an integer array, got {x.dtype}")
+    try:
+        pairs = [tuple(p) for p in pads]
+    except TypeError:
+        raise ValueError(f"{fn}: pads must be a sequence of (lo, hi) pairs, "
+                         f"got {pads!r}") from None
+    if len(pairs) != x.ndim:
+        raise ValueError(f"{fn}: pads has {len(pairs)} pairs but x_q is {x.ndim}-D")
+    for p in pairs:
+        if len(p) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                              or v < 0 for v in p):
+            raise ValueError(f"{fn}: each pad must be a (lo, hi) pair of non-negative "
+                             f"ints, got {p!r}")
+    z = int(_zero_point(zp, "zp", fn))
+    info = np.iinfo(x.dtype)
+    if not info.min <= z <= info.max:
+        raise ValueError(f"{fn}: zp = {z} does not fit the {x.dtype} elements")
+    return np.pad(x, [(int(lo), int(hi)) for lo, hi in pairs], mode="constant",
+                  constant_values=z)
+
+
+def _pair(value, name: str, fn: str) -> Tuple[int, int]:
+    """Validate a (height, width) pair of positive ints (strides, dilations)."""
+    try:
+        vals = tuple(value)
+    except TypeError:
+        vals = ()
+    if len(vals) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                             or v < 1 for v in vals):
+        raise ValueError(f"{fn}: {name} must be a pair of positive ints, got {value!r}")
+    return int(vals[0]), int(vals[1])
+
+
+def _conv_output_size(size: int, kernel: int, stride: int, dilation: int, dim: str,
+                      fn: str) -> int:
+    """linalg's unpadded output size (size - dilation * (kernel - 1) - 1) // stride + 1."""
+    if kernel < 1:
+        raise ValueError(f"{fn}: the kernel {dim} must be >= 1, got {kernel}")
+    extent = dilation * (kernel - 1) + 1
+    if size < extent:
+        raise ValueError(f"{fn}: input {dim} {size} is smaller than the dilated kernel "
+                         f"extent {extent} (pad the input first)")
+    return (size - extent) // stride + 1
+
+
+def _conv_nhwc_accumulate(x: np.ndarray, w: np.ndarray, strides: Tuple[int, int],
+                          dilations: Tuple[int, int], depthwise: bool,
+                          fn: str) -> np.ndarray:
+    """out[n, oh, ow, f] = sum_{kh, kw} x[n, oh*sh + kh*dh, ow*sw + kw*dw, :] . w[kh, kw]
+
+    where "." contracts the channel axis against w[kh, kw] (C, F), or, when
+    ``depthwise``, multiplies elementwise with w[kh, kw] (C,). ``x`` (N, H, W, C)
+    and ``w`` (KH, KW, C[, F]) are already centred and share the
+    accumulation dtype (int64, object or float64), which the result keeps.
+    """
+    (sh, sw), (dh, dw) = strides, dilations
+    kernel_h, kernel_w = w.shape[:2]
+    oh = _conv_output_size(x.shape[1], kernel_h, sh, dh, "height", fn)
+    ow = _conv_output_size(x.shape[2], kernel_w, sw, dw, "width", fn)
+    acc = np.zeros((x.shape[0], oh, ow, w.shape[-1]), dtype=x.dtype)
+    for kh in range(kernel_h):
+        for kw in range(kernel_w):
+            h0, w0 = kh * dh, kw * dw
+            window = x[:, h0:h0 + sh * (oh - 1) + 1:sh, w0:w0 + sw * (ow - 1) + 1:sw, :]
+            acc += window * w[kh, kw] if depthwise else window @ w[kh, kw]
+    return acc
+
+
+def _check_channels(x_channels: int, w_channels: int, fn: str) -> None:
+    if x_channels != w_channels:
+        raise ValueError(f"{fn}: the input has {x_channels} channels but the filter "
+                         f"expects {w_channels}")
+
+
+def _qconv_nhwc(fn: str, x_q: ArrayLike, zx: int, w_q: ArrayLike, zw: ArrayLike,
+                strides, dilations, bias_q: Optional[ArrayLike],
+                depthwise: bool) -> np.ndarray:
+    """Shared body of the NHWC quantized convolutions (filter HWCF, or HWC)."""
+    x = _quant_operand(x_q, "x_q", 4, fn)
+    w = _quant_operand(w_q, "w_q", 3 if depthwise else 4, fn)
+    _check_channels(x.shape[3], w.shape[2], fn)
+    strides = _pair(strides, "strides", fn)
+    dilations = _pair(dilations, "dilations", fn)
+    lhs = x.astype(np.int64) - _zero_point(zx, "zx", fn)
+    rhs = w.astype(np.int64) - _zero_point(zw, "zw", fn, w.shape[-1])
+    k = w.shape[0] * w.shape[1] * (1 if depthwise else w.shape[2])
+    dtype = _exact_dtype(k, lhs, rhs)
+    acc = _conv_nhwc_accumulate(lhs.astype(dtype), rhs.astype(dtype), strides, dilations,
+                                depthwise, fn)
+    return _add_bias_to_int32(acc, bias_q)
+
+
+def qconv2d_nhwc_hwcf(x_q: ArrayLike, zx: int, w_q: ArrayLike, zw: ArrayLike,
+                      strides=(1, 1), dilations=(1, 1),
+                      bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """int32 2-D convolution with linalg.conv_2d_nhwc_hwcf semantics, computed exactly.
+
+    out[n, oh, ow, f] = sum_{kh, kw, c} (x[n, oh*sh + kh*dh, ow*sw + kw*dw, c] - zx)
+                                        * (w[kh, kw, c, f] - zw[f]) + bias[f]
+
+    ``x_q`` is (N, H, W, C) and ``w_q`` is (KH, KW, C, F), each int8 or uint8;
+    ``zx`` is a scalar, ``zw`` a scalar or per-output-channel (F,) array,
+    ``bias_q`` an int32 (F,) array; (sh, sw) = ``strides`` and (dh, dw) =
+    ``dilations``. The output is (N, OH, OW, F) int32 with
+    OH = (H - dh*(KH - 1) - 1) // sh + 1 and likewise OW. There is no
+    implicit padding: use :func:`pad_with_zero_point` first. Raises
+    OverflowError if a result leaves int32.
+    """
+    return _qconv_nhwc("qconv2d_nhwc_hwcf", x_q, zx, w_q, zw, strides, dilations, bias_q,
+                       depthwise=False)
+
+
+def qconv2d_nchw_fchw(x_q: ArrayLike, zx: int, w_q: ArrayLike, zw: ArrayLike,
+                      strides=(1, 1), dilations=(1, 1),
+                      bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """int32 2-D convolution with linalg.conv_2d_nchw_fchw semantics, computed exactly.
+
+    out[n, f, oh, ow] = sum_{c, kh, kw} (x[n, c, oh*sh + kh*dh, ow*sw + kw*dw] - zx)
+                                        * (w[f, c, kh, kw] - zw[f]) + bias[f]
+
+    ``x_q`` is (N, C, H, W) and ``w_q`` is (F, C, KH, KW), each int8 or uint8;
+    ``zw`` is a scalar or per-output-channel (F,) array and ``bias_q`` an
+    int32 (F,) array. The output is (N, F, OH, OW) int32, sizes as in
+    :func:`qconv2d_nhwc_hwcf`, which this equals up to the layout transposes.
+    """
+    fn = "qconv2d_nchw_fchw"
+    x = _quant_operand(x_q, "x_q", 4, fn)
+    w = _quant_operand(w_q, "w_q", 4, fn)
+    out = _qconv_nhwc(fn, x.transpose(0, 2, 3, 1), zx, w.transpose(2, 3, 1, 0), zw,
+                      strides, dilations, bias_q, depthwise=False)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def qdepthwise_conv2d_nhwc_hwc(x_q: ArrayLike, zx: int, w_q: ArrayLike, zw: ArrayLike,
+                               strides=(1, 1), dilations=(1, 1),
+                               bias_q: Optional[ArrayLike] = None) -> np.ndarray:
+    """int32 depthwise 2-D convolution, linalg.depthwise_conv_2d_nhwc_hwc semantics.
+
+    out[n, oh, ow, c] = sum_{kh, kw} (x[n, oh*sh + kh*dh, ow*sw + kw*dw, c] - zx)
+                                     * (w[kh, kw, c] - zw[c]) + bias[c]
+
+    ``x_q`` is (N, H, W, C) and ``w_q`` is (KH, KW, C) (channel multiplier 1),
+    each int8 or uint8; ``zw`` is a scalar or per-channel (C,) array and
+    ``bias_q`` an int32 (C,) array. The output is (N, OH, OW, C) int32, sizes
+    as in :func:`qconv2d_nhwc_hwcf`.
+    """
+    return _qconv_nhwc("qdepthwise_conv2d_nhwc_hwc", x_q, zx, w_q, zw, strides, dilations,
+                       bias_q, depthwise=True)
+
+
+# Float32 counterparts, for building test cases. They are not bit-exact
+# contracts: the sums are accumulated in float64 from the float32-rounded
+# inputs and rounded once to float32, whereas compiled f32 code rounds at
+# every step in its own order.
+
+def _f32_operand(x: ArrayLike, name: str, ndim: int, fn: str) -> np.ndarray:
+    """``x`` rounded to float32, returned as float64 for accumulation."""
+    arr = np.asarray(x, dtype=np.float32)
+    if arr.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must be {ndim}-D, got shape {arr.shape}")
+    return arr.astype(np.float64)
+
+
+def _conv_f32(fn: str, x: ArrayLike, w: ArrayLike, strides, dilations,
+              bias: Optional[ArrayLike], depthwise: bool) -> np.ndarray:
+    """Shared body of the NHWC float convolutions (filter HWCF, or HWC)."""
+    xf = _f32_operand(x, "x", 4, fn)
+    wf = _f32_operand(w, "w", 3 if depthwise else 4, fn)
+    _check_channels(xf.shape[3], wf.shape[2], fn)
+    acc = _conv_nhwc_accumulate(xf, wf, _pair(strides, "strides", fn),
+                                _pair(dilations, "dilations", fn), depthwise, fn)
+    if bias is not None:
+        b = _f32_operand(bias, "bias", 1, fn)
+        if b.shape != (acc.shape[3],):
+            raise ValueError(f"{fn}: bias must have shape ({acc.shape[3]},), got {b.shape}")
+        acc = acc + b
+    return acc.astype(np.float32)
+
+
+def conv2d_nhwc_hwcf_f32(x: ArrayLike, w: ArrayLike, strides=(1, 1), dilations=(1, 1),
+                         bias: Optional[ArrayLike] = None) -> np.ndarray:
+    """Float linalg.conv_2d_nhwc_hwcf: x (N, H, W, C), w (KH, KW, C, F) -> (N, OH, OW, F).
+
+    out[n, oh, ow, f] = sum_{kh, kw, c} x[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
+                                        * w[kh, kw, c, f] + bias[f]
+    """
+    return _conv_f32("conv2d_nhwc_hwcf_f32", x, w, strides, dilations, bias,
+                     depthwise=False)
+
+
+def conv2d_nchw_fchw_f32(x: ArrayLike, w: ArrayLike, strides=(1, 1), dilations=(1, 1),
+                         bias: Optional[ArrayLike] = None) -> np.ndarray:
+    """Float linalg.conv_2d_nchw_fchw: x (N, C, H, W), w (F, C, KH, KW) -> (N, F, OH, OW).
+
+    out[n, f, oh, ow] = sum_{c, kh, kw} x[n, c, oh*sh + kh*dh, ow*sw + kw*dw]
+                                        * w[f, c, kh, kw] + bias[f]
+    """
+    fn = "conv2d_nchw_fchw_f32"
+    xf = _f32_operand(x, "x", 4, fn)
+    wf = _f32_operand(w, "w", 4, fn)
+    out = _conv_f32(fn, xf.transpose(0, 2, 3, 1), wf.transpose(2, 3, 1, 0), strides,
+                    dilations, bias, depthwise=False)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def depthwise_conv2d_nhwc_hwc_f32(x: ArrayLike, w: ArrayLike, strides=(1, 1),
+                                  dilations=(1, 1),
+                                  bias: Optional[ArrayLike] = None) -> np.ndarray:
+    """Float linalg.depthwise_conv_2d_nhwc_hwc: x (N, H, W, C), w (KH, KW, C) -> (N, OH, OW, C).
+
+    out[n, oh, ow, c] = sum_{kh, kw} x[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
+                                     * w[kh, kw, c] + bias[c]
+    """
+    return _conv_f32("depthwise_conv2d_nhwc_hwc_f32", x, w, strides, dilations, bias,
+                     depthwise=True)
 
 
 # --------------------------------------------------------------------------

@@ -11,20 +11,29 @@
 
 // Tests that with constant weights, a constant bias and symmetric weights
 // (zb = 0), the accumulator is initialized with ONE folded i32 vector
-// broadcast along rows, followed by an i8 linalg.matmul and nothing else:
+// broadcast along rows, followed by the i8 contraction and nothing else:
 //   za = 10, K = 2, w = [[1, -2], [3, 4]], bias = [100, -50]
 //   term[n] = bias[n] - za * sum_k w[k, n] + K * za * zb[n]
 //           = [100 - 10 * 4, -50 - 10 * 2] = [60, -70].
 // The signature becomes i8/i32 storage and keeps the quantized one.
 
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @constant_weights_per_channel
 // CHECK-SAME: (%[[A:.*]]: tensor<?x2xi8>) -> tensor<?x2xi32>
 // CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>) -> tensor<?x2x!quant.uniform<i32:f32:1, {1.250000e-01,6.250000e-02}>>}
 // CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[}}[1, -2], [3, 4]]> : tensor<2x2xi8>
 // CHECK-DAG: %[[TERM:.*]] = arith.constant dense<[60, -70]> : tensor<2xi32>
 // CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[TERM]] : tensor<2xi32>) outs(%{{.*}} : tensor<?x2xi32>) dimensions = [0]
-// CHECK-NEXT: %[[ACC:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<?x2xi32>) -> tensor<?x2xi32>
-// CHECK-NEXT: return %[[ACC]] : tensor<?x2xi32>
+// CHECK-NEXT: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[W]] : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<?x2xi32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: i8, %[[Y:.*]]: i8, %[[O:.*]]: i32):
+// CHECK-NEXT: %[[XE:.*]] = arith.extsi %[[X]] : i8 to i32
+// CHECK-NEXT: %[[YE:.*]] = arith.extsi %[[Y]] : i8 to i32
+// CHECK-NEXT: %[[P:.*]] = arith.muli %[[XE]], %[[YE]] : i32
+// CHECK-NEXT: %[[S:.*]] = arith.addi %[[O]], %[[P]] : i32
+// CHECK-NEXT: linalg.yield %[[S]]
+// CHECK: return %[[ACC]] : tensor<?x2xi32>
 // CHECK-NOT: quant.
 !A = tensor<?x2x!quant.uniform<i8:f32, 0.5:10>>
 !W = tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>
@@ -50,12 +59,12 @@ func.func @constant_weights_per_channel(%a: !A) -> !ACC {
 // CHECK-SAME: (%[[A:.*]]: tensor<?x2xi8>)
 // CHECK: %[[TERM:.*]] = arith.constant dense<[120, -10]> : tensor<2xi32>
 // CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[TERM]]
-// CHECK: %[[ACC:.*]] = linalg.matmul ins(%[[A]], %{{.*}} : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]]
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[A]], %{{.*}} : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]]
 // CHECK: %[[ROWS:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[A]] : tensor<?x2xi8>)
 // CHECK: arith.extsi %{{.*}} : i8 to i32
-// CHECK: %[[ZB:.*]] = arith.constant dense<3> : tensor<1xi32>
-// CHECK: %[[FIXED:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]], %[[ZB]] : tensor<?x2xi32>, tensor<?xi32>, tensor<1xi32>)
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %[[ROW:.*]]: i32, %[[Z:.*]]: i32, %{{.*}}: i32):
+// CHECK: %[[FIXED:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]] : tensor<?x2xi32>, tensor<?xi32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %[[ROW:.*]]: i32, %{{.*}}: i32):
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 3 : i32
 // CHECK-NEXT: %[[T:.*]] = arith.muli %[[Z]], %[[ROW]] : i32
 // CHECK-NEXT: %[[D:.*]] = arith.subi %[[IN]], %[[T]] : i32
 // CHECK-NEXT: linalg.yield %[[D]]
@@ -75,16 +84,14 @@ func.func @constant_weights_rhs_zero_point(%a: !A) -> !ACC {
 
 // -----
 
-// Tests that a u8 lhs (za = 128) accumulates with a linalg.generic that
-// zero-extends the lhs and sign-extends the rhs, not with linalg.matmul
-// (which would sign-extend both):
+// Tests that a u8 lhs (za = 128) zero-extends the lhs and sign-extends the
+// rhs in the contraction:
 //   term = [-128 * 4, -128 * 2] = [-512, -256].
 
 // CHECK-LABEL: func.func @u8_lhs
 // CHECK-SAME: (%[[A:.*]]: tensor<3x2xi8>)
 // CHECK: %[[TERM:.*]] = arith.constant dense<[-512, -256]> : tensor<2xi32>
 // CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[TERM]]
-// CHECK-NOT: linalg.matmul
 // CHECK: %[[ACC:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %{{.*}} : tensor<3x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<3x2xi32>)
 // CHECK-NEXT: ^bb0(%[[X:.*]]: i8, %[[Y:.*]]: i8, %[[OUT:.*]]: i32):
 // CHECK-NEXT: %[[XE:.*]] = arith.extui %[[X]] : i8 to i32
@@ -92,7 +99,6 @@ func.func @constant_weights_rhs_zero_point(%a: !A) -> !ACC {
 // CHECK-NEXT: %[[P:.*]] = arith.muli %[[XE]], %[[YE]] : i32
 // CHECK-NEXT: %[[S:.*]] = arith.addi %[[OUT]], %[[P]] : i32
 // CHECK-NEXT: linalg.yield %[[S]]
-// CHECK-NOT: linalg.matmul
 // CHECK: return %[[ACC]]
 !U = tensor<3x2x!quant.uniform<u8:f32, 0.5:128>>
 !W = tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>
@@ -117,8 +123,8 @@ func.func @u8_lhs(%a: !U) -> !ACC {
 // CHECK: %[[ROWS:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[A]] : tensor<3x2xi8>)
 // CHECK-NEXT: ^bb0(%[[X:.*]]: i8, %{{.*}}: i32):
 // CHECK-NEXT: arith.extui %[[X]] : i8 to i32
-// CHECK: arith.constant dense<3> : tensor<1xi32>
-// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]], %{{.*}} : tensor<3x2xi32>, tensor<3xi32>, tensor<1xi32>)
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]] : tensor<3x2xi32>, tensor<3xi32>)
+// CHECK: arith.constant 3 : i32
 !U = tensor<3x2x!quant.uniform<u8:f32, 0.5:128>>
 !W = tensor<2x2x!quant.uniform<i8:f32, 0.25:3>>
 !ACC = tensor<3x2x!quant.uniform<i32:f32, 0.125>>
@@ -131,29 +137,28 @@ func.func @u8_lhs_rhs_zero_point(%a: !U) -> !ACC {
 
 // -----
 
-// Tests that with run-time weights the column term is computed at run time:
-// column sums of the rhs (a reduction over k), then K * za * zb - za * colsum
-// with za = 10, zb = -3; the row-sum correction follows the i8 matmul.
+// Tests that with run-time weights the column term is computed at run time,
+// in the accumulator's init: column sums of the rhs (a reduction over k),
+// then -za * colsum + K * za * zb with za = 10, zb = -3, K = 2; the row-sum
+// correction follows the contraction.
 
 // CHECK-LABEL: func.func @runtime_weights
 // CHECK-SAME: (%[[A:.*]]: tensor<3x2xi8>, %[[B:.*]]: tensor<2x4xi8>)
-// CHECK: %[[COLS:.*]] = linalg.generic {{{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[B]] : tensor<2x4xi8>)
-// CHECK: %[[DIM:.*]] = tensor.dim %[[B]], %{{.*}} : tensor<2x4xi8>
-// CHECK: %[[K:.*]] = arith.index_cast %[[DIM]] : index to i32
-// CHECK: %[[TERM:.*]] = linalg.generic {{.*}} ins(%[[COLS]] : tensor<4xi32>)
+// CHECK: %[[COLS:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[B]] : tensor<2x4xi8>) outs(%{{.*}} : tensor<4xi32>)
+// CHECK: %[[K:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK: %[[KZA:.*]] = arith.muli %[[K]], %{{.*}} : i32
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[COLS]] : tensor<4xi32>) outs(%{{.*}} : tensor<3x4xi32>)
 // CHECK-NEXT: ^bb0(%[[COL:.*]]: i32, %{{.*}}: i32):
-// CHECK-DAG: %[[ZB:.*]] = arith.constant -3 : i32
-// CHECK-DAG: %[[ZA:.*]] = arith.constant 10 : i32
-// CHECK: %[[KZA:.*]] = arith.muli %[[K]], %[[ZA]] : i32
+// CHECK-NEXT: %[[NZA:.*]] = arith.constant -10 : i32
+// CHECK-NEXT: %[[ZACOL:.*]] = arith.muli %[[NZA]], %[[COL]] : i32
+// CHECK-NEXT: %[[ZB:.*]] = arith.constant -3 : i32
 // CHECK-NEXT: %[[KZAZB:.*]] = arith.muli %[[KZA]], %[[ZB]] : i32
-// CHECK-NEXT: %[[ZACOL:.*]] = arith.muli %[[ZA]], %[[COL]] : i32
-// CHECK-NEXT: %[[T:.*]] = arith.subi %[[KZAZB]], %[[ZACOL]] : i32
+// CHECK-NEXT: %[[T:.*]] = arith.addi %[[ZACOL]], %[[KZAZB]] : i32
 // CHECK-NEXT: linalg.yield %[[T]]
-// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[TERM]] : tensor<4xi32>)
-// CHECK: %[[ACC:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<3x2xi8>, tensor<2x4xi8>) outs(%[[INIT]]
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<3x2xi8>, tensor<2x4xi8>) outs(%[[INIT]]
 // CHECK: %[[ROWS:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[A]] : tensor<3x2xi8>)
-// CHECK: %[[ZBV:.*]] = arith.constant dense<-3> : tensor<1xi32>
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]], %[[ZBV]] :
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[ROWS]] :
+// CHECK: arith.constant -3 : i32
 // CHECK: return %[[R]]
 !A = tensor<3x2x!quant.uniform<i8:f32, 0.5:10>>
 !W = tensor<2x4x!quant.uniform<i8:f32, 0.25:-3>>
@@ -165,19 +170,17 @@ func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
 
 // -----
 
-// Tests that constant weights with a run-time bias compute the column term
-// at run time and add the bias there.
+// Tests that constant weights with a run-time bias still fold the weight
+// sums at compile time ([-40, -20]) and add the bias at run time.
 
 // CHECK-LABEL: func.func @runtime_bias
 // CHECK-SAME: (%[[A:.*]]: tensor<?x2xi8>, %[[BIAS:.*]]: tensor<2xi32>)
-// CHECK: %[[COLS:.*]] = linalg.generic {{{.*}}iterator_types = ["reduction", "parallel"]}
-// CHECK: %[[TERM:.*]] = linalg.generic {{.*}} ins(%[[COLS]], %[[BIAS]], %{{.*}} : tensor<2xi32>, tensor<2xi32>, tensor<2xi32>)
-// CHECK-NEXT: ^bb0(%{{.*}}: i32, %[[B:.*]]: i32, %{{.*}}: i32, %{{.*}}: i32):
-// CHECK: %[[T:.*]] = arith.subi
+// CHECK: %[[TERM:.*]] = arith.constant dense<[-40, -20]> : tensor<2xi32>
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[TERM]], %[[BIAS]] : tensor<2xi32>, tensor<2xi32>)
+// CHECK-NEXT: ^bb0(%[[T:.*]]: i32, %[[B:.*]]: i32, %{{.*}}: i32):
 // CHECK-NEXT: %[[TB:.*]] = arith.addi %[[T]], %[[B]] : i32
 // CHECK-NEXT: linalg.yield %[[TB]]
-// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[TERM]]
-// CHECK: linalg.matmul ins(%[[A]], %{{.*}} : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]]
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %{{.*}} : tensor<?x2xi8>, tensor<2x2xi8>) outs(%[[INIT]]
 !A = tensor<?x2x!quant.uniform<i8:f32, 0.5:10>>
 !W = tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>
 !BIAS = tensor<2x!quant.uniform<i32:f32:0, {0.125, 0.0625}>>
@@ -196,7 +199,7 @@ func.func @runtime_bias(%a: !A, %b: !BIAS) -> !ACC {
 
 // CHECK-LABEL: func.func @matmul_requantized
 // CHECK-SAME: -> tensor<?x2xi8>
-// CHECK: %[[ACC:.*]] = linalg.matmul
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) outs(%{{.*}} : tensor<?x2xi8>)
 // CHECK: arith.divsi %{{.*}}, %{{.*}} : i64
 // CHECK: return %[[R]]

@@ -16,6 +16,8 @@
 #ifndef QLINALG_CONVERSION_LOWER_H
 #define QLINALG_CONVERSION_LOWER_H
 
+#include "qlinalg/Conversion/Contraction.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -39,11 +41,11 @@ struct KernelTarget {
   StringRef summary;
   /// Layout of packed constant weights.
   WeightLayout weightLayout;
-  /// Emits `init[m, n] + sum_k ext(lhs[m, k]) * ext(rhs[k, n])` in i32 on
-  /// storage tensors. `lhsUnsigned` selects zero extension of the lhs; the
-  /// rhs is signed and in `weightLayout` when it is a packed constant.
-  Value (*emitAccumulate)(OpBuilder &b, Location loc, Value lhs,
-                          bool lhsUnsigned, Value rhs, Value init);
+  /// Emits `init[out] + sum_r ext(lhs[lhs]) * ext(rhs[rhs])` in i32 on the
+  /// storage tensors of `c`, with its maps; the rhs is in `weightLayout`
+  /// when it is a packed constant.
+  Value (*emitAccumulate)(OpBuilder &b, Location loc,
+                          const IntegerContraction &c, Value init);
 };
 
 /// The targets this build knows, in the order `host` prefers them.

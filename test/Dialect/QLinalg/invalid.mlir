@@ -283,20 +283,10 @@ func.func @matmul_lhs_i16(%a: tensor<2x4x!quant.uniform<i16:f32, 0.5>>, %b: !B) 
 
 // -----
 
-// Tests that the rhs storage of qlinalg.matmul must be signed.
-!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
-func.func @matmul_rhs_u8(%a: !A, %b: tensor<4x3x!quant.uniform<u8:f32, 0.25:128>>) {
-  // expected-error @+1 {{'qlinalg.matmul' op rhs storage must be a signed integer of at most 8 bits}}
-  %0 = qlinalg.matmul %a, %b : !A, tensor<4x3x!quant.uniform<u8:f32, 0.25:128>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
-  return
-}
-
-// -----
-
 // Tests that the rhs storage of qlinalg.matmul is at most 8 bits wide.
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 func.func @matmul_rhs_i16(%a: !A, %b: tensor<4x3x!quant.uniform<i16:f32, 0.25>>) {
-  // expected-error @+1 {{'qlinalg.matmul' op rhs storage must be a signed integer of at most 8 bits}}
+  // expected-error @+1 {{'qlinalg.matmul' op rhs storage must be at most 8 bits wide, got 16 bits}}
   %0 = qlinalg.matmul %a, %b : !A, tensor<4x3x!quant.uniform<i16:f32, 0.25>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -307,7 +297,7 @@ func.func @matmul_rhs_i16(%a: !A, %b: tensor<4x3x!quant.uniform<i16:f32, 0.25>>)
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32:0, {0.25, 0.25, 0.25, 0.25}>>
 func.func @matmul_rhs_axis_0(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op rhs may only be quantized per axis 1 (output channels), got axis 0}}
+  // expected-error @+1 {{'qlinalg.matmul' op rhs may only be quantized per axis along an output channel; rhs dimension 0 is a reduction dimension}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -318,7 +308,7 @@ func.func @matmul_rhs_axis_0(%a: !A, %b: !B) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<5x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_reduction_mismatch(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op reduction dimensions differ: lhs 4 vs rhs 5}}
+  // expected-error @+1 {{'qlinalg.matmul' op loop d2 has size 4 in lhs but 5 in rhs}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -329,7 +319,7 @@ func.func @matmul_reduction_mismatch(%a: !A, %b: !B) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_result_shape(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op result shape does not match lhs x rhs: 'tensor<2x4x!quant.uniform<i32:f32, 1.250000e-01>>'}}
+  // expected-error @+1 {{'qlinalg.matmul' op loop d1 has size 3 in rhs but 4 in the result}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x4x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -351,7 +341,7 @@ func.func @matmul_bias_rank(%a: !A, %b: !B, %c: tensor<1x3x!quant.uniform<i32:f3
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_bias_i8(%a: !A, %b: !B, %c: tensor<3x!quant.uniform<i8:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.matmul' op bias must be a rank-1 tensor of i32 storage}}
+  // expected-error @+1 {{'qlinalg.matmul' op bias must be a tensor of i32 storage}}
   %0 = qlinalg.matmul %a, %b bias %c : !A, !B, tensor<3x!quant.uniform<i8:f32, 0.125>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -362,7 +352,7 @@ func.func @matmul_bias_i8(%a: !A, %b: !B, %c: tensor<3x!quant.uniform<i8:f32, 0.
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_bias_u32(%a: !A, %b: !B, %c: tensor<3x!quant.uniform<u32:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.matmul' op bias must be a rank-1 tensor of i32 storage}}
+  // expected-error @+1 {{'qlinalg.matmul' op bias must be a tensor of i32 storage}}
   %0 = qlinalg.matmul %a, %b bias %c : !A, !B, tensor<3x!quant.uniform<u32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -373,7 +363,7 @@ func.func @matmul_bias_u32(%a: !A, %b: !B, %c: tensor<3x!quant.uniform<u32:f32, 
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_bias_size(%a: !A, %b: !B, %c: tensor<4x!quant.uniform<i32:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.matmul' op bias has 4 elements for 3 output columns}}
+  // expected-error @+1 {{'qlinalg.matmul' op loop d1 has size 3 in rhs but 4 in bias}}
   %0 = qlinalg.matmul %a, %b bias %c : !A, !B, tensor<4x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -397,7 +387,7 @@ func.func @matmul_bias_zero_point(%a: !A, %b: !B, %c: tensor<3x!quant.uniform<i3
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 !C = tensor<?x!quant.uniform<i32:f32:0, {0.125, 0.125}>>
 func.func @matmul_bias_channel_count(%a: !A, %b: !B, %c: !C) {
-  // expected-error @+1 {{'qlinalg.matmul' op bias has 2 scales for 3 output columns}}
+  // expected-error @+1 {{'qlinalg.matmul' op a per-axis bias must be quantized along the output channel of the per-axis rhs}}
   %0 = qlinalg.matmul %a, %b bias %c : !A, !B, !C -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -409,7 +399,7 @@ func.func @matmul_bias_channel_count(%a: !A, %b: !B, %c: !C) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x?x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>
 func.func @matmul_per_channel_dynamic_columns(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op a per-channel rhs needs a static number of output columns}}
+  // expected-error @+1 {{'qlinalg.matmul' op a per-channel rhs needs a static number of output channels}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x?x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.5}>>
   return
 }
@@ -457,7 +447,7 @@ func.func @matmul_bias_per_tensor_for_per_channel(%a: !A, %b: !B, %c: !C) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_acc_multiplier(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op an i32 accumulator result takes no multiplier or rounding}}
+  // expected-error @+1 {{'qlinalg.matmul' op an i32 accumulator result takes no multiplier, rounding or clamp}}
   %0 = qlinalg.matmul %a, %b multiplier(float) rounding(half_to_even) : !A, !B -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -468,7 +458,7 @@ func.func @matmul_acc_multiplier(%a: !A, %b: !B) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_acc_rounding(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op an i32 accumulator result takes no multiplier or rounding}}
+  // expected-error @+1 {{'qlinalg.matmul' op an i32 accumulator result takes no multiplier, rounding or clamp}}
   %0 = qlinalg.matmul %a, %b rounding(half_to_even) : !A, !B -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -501,7 +491,7 @@ func.func @matmul_acc_unsigned(%a: !A, %b: !B) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
 func.func @matmul_acc_per_axis_for_per_tensor(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per axis 1 exactly when rhs is}}
+  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per tensor when rhs is}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.125, 0.125}>>
   return
 }
@@ -512,7 +502,7 @@ func.func @matmul_acc_per_axis_for_per_tensor(%a: !A, %b: !B) {
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>
 func.func @matmul_acc_per_tensor_for_per_axis(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per axis 1 exactly when rhs is}}
+  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per axis 1 (the output channel of the per-axis rhs)}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
   return
 }
@@ -523,7 +513,7 @@ func.func @matmul_acc_per_tensor_for_per_axis(%a: !A, %b: !B) {
 !A = tensor<3x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>
 func.func @matmul_acc_axis_0(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per axis 1 exactly when rhs is}}
+  // expected-error @+1 {{'qlinalg.matmul' op accumulator result must be per axis 1 (the output channel of the per-axis rhs)}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<3x3x!quant.uniform<i32:f32:0, {0.125, 0.25, 0.5}>>
   return
 }
@@ -726,9 +716,20 @@ func.func @requantize_no_rounding(%t: tensor<2x3x!quant.uniform<i32:f32, 0.125>>
 // Tests that a sub-channel rhs must be blocked per group of rows and per
 // column ({0:G, 1:1}).
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
-!B = tensor<4x2x!quant.uniform<i8:f32:{0:1, 1:2}, {{0.5}, {0.5}, {0.5}, {0.5}}>>
+!B = tensor<4x4x!quant.uniform<i8:f32:{0:2, 1:2}, {{0.5, 0.5}, {0.5, 0.5}}>>
 func.func @matmul_sub_channel_blocks(%a: !A, %b: !B) {
-  // expected-error @+1 {{'qlinalg.matmul' op a sub-channel rhs must be quantized per group of rows and per column (block sizes {0:G, 1:1})}}
+  // expected-error @+1 {{'qlinalg.matmul' op a sub-channel rhs may only group reduction dimensions; rhs dimension 1 is an output channel with blocks of 2}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a sub-channel rhs must group a reduction dimension.
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32:{0:4, 1:1}, {{0.5, 0.25}}>>
+func.func @matmul_sub_channel_no_group(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op a sub-channel rhs must be quantized per group along exactly one reduction dimension (e.g. block sizes {0:G, 1:1} for a K x N matmul rhs)}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
   return
 }
@@ -752,7 +753,7 @@ func.func @matmul_per_group_result(%a: !A, %b: !B) {
 !B = tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
 !C = tensor<2x!quant.uniform<i32:f32, 0.25>>
 func.func @matmul_per_group_bias(%a: !A, %b: !B, %c: !C) {
-  // expected-error @+1 {{'qlinalg.matmul' op a per-group matmul takes no bias; add it in float}}
+  // expected-error @+1 {{'qlinalg.matmul' op a per-group contraction takes no bias; add it in float}}
   %0 = qlinalg.matmul %a, %b bias %c : !A, !B, !C -> tensor<2x2xf32>
   return
 }

@@ -168,3 +168,78 @@ func.func @requantize(%t: tensor<?x3x!quant.uniform<i32:f32, 0.125>>,
   %3 = qlinalg.requantize %c multiplier(float) rounding(half_to_even) : tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.0625, 0.25}>> -> tensor<2x3x!quant.uniform<u8:f32, 1.0:128>>
   return
 }
+
+// -----
+
+// Tests that qlinalg.matmul takes a u8 rhs (ONNX QLinearMatMul's u8 x u8).
+
+// CHECK-LABEL: func.func @matmul_u8_rhs
+// CHECK: qlinalg.matmul %{{.*}}, %{{.*}} : tensor<2x4x!quant.uniform<u8:f32, 5.000000e-01:128>>, tensor<4x3x!quant.uniform<u8:f32, 2.500000e-01:100>> -> tensor<2x3x!quant.uniform<i32:f32, 1.250000e-01>>
+func.func @matmul_u8_rhs(%a: tensor<2x4x!quant.uniform<u8:f32, 0.5:128>>, %b: tensor<4x3x!quant.uniform<u8:f32, 0.25:100>>) {
+  %0 = qlinalg.matmul %a, %b : tensor<2x4x!quant.uniform<u8:f32, 0.5:128>>, tensor<4x3x!quant.uniform<u8:f32, 0.25:100>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.contract round-trips as a transposed matmul (accumulator
+// result), a batch matmul, a strided and dilated NHWC convolution with bias,
+// a requantizing epilogue and a clamp, and a depthwise convolution.
+
+#mt_lhs = affine_map<(m, n, k) -> (m, k)>
+#mt_rhs = affine_map<(m, n, k) -> (n, k)>
+#mt_out = affine_map<(m, n, k) -> (m, n)>
+#bm_lhs = affine_map<(b, m, n, k) -> (b, m, k)>
+#bm_rhs = affine_map<(b, m, n, k) -> (b, k, n)>
+#bm_out = affine_map<(b, m, n, k) -> (b, m, n)>
+#cv_lhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh * 2 + kh * 2, ow * 2 + kw * 2, c)>
+#cv_rhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>
+#cv_bias = affine_map<(n, oh, ow, f, kh, kw, c) -> (f)>
+#cv_out = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>
+#dw_lhs = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh + kh, ow + kw, c)>
+#dw_rhs = affine_map<(n, oh, ow, c, kh, kw) -> (kh, kw, c)>
+#dw_out = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh, ow, c)>
+
+// CHECK-LABEL: func.func @contract
+// CHECK: qlinalg.contract ins(%{{.*}}, %{{.*}} : tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<3x4x!quant.uniform<i8:f32:0, {2.500000e-01,5.000000e-01,1.000000e+00}>>) outs(%{{.*}} : tensor<?x3x!quant.uniform<i32:f32:1, {1.250000e-01,2.500000e-01,5.000000e-01}>>) {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<?x3x!quant.uniform<i32:f32:1, {1.250000e-01,2.500000e-01,5.000000e-01}>>
+// CHECK: qlinalg.contract ins({{.*}}) outs({{.*}}) {indexing_maps = {{.*}}, iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: qlinalg.contract ins({{.*}}) bias(%{{.*}} : tensor<4x!quant.uniform<i32:f32:0, {{.*}}>>) outs({{.*}}) multiplier(fixed_point) rounding(half_away_from_zero) clamp [0, 127] {indexing_maps
+// CHECK: qlinalg.contract ins({{.*}} : tensor<1x5x5x3x!quant.uniform<u8:f32, 5.000000e-01:128>>, tensor<2x2x3x!quant.uniform<u8:f32, 2.500000e-01:7>>) outs({{.*}}) multiplier(float) rounding(half_to_even)
+func.func @contract(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>,
+                    %wt: tensor<3x4x!quant.uniform<i8:f32:0, {0.25, 0.5, 1.0}>>,
+                    %ba: tensor<2x5x4x!quant.uniform<i8:f32, 0.5:10>>,
+                    %bb: tensor<2x4x6x!quant.uniform<i8:f32, 0.25:-3>>,
+                    %x: tensor<1x9x9x3x!quant.uniform<i8:f32, 0.5:10>>,
+                    %w: tensor<2x2x3x4x!quant.uniform<i8:f32:3, {0.25, 0.5, 1.0, 2.0}>>,
+                    %bias: tensor<4x!quant.uniform<i32:f32:0, {0.125, 0.25, 0.5, 1.0}>>,
+                    %dx: tensor<1x5x5x3x!quant.uniform<u8:f32, 0.5:128>>,
+                    %dw: tensor<2x2x3x!quant.uniform<u8:f32, 0.25:7>>) {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>
+  %i0 = tensor.empty(%m) : tensor<?x3x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.5}>>
+  %0 = qlinalg.contract ins(%a, %wt : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x4x!quant.uniform<i8:f32:0, {0.25, 0.5, 1.0}>>)
+         outs(%i0 : tensor<?x3x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.5}>>)
+         {indexing_maps = [#mt_lhs, #mt_rhs, #mt_out], iterator_types = ["parallel", "parallel", "reduction"]}
+         -> tensor<?x3x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.5}>>
+  %i1 = tensor.empty() : tensor<2x5x6x!quant.uniform<i32:f32, 0.125>>
+  %1 = qlinalg.contract ins(%ba, %bb : tensor<2x5x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<2x4x6x!quant.uniform<i8:f32, 0.25:-3>>)
+         outs(%i1 : tensor<2x5x6x!quant.uniform<i32:f32, 0.125>>)
+         {indexing_maps = [#bm_lhs, #bm_rhs, #bm_out], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+         -> tensor<2x5x6x!quant.uniform<i32:f32, 0.125>>
+  %i2 = tensor.empty() : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+  %2 = qlinalg.contract ins(%x, %w : tensor<1x9x9x3x!quant.uniform<i8:f32, 0.5:10>>, tensor<2x2x3x4x!quant.uniform<i8:f32:3, {0.25, 0.5, 1.0, 2.0}>>)
+         bias(%bias : tensor<4x!quant.uniform<i32:f32:0, {0.125, 0.25, 0.5, 1.0}>>)
+         outs(%i2 : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>)
+         multiplier(fixed_point) rounding(half_away_from_zero) clamp [0, 127]
+         {indexing_maps = [#cv_lhs, #cv_rhs, #cv_bias, #cv_out],
+          iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+         -> tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+  %i3 = tensor.empty() : tensor<1x4x4x3x!quant.uniform<u8:f32, 1.0:128>>
+  %3 = qlinalg.contract ins(%dx, %dw : tensor<1x5x5x3x!quant.uniform<u8:f32, 0.5:128>>, tensor<2x2x3x!quant.uniform<u8:f32, 0.25:7>>)
+         outs(%i3 : tensor<1x4x4x3x!quant.uniform<u8:f32, 1.0:128>>)
+         multiplier(float) rounding(half_to_even)
+         {indexing_maps = [#dw_lhs, #dw_rhs, #dw_out],
+          iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+         -> tensor<1x4x4x3x!quant.uniform<u8:f32, 1.0:128>>
+  return
+}

@@ -278,6 +278,288 @@ static LogicalResult verifyRequantization(Operation *op,
 }
 
 //===----------------------------------------------------------------------===//
+// ContractionMaps
+//===----------------------------------------------------------------------===//
+
+SmallVector<AffineMap> ContractionMaps::getMaps() const {
+  SmallVector<AffineMap> maps{lhs, rhs};
+  if (bias)
+    maps.push_back(bias);
+  maps.push_back(out);
+  return maps;
+}
+
+std::optional<unsigned> ContractionMaps::findDim(AffineMap map,
+                                                 unsigned loop) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == loop)
+      return i;
+  return std::nullopt;
+}
+
+unsigned ContractionMaps::getLoop(AffineMap map, unsigned dim) {
+  return cast<AffineDimExpr>(map.getResult(dim)).getPosition();
+}
+
+ContractionMaps ContractionMaps::getMatmul(MLIRContext *ctx, bool hasBias) {
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  ContractionMaps maps;
+  maps.lhs = AffineMap::get(3, 0, {m, k}, ctx);
+  maps.rhs = AffineMap::get(3, 0, {k, n}, ctx);
+  if (hasBias)
+    maps.bias = AffineMap::get(3, 0, {n}, ctx);
+  maps.out = AffineMap::get(3, 0, {m, n}, ctx);
+  maps.reduction = {false, false, true};
+  return maps;
+}
+
+/// Sizes of a projected-permutation operand agree, loop by loop, with what
+/// the other operands say (static sizes only).
+static LogicalResult checkLoopSizes(Operation *op, const ContractionMaps &maps,
+                                    ArrayRef<std::pair<StringRef,
+                                                       RankedTensorType>>
+                                        operands) {
+  SmallVector<AffineMap> all = maps.getMaps();
+  SmallVector<int64_t> sizes(maps.getNumLoops(), ShapedType::kDynamic);
+  SmallVector<StringRef> from(maps.getNumLoops());
+  for (auto [map, named] : llvm::zip(all, operands)) {
+    auto [name, type] = named;
+    for (auto [dim, e] : llvm::enumerate(map.getResults())) {
+      auto d = dyn_cast<AffineDimExpr>(e);
+      int64_t size = type.getDimSize(dim);
+      if (!d || ShapedType::isDynamic(size))
+        continue;
+      unsigned loop = d.getPosition();
+      if (ShapedType::isDynamic(sizes[loop])) {
+        sizes[loop] = size;
+        from[loop] = name;
+      } else if (sizes[loop] != size) {
+        return op->emitOpError("loop d")
+               << loop << " has size " << sizes[loop] << " in " << from[loop]
+               << " but " << size << " in " << name;
+      }
+    }
+  }
+  return success();
+}
+
+/// The structural rules of the maps themselves.
+static LogicalResult verifyMaps(Operation *op, const ContractionMaps &maps,
+                                ArrayRef<std::pair<StringRef,
+                                                   RankedTensorType>>
+                                    operands) {
+  SmallVector<AffineMap> all = maps.getMaps();
+  unsigned loops = maps.getNumLoops();
+  for (auto [map, named] : llvm::zip(all, operands)) {
+    auto [name, type] = named;
+    if (map.getNumDims() != loops || map.getNumSymbols() != 0)
+      return op->emitOpError("indexing map of ")
+             << name << " must have " << loops << " dimensions (one per "
+             << "iterator) and no symbols";
+    if (map.getNumResults() != type.getRank())
+      return op->emitOpError("indexing map of ")
+             << name << " has " << map.getNumResults()
+             << " results for an operand of rank " << type.getRank();
+  }
+  if (!maps.rhs.isProjectedPermutation())
+    return op->emitOpError("indexing map of rhs must be a projected "
+                           "permutation");
+  if (maps.bias && !maps.bias.isProjectedPermutation())
+    return op->emitOpError("indexing map of bias must be a projected "
+                           "permutation");
+  if (!maps.out.isProjectedPermutation())
+    return op->emitOpError("indexing map of the result must be a projected "
+                           "permutation");
+  for (unsigned loop = 0; loop < loops; ++loop) {
+    bool inOut = ContractionMaps::findDim(maps.out, loop).has_value();
+    if (maps.reduction[loop]) {
+      if (inOut)
+        return op->emitOpError("reduction loop d")
+               << loop << " indexes the result";
+      if (!maps.lhs.isFunctionOfDim(loop) || !maps.rhs.isFunctionOfDim(loop))
+        return op->emitOpError("reduction loop d")
+               << loop << " must index both lhs and rhs";
+    } else if (!inOut) {
+      return op->emitOpError("parallel loop d")
+             << loop << " does not index the result";
+    }
+  }
+  if (maps.bias)
+    for (unsigned dim = 0; dim < maps.bias.getNumResults(); ++dim)
+      if (maps.reduction[ContractionMaps::getLoop(maps.bias, dim)])
+        return op->emitOpError("bias is indexed by a reduction loop");
+  return checkLoopSizes(op, maps, operands);
+}
+
+/// The sub-channel rules: one reduction dimension split into groups, every
+/// other dimension either per element (parallel only) or whole.
+static LogicalResult verifyPerGroupRhs(Operation *op,
+                                       const ContractionMaps &maps,
+                                       RankedTensorType rhsType,
+                                       const QuantizedTypeParams &rhs) {
+  int groupDims = 0;
+  for (int64_t dim = 0; dim < rhsType.getRank(); ++dim) {
+    int64_t size = rhsType.getDimSize(dim), block = rhs.blockSizes[dim];
+    unsigned loop = ContractionMaps::getLoop(maps.rhs, dim);
+    if (maps.reduction[loop]) {
+      if (block == size)
+        continue;
+      ++groupDims;
+      if (!ContractionMaps::findDim(maps.lhs, loop))
+        return op->emitOpError("the grouped reduction loop d")
+               << loop << " must index lhs directly";
+    } else if (block != 1 && block != size) {
+      return op->emitOpError("a sub-channel rhs may only group reduction "
+                             "dimensions; rhs dimension ")
+             << dim << " is an output channel with blocks of " << block;
+    }
+  }
+  if (groupDims != 1)
+    return op->emitOpError("a sub-channel rhs must be quantized per group "
+                           "along exactly one reduction dimension (e.g. "
+                           "block sizes {0:G, 1:1} for a K x N matmul rhs)");
+  return success();
+}
+
+LogicalResult mlir::qlinalg::verifyContraction(
+    Operation *op, const ContractionMaps &maps, RankedTensorType lhsType,
+    RankedTensorType rhsType, RankedTensorType biasType,
+    RankedTensorType resultType, std::optional<MultiplierMode> multiplier,
+    std::optional<RoundingMode> rounding,
+    std::optional<ArrayRef<int64_t>> clamp) {
+  auto emitError = [op]() { return op->emitOpError(); };
+  if (failed(verifyQuantizedTensorType(emitError, lhsType, "lhs")) ||
+      failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")))
+    return failure();
+  bool perGroup = getSubChannelType(rhsType) != nullptr;
+  // Only a per-group rhs gives an f32 result; it is checked below.
+  if (!(perGroup && resultType.getElementType().isF32()) &&
+      failed(verifyQuantizedTensorType(emitError, resultType, "result")))
+    return failure();
+  SmallVector<std::pair<StringRef, RankedTensorType>> operands{
+      {"lhs", lhsType}, {"rhs", rhsType}};
+  if (biasType)
+    operands.push_back({"bias", biasType});
+  operands.push_back({"the result", resultType});
+  if (failed(verifyMaps(op, maps, operands)))
+    return failure();
+
+  auto lhs = getPerTensorType(lhsType);
+  if (!lhs)
+    return op->emitOpError("lhs must be quantized per tensor");
+  if (lhs.getStorageTypeIntegralWidth() > 8)
+    return op->emitOpError("lhs storage must be at most 8 bits wide, got ")
+           << lhs.getStorageType();
+  QuantizedTypeParams rhs = *getQuantizedTypeParams(rhsType);
+  if (rhs.storageWidth > 8)
+    return op->emitOpError("rhs storage must be at most 8 bits wide, got ")
+           << rhs.storageWidth << " bits";
+
+  if (perGroup) {
+    if (failed(verifyPerGroupRhs(op, maps, rhsType, rhs)))
+      return failure();
+    if (!resultType.getElementType().isF32())
+      return op->emitOpError("a per-group rhs needs an f32 result (groups "
+                             "have different accumulator scales), got ")
+             << resultType;
+    if (biasType)
+      return op->emitOpError("a per-group contraction takes no bias; add it "
+                             "in float");
+    if (multiplier || rounding || clamp)
+      return op->emitOpError("an f32 result takes no multiplier, rounding or "
+                             "clamp");
+    return success();
+  }
+
+  // The output channel: the result dimension of the rhs axis's loop.
+  int64_t outAxis = -1;
+  if (rhs.axis >= 0) {
+    unsigned loop = ContractionMaps::getLoop(maps.rhs, rhs.axis);
+    if (maps.reduction[loop])
+      return op->emitOpError("rhs may only be quantized per axis along an "
+                             "output channel; rhs dimension ")
+             << rhs.axis << " is a reduction dimension";
+    if (ShapedType::isDynamic(rhsType.getDimSize(rhs.axis)))
+      return op->emitOpError("a per-channel rhs needs a static number of "
+                             "output channels");
+    outAxis = *ContractionMaps::findDim(maps.out, loop);
+  }
+
+  // The accumulator scale of every output channel.
+  SmallVector<double> accScales;
+  for (double sb : rhs.scales)
+    accScales.push_back(lhs.getScale() * sb);
+
+  if (biasType) {
+    if (failed(verifyQuantizedTensorType(emitError, biasType, "bias")))
+      return failure();
+    QuantizedTypeParams b = *getQuantizedTypeParams(biasType);
+    if (b.storageWidth != 32 || !b.isSigned)
+      return op->emitOpError("bias must be a tensor of i32 storage");
+    if (llvm::any_of(b.zeroPoints, [](int64_t z) { return z != 0; }))
+      return op->emitOpError("bias zero point must be 0");
+    if (b.axis >= 0 &&
+        (rhs.axis < 0 || ContractionMaps::getLoop(maps.bias, b.axis) !=
+                             ContractionMaps::getLoop(maps.rhs, rhs.axis)))
+      return op->emitOpError("a per-axis bias must be quantized along the "
+                             "output channel of the per-axis rhs");
+    if (b.axis >= 0 && b.scales.size() != accScales.size())
+      return op->emitOpError("bias has ")
+             << b.scales.size() << " scales for " << accScales.size()
+             << " output channels";
+    for (size_t i = 0, e = std::max(b.scales.size(), accScales.size()); i < e;
+         ++i) {
+      double bs = b.scales[b.scales.size() == 1 ? 0 : i];
+      double as = accScales[accScales.size() == 1 ? 0 : i];
+      if (!scalesMatch(bs, as))
+        return op->emitOpError("bias scale ")
+               << bs << " must equal lhs scale * rhs scale = " << as;
+    }
+  }
+
+  QuantizedTypeParams res = *getQuantizedTypeParams(resultType);
+  if (res.storageWidth == 32) {
+    if (multiplier || rounding || clamp)
+      return op->emitOpError("an i32 accumulator result takes no multiplier, "
+                             "rounding or clamp");
+    if (!res.isSigned ||
+        llvm::any_of(res.zeroPoints, [](int64_t z) { return z != 0; }))
+      return op->emitOpError(
+          "accumulator result must be signed with zero point 0");
+    if (res.axis != outAxis && outAxis < 0)
+      return op->emitOpError("accumulator result must be per tensor when rhs "
+                             "is");
+    if (res.axis != outAxis)
+      return op->emitOpError("accumulator result must be per axis ")
+             << outAxis << " (the output channel of the per-axis rhs)";
+    if (res.scales.size() != accScales.size())
+      return op->emitOpError("accumulator result has ")
+             << res.scales.size() << " scales but rhs has "
+             << accScales.size();
+    for (auto [as, rs] : llvm::zip(accScales, res.scales))
+      if (!scalesMatch(as, rs))
+        return op->emitOpError("accumulator scale ")
+               << rs << " must equal lhs scale * rhs scale = " << as;
+    return success();
+  }
+  if (!multiplier || !rounding)
+    return op->emitOpError("a requantized result needs multiplier and rounding");
+  if (failed(verifyRequantization(op, accScales, resultType, *multiplier)))
+    return failure();
+  if (clamp) {
+    if (clamp->size() != 2 || (*clamp)[0] > (*clamp)[1])
+      return op->emitOpError("clamp must be [lo, hi] with lo <= hi");
+    if ((*clamp)[0] < res.storageMin || (*clamp)[1] > res.storageMax)
+      return op->emitOpError("clamp [")
+             << (*clamp)[0] << ", " << (*clamp)[1]
+             << "] is outside the storage range [" << res.storageMin << ", "
+             << res.storageMax << "]";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
@@ -290,135 +572,80 @@ bool MatmulOp::hasFloatResult() {
   return getResult().getType().getElementType().isF32();
 }
 
+ContractionMaps MatmulOp::getContractionMaps() {
+  return ContractionMaps::getMatmul(getContext(), getBias() != nullptr);
+}
+
 LogicalResult MatmulOp::verify() {
-  auto emitError = [this]() { return emitOpError(); };
   auto lhsType = cast<RankedTensorType>(getLhs().getType());
   auto rhsType = cast<RankedTensorType>(getRhs().getType());
   auto resultType = cast<RankedTensorType>(getResult().getType());
-  if (failed(verifyQuantizedTensorType(emitError, lhsType, "lhs")) ||
-      failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")))
-    return failure();
-  // Only a per-group rhs gives an f32 result; it is checked below.
-  if (!(getSubChannelType(rhsType) && resultType.getElementType().isF32()) &&
-      failed(verifyQuantizedTensorType(emitError, resultType, "result")))
-    return failure();
+  RankedTensorType biasType =
+      getBias() ? cast<RankedTensorType>(getBias().getType()) : nullptr;
   if (lhsType.getRank() != 2 || rhsType.getRank() != 2 ||
       resultType.getRank() != 2)
     return emitOpError("expects rank-2 operands and result");
+  if (biasType && biasType.getRank() != 1)
+    return emitOpError("bias must be a rank-1 tensor of i32 storage");
+  return verifyContraction(*this, getContractionMaps(), lhsType, rhsType,
+                           biasType, resultType, getMultiplier(),
+                           getRounding(), std::nullopt);
+}
 
-  auto lhs = getPerTensorType(lhsType);
-  if (!lhs)
-    return emitOpError("lhs must be quantized per tensor");
-  if (lhs.getStorageTypeIntegralWidth() > 8)
-    return emitOpError("lhs storage must be at most 8 bits wide, got ")
-           << lhs.getStorageType();
-  QuantizedTypeParams rhs = *getQuantizedTypeParams(rhsType);
-  if (rhs.storageWidth > 8 || !rhs.isSigned)
-    return emitOpError("rhs storage must be a signed integer of at most 8 "
-                       "bits");
-  if (getSubChannelType(rhsType)) {
-    if (!getRowGroupSize(rhsType))
-      return emitOpError("a sub-channel rhs must be quantized per group of "
-                         "rows and per column (block sizes {0:G, 1:1})");
-    if (!resultType.getElementType().isF32())
-      return emitOpError("a per-group rhs needs an f32 result (groups have "
-                         "different accumulator scales), got ")
-             << resultType;
-    if (getBias())
-      return emitOpError("a per-group matmul takes no bias; add it in float");
-    if (!areCompatibleShapes(lhsType.getShape(), {resultType.getDimSize(0),
-                                                  rhsType.getDimSize(0)}) ||
-        !areCompatibleShapes({rhsType.getDimSize(1)},
-                             {resultType.getDimSize(1)}) ||
-        lhsType.getRank() != 2 || resultType.getRank() != 2)
-      return emitOpError("result shape does not match lhs x rhs: ")
-             << resultType;
-    if (!getPerTensorType(lhsType))
-      return emitOpError("lhs must be quantized per tensor");
-    if (getMultiplier() || getRounding())
-      return emitOpError("an f32 result takes no multiplier or rounding");
-    return success();
+//===----------------------------------------------------------------------===//
+// ContractOp
+//===----------------------------------------------------------------------===//
+
+bool ContractOp::hasAccumulatorResult() {
+  auto p = getQuantizedTypeParams(getResult().getType());
+  return p && p->storageWidth == 32;
+}
+
+bool ContractOp::hasFloatResult() {
+  return getResult().getType().getElementType().isF32();
+}
+
+ContractionMaps ContractOp::getContractionMaps() {
+  ContractionMaps maps;
+  SmallVector<AffineMap> all = llvm::map_to_vector(
+      getIndexingMaps(),
+      [](Attribute a) { return cast<AffineMapAttr>(a).getValue(); });
+  maps.lhs = all[0];
+  maps.rhs = all[1];
+  maps.bias = getBias() ? all[2] : AffineMap();
+  maps.out = all.back();
+  for (Attribute a : getIteratorTypes())
+    maps.reduction.push_back(cast<StringAttr>(a).getValue() == "reduction");
+  return maps;
+}
+
+LogicalResult ContractOp::verify() {
+  size_t expected = getBias() ? 4 : 3;
+  if (getIndexingMaps().size() != expected)
+    return emitOpError("expects ")
+           << expected << " indexing maps (lhs, rhs, "
+           << (getBias() ? "bias, " : "") << "result), got "
+           << getIndexingMaps().size();
+  for (Attribute a : getIteratorTypes()) {
+    StringRef kind = cast<StringAttr>(a).getValue();
+    if (kind != "parallel" && kind != "reduction")
+      return emitOpError("iterator type '")
+             << kind << "' is neither \"parallel\" nor \"reduction\"";
   }
-  if (rhs.axis >= 0 && rhs.axis != 1)
-    return emitOpError("rhs may only be quantized per axis 1 (output "
-                       "channels), got axis ")
-           << rhs.axis;
-  if (rhs.axis >= 0 && ShapedType::isDynamic(rhsType.getDimSize(1)))
-    return emitOpError("a per-channel rhs needs a static number of output "
-                       "columns");
-
-  ArrayRef<int64_t> m = lhsType.getShape(), k = rhsType.getShape(),
-                    r = resultType.getShape();
-  if (!areCompatibleShapes({m[1]}, {k[0]}))
-    return emitOpError("reduction dimensions differ: lhs ")
-           << lhsType.getShape()[1] << " vs rhs " << rhsType.getShape()[0];
-  if (!areCompatibleShapes({m[0], k[1]}, r))
-    return emitOpError("result shape does not match ")
-           << "lhs x rhs: " << resultType;
-
-  // The accumulator scale of every output column.
-  SmallVector<double> accScales;
-  for (double sb : rhs.scales)
-    accScales.push_back(lhs.getScale() * sb);
-
-  if (Value bias = getBias()) {
-    auto biasType = cast<RankedTensorType>(bias.getType());
-    if (failed(verifyQuantizedTensorType(emitError, biasType, "bias")))
-      return failure();
-    QuantizedTypeParams b = *getQuantizedTypeParams(biasType);
-    if (biasType.getRank() != 1 || b.storageWidth != 32 || !b.isSigned)
-      return emitOpError("bias must be a rank-1 tensor of i32 storage");
-    if (!areCompatibleShapes(biasType.getShape(), {k[1]}))
-      return emitOpError("bias has ")
-             << biasType.getShape()[0] << " elements for " << k[1]
-             << " output columns";
-    if (llvm::any_of(b.zeroPoints, [](int64_t z) { return z != 0; }))
-      return emitOpError("bias zero point must be 0");
-    if (b.axis >= 0 && ShapedType::isDynamic(biasType.getDimSize(0)) &&
-        ShapedType::isDynamic(k[1]))
-      return emitOpError("a per-channel bias needs a static number of "
-                         "output columns");
-    int64_t columns = ShapedType::isDynamic(k[1]) ? biasType.getDimSize(0)
-                                                  : k[1];
-    if (b.axis >= 0 && static_cast<int64_t>(b.scales.size()) != columns)
-      return emitOpError("bias has ")
-             << b.scales.size() << " scales for " << columns
-             << " output columns";
-    for (size_t i = 0, e = std::max(b.scales.size(), accScales.size()); i < e;
-         ++i) {
-      double bs = b.scales[b.scales.size() == 1 ? 0 : i];
-      double as = accScales[accScales.size() == 1 ? 0 : i];
-      if (!scalesMatch(bs, as))
-        return emitOpError("bias scale ")
-               << bs << " must equal lhs scale * rhs scale = " << as;
-    }
-  }
-
-  QuantizedTypeParams res = *getQuantizedTypeParams(resultType);
-  if (res.storageWidth == 32) {
-    if (getMultiplier() || getRounding())
-      return emitOpError("an i32 accumulator result takes no multiplier or "
-                         "rounding");
-    if (!res.isSigned ||
-        llvm::any_of(res.zeroPoints, [](int64_t z) { return z != 0; }))
-      return emitOpError("accumulator result must be signed with zero point 0");
-    if ((rhs.axis >= 0) != (res.axis >= 0) ||
-        (res.axis >= 0 && res.axis != 1))
-      return emitOpError("accumulator result must be per axis 1 exactly when "
-                         "rhs is");
-    if (res.scales.size() != accScales.size())
-      return emitOpError("accumulator result has ")
-             << res.scales.size() << " scales but rhs has "
-             << accScales.size();
-    for (auto [as, rs] : llvm::zip(accScales, res.scales))
-      if (!scalesMatch(as, rs))
-        return emitOpError("accumulator scale ")
-               << rs << " must equal lhs scale * rhs scale = " << as;
-    return success();
-  }
-  if (!getMultiplier() || !getRounding())
-    return emitOpError("a requantized result needs multiplier and rounding");
-  return verifyRequantization(*this, accScales, resultType, *getMultiplier());
+  if (getResult().getType() != getInit().getType())
+    return emitOpError("result type ")
+           << getResult().getType() << " must be the type of init "
+           << getInit().getType();
+  auto biasType =
+      getBias() ? cast<RankedTensorType>(getBias().getType()) : nullptr;
+  std::optional<ArrayRef<int64_t>> clamp;
+  if (getClamp())
+    clamp = *getClamp();
+  return verifyContraction(
+      *this, getContractionMaps(), cast<RankedTensorType>(getLhs().getType()),
+      cast<RankedTensorType>(getRhs().getType()), biasType,
+      cast<RankedTensorType>(getResult().getType()), getMultiplier(),
+      getRounding(), clamp);
 }
 
 //===----------------------------------------------------------------------===//

@@ -17,11 +17,49 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/IR/AffineMap.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalgOpsDialect.h.inc"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalgEnums.h.inc"
+
+namespace mlir::qlinalg {
+
+/// How the loops of a quantized contraction index its operands: the maps of
+/// lhs, rhs, bias (null when there is none) and result, and which loops are
+/// reductions. This is all the lowering needs to know about the kind of
+/// contraction (matmul, convolution, ...).
+struct ContractionMaps {
+  AffineMap lhs, rhs, bias, out;
+  SmallVector<bool> reduction;
+
+  unsigned getNumLoops() const { return reduction.size(); }
+  /// The maps in operand order: lhs, rhs, bias (when present), out.
+  SmallVector<AffineMap> getMaps() const;
+  /// The result of `map` that is exactly loop `loop`, if any.
+  static std::optional<unsigned> findDim(AffineMap map, unsigned loop);
+  /// The loop of a result of a projected-permutation map (rhs, bias, out).
+  static unsigned getLoop(AffineMap map, unsigned dim);
+  /// The canonical rank-2 matmul, loops (m, n, k).
+  static ContractionMaps getMatmul(MLIRContext *ctx, bool hasBias);
+};
+
+/// Verifies the quantization rules of a contraction with `maps` (shared by
+/// qlinalg.contract and qlinalg.matmul): operand element types and zero
+/// points, the rhs channel axis, bias and accumulator scales, and the
+/// epilogue. `biasType` is null without a bias.
+LogicalResult verifyContraction(Operation *op, const ContractionMaps &maps,
+                                RankedTensorType lhsType,
+                                RankedTensorType rhsType,
+                                RankedTensorType biasType,
+                                RankedTensorType resultType,
+                                std::optional<MultiplierMode> multiplier,
+                                std::optional<RoundingMode> rounding,
+                                std::optional<ArrayRef<int64_t>> clamp);
+
+} // namespace mlir::qlinalg
 
 #define GET_OP_CLASSES
 #include "qlinalg/Dialect/QLinalg/IR/QLinalgOps.h.inc"

@@ -12,7 +12,7 @@
 include "qlinalg/Dialect/QLinalg/IR/QLinalgDialect.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpBase.td"
-include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -189,6 +189,109 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
   let extraClassDeclaration = [{
     /// True when the result is the i32 accumulator rather than a requantized
     /// tensor.
+    bool hasAccumulatorResult();
+    /// True when the result is f32 (a per-group rhs).
+    bool hasFloatResult();
+    /// The canonical matmul maps (m, n, k), as qlinalg.contract spells them.
+    ContractionMaps getContractionMaps();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ContractOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_ContractOp : QLinalg_Op<"contract",
+    [Pure, DestinationStyleOpInterface]> {
+  let summary = "quantized contraction over indexing maps: matmul, batch "
+                "matmul, convolution, depthwise convolution";
+  let description = [{
+    The one quantized contraction of the dialect. Like `linalg.generic` it
+    names its loops (`iterator_types`, each `"parallel"` or `"reduction"`) and
+    how every operand is indexed by them (`indexing_maps`, in the order lhs,
+    rhs, bias when present, result), so every contraction `linalg` has (matmul
+    in any transposed form, batch_matmul, matvec, vecmat, the 2-D
+    convolutions with strides and dilation, depthwise convolution) is one op
+    with one lowering:
+
+    `acc[out(d)] = sum over the reduction loops of
+                   (lhs[lhs(d)] - za) * (rhs[rhs(d)] - zb[c]) + bias[bias(d)]`
+
+    computed exactly in i32. Zero points and scales come from the
+    `!quant.uniform` types: `lhs` is quantized per tensor, `rhs` per tensor,
+    per axis along an output channel (a rhs dimension indexed by a parallel
+    loop that the result has), or per group of the reduction (a sub-channel
+    type), both with at most 8 bits of storage, signed or unsigned. The
+    `rhs` map is a projected permutation; the `lhs` map may combine loops
+    (`d1 * 2 + d4` is a strided window); every reduction loop indexes both
+    `lhs` and `rhs`, and the result is indexed by every parallel loop.
+
+    The result is destination-style: it takes the type (and, for dynamic
+    sizes, the shape) of `init`, whose contents are not read. It is either
+    - the i32 accumulator, `!quant.uniform<i32:f32[:axis], sa * sb>` with
+      zero point 0, per axis exactly when `rhs` is (along the result
+      dimension of the same loop); or
+    - a per-tensor quantized tensor of at most 16 bits: the epilogue
+      requantizes each accumulator as `qlinalg.requantize` would, with the
+      `multiplier` mode and `rounding` given on the op, then clamps to
+      `clamp` (storage units, inside the storage range; a fused ReLU) when
+      given. A kernel applies this epilogue where it stores the result; or
+    - f32, for a per-group `rhs` (groups have different accumulator
+      scales): `y = sum_g f32(sa * s[g]) * f32(acc_g)` in increasing g, and
+      no bias.
+
+    The optional `bias` is i32 with zero point 0 and the accumulator scale;
+    its map selects only parallel loops that the result has.
+
+    Why one general op plus `qlinalg.matmul`: the zero-point algebra, the
+    folding of weight sums, packing and the requantizing epilogue do not
+    depend on which contraction it is, only on which loops index which
+    operand, so they are written once, against the indexing maps.
+    `qlinalg.matmul` stays as readable sugar for the rank-2 case with the
+    canonical maps; the lowering rewrites it to this op first.
+
+    Example (a stride-2 NHWC convolution, requantized, with bias):
+
+    ```mlir
+    #lhs  = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh * 2 + kh, ow * 2 + kw, c)>
+    #rhs  = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>
+    #bias = affine_map<(n, oh, ow, f, kh, kw, c) -> (f)>
+    #out  = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>
+    %y = qlinalg.contract
+           ins(%x, %w : tensor<1x9x9x8x!quant.uniform<i8:f32, 0.02:3>>,
+                        tensor<3x3x8x16x!quant.uniform<i8<-127:127>:f32:3, {...}>>)
+           bias(%b : tensor<16x!quant.uniform<i32:f32:0, {...}>>)
+           outs(%init : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.1:-7>>)
+           multiplier(fixed_point) rounding(half_away_from_zero)
+           {indexing_maps = [#lhs, #rhs, #bias, #out],
+            iterator_types = ["parallel", "parallel", "parallel", "parallel",
+                              "reduction", "reduction", "reduction"]}
+           -> tensor<1x4x4x16x!quant.uniform<i8:f32, 0.1:-7>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       Optional<AnyRankedTensor>:$bias,
+                       AnyRankedTensor:$init,
+                       AffineMapArrayAttr:$indexing_maps,
+                       StrArrayAttr:$iterator_types,
+                       OptionalAttr<QLinalg_MultiplierMode>:$multiplier,
+                       OptionalAttr<QLinalg_RoundingMode>:$rounding,
+                       OptionalAttr<DenseI64ArrayAttr>:$clamp);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $rhs `:` type($lhs) `,` type($rhs) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `outs` `(` $init `:` type($init) `)`
+    (`multiplier` `(` $multiplier^ `)`)? (`rounding` `(` $rounding^ `)`)?
+    (`clamp` $clamp^)?
+    attr-dict `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    /// The loops and the indexing of every operand.
+    ContractionMaps getContractionMaps();
+    /// True when the result is the i32 accumulator.
     bool hasAccumulatorResult();
     /// True when the result is f32 (a per-group rhs).
     bool hasFloatResult();

@@ -1,0 +1,74 @@
+//===- Contraction.h - the zero-point decomposition, over maps --*- C++ -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The integer algebra of every quantized contraction, written once against
+// its indexing maps (qlinalg::ContractionMaps), whatever the kind:
+//
+//   sum_r (a - za)(b - zb[c]) + bias
+//     = sum_r a*b                                  (the target's kernel)
+//       + bias - za * sum_r b + |R| * za * zb[c]   (per rhs channel: the
+//                                                   accumulator's init,
+//                                                   folded when b is constant)
+//       - zb[c] * sum_r a                          (only when some zb != 0)
+//
+// where r runs over the reduction loops and |R| is their trip count.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_CONVERSION_CONTRACTION_H
+#define QLINALG_CONVERSION_CONTRACTION_H
+
+#include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qlinalg {
+
+struct KernelTarget;
+
+/// One contraction on storage (integer) tensors, with the constants the
+/// decomposition folds.
+struct IntegerContraction {
+  ContractionMaps maps;
+  Value lhs, rhs;
+  /// i32 bias indexed by `maps.bias`, or null.
+  Value bias;
+  bool lhsUnsigned = false, rhsUnsigned = false;
+  int64_t lhsZeroPoint = 0;
+  /// The rhs zero points, row-major over `zeroPointLoops` (one value when
+  /// that is empty: per tensor).
+  SmallVector<unsigned> zeroPointLoops;
+  SmallVector<int64_t> rhsZeroPoints;
+  /// The rhs (and bias) data when they are compile-time constants.
+  DenseElementsAttr rhsConstant, biasConstant;
+
+  bool hasRhsZeroPoints() const;
+};
+
+/// Emits the exact i32 result of `c`, shaped like the result map with
+/// `outSizes`: the per-channel term as the accumulator's init (a constant
+/// when the weights are constant), the target's `sum a*b`, and the row-sum
+/// correction when the weights have zero points.
+Value emitZeroPointContraction(OpBuilder &b, Location loc,
+                               const IntegerContraction &c,
+                               ArrayRef<OpFoldResult> outSizes,
+                               const KernelTarget &target);
+
+/// Maps `map`, whose dimensions are the loops of a contraction, onto the
+/// iteration space made of `domainLoops` only (dimension i is loop
+/// domainLoops[i]). Every loop `map` uses must be in `domainLoops`.
+AffineMap restrictToLoops(AffineMap map, ArrayRef<unsigned> domainLoops);
+
+/// The map from the iteration space `domainLoops` to `loops` (each must be
+/// in `domainLoops`).
+AffineMap selectLoops(MLIRContext *ctx, ArrayRef<unsigned> domainLoops,
+                      ArrayRef<unsigned> loops);
+
+} // namespace mlir::qlinalg
+
+#endif // QLINALG_CONVERSION_CONTRACTION_H
