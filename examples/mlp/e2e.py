@@ -13,17 +13,17 @@ Subcommands:
   check-table --work-dir DIR [--model-dir DIR] [--table FILE]
       Checks the calibration table written by qlinalg-calibrate over DIR's
       cal_b*.npy: format, version, entry, batch count, element counts, and
-      min/max of every tensor id against numpy (t0, the input, exactly; t1
-      and t2, computed by float32 matmuls whose summation order differs,
-      within a tight relative tolerance).
+      min/max of every observed tensor id against numpy (t0, the input,
+      exactly; t2 and t4, computed by float32 matmuls whose summation order
+      differs, within a tight relative tolerance).
 
   check --work-dir DIR [--model-dir DIR] [--requantize fixed-point|float]
         [--rounding half-away-from-zero|half-to-even] [--summary]
       Given the float model's output (float.npy) and the quantized model's
       output (q.npy) on eval.npy, both from qlinalg-run, and the table:
         (a) recomputes the whole int8 path with python/qlinalg (quantize the
-            input with t0's parameters, layer 1 into t1's parameters, layer 2
-            into t2's) and requires the compiled output to equal
+            input with t0's parameters, layer 1 into t2's parameters, layer 2
+            into t4's) and requires the compiled output to equal
             dequantize(q_ref) bit for bit, and rint(y / s) + zp == q_ref;
         (b) requires |quantized - float| <= a rigorous worst-case bound built
             from the quantization steps (see error_bound), elementwise, and
@@ -33,8 +33,11 @@ Subcommands:
             side for a human.
       Exits non-zero with a message on any failure.
 
-Tensor ids (stable, from the float module): t0 = input x, t1 = hidden
-h = x @ W1 + b1, t2 = output y = h @ W2 + b2.
+Tensor ids (stable, from the float module; every float tensor that carries
+data is numbered): t0 = input x, t1 = x @ W1, t2 = hidden h = x @ W1 + b1,
+t3 = h @ W2, t4 = output y = h @ W2 + b2. The table has entries for the
+observed ones only: t0, t2 and t4 (the products before the bias belong to
+their layer's quantizable unit).
 """
 
 from __future__ import annotations
@@ -59,6 +62,10 @@ from qlinalg.npyio import load_npy, save_npy  # noqa: E402
 
 IN_FEATURES, HIDDEN, OUT_FEATURES = 64, 32, 10
 QMIN, QMAX = -128, 127
+TABLE_VERSION = 2
+# The observed tensor ids: input, hidden (layer 1 with bias), output.
+ID_INPUT, ID_HIDDEN, ID_OUTPUT = "t0", "t2", "t4"
+OBSERVED_IDS = (ID_INPUT, ID_HIDDEN, ID_OUTPUT)
 CAL_SEED, EVAL_SEED = 1001, 2002
 CAL_BATCH_SIZES = (16, 24, 64, 37, 48, 17, 56, 32)
 EVAL_ROWS = 256
@@ -133,8 +140,8 @@ def load_table(path: str) -> dict:
             table = json.load(f)
     except (OSError, ValueError) as exc:
         raise CheckError(f"{path}: cannot read the calibration table: {exc}") from exc
-    if table.get("format") != "qlinalg-calibration" or table.get("version") != 1:
-        raise CheckError(f"{path}: not a version 1 qlinalg calibration table")
+    if table.get("format") != "qlinalg-calibration" or table.get("version") != TABLE_VERSION:
+        raise CheckError(f"{path}: not a version {TABLE_VERSION} qlinalg calibration table")
     return table
 
 
@@ -172,12 +179,12 @@ def cmd_check_table(args: argparse.Namespace) -> None:
     if table.get("batches") != len(batches):
         problems.append(f"batches is {table.get('batches')!r}, expected {len(batches)}")
     tensors = table.get("tensors", {})
-    if sorted(tensors) != ["t0", "t1", "t2"]:
-        problems.append(f"tensor ids {sorted(tensors)}, expected ['t0', 't1', 't2']")
+    if sorted(tensors) != sorted(OBSERVED_IDS):
+        problems.append(f"tensor ids {sorted(tensors)}, expected {sorted(OBSERVED_IDS)}")
     x = np.concatenate(batches)
     hs, ys = zip(*(float_reference(b, w) for b in batches))
-    expected = {"t0": (x, 0.0), "t1": (np.concatenate(hs), 1e-5),
-                "t2": (np.concatenate(ys), 1e-5)}
+    expected = {ID_INPUT: (x, 0.0), ID_HIDDEN: (np.concatenate(hs), 1e-5),
+                ID_OUTPUT: (np.concatenate(ys), 1e-5)}
     for tid, (values, rtol) in expected.items():
         e = tensors.get(tid)
         if e is None:
@@ -197,8 +204,8 @@ def cmd_check_table(args: argparse.Namespace) -> None:
     if problems:
         raise CheckError(f"{table_path}: calibration table does not match numpy over "
                          f"{len(batches)} batches:\n  " + "\n  ".join(problems))
-    print(f"table ok: {len(batches)} batches, {rows} rows, t0 min/max exact, "
-          f"t1/t2 min/max within 1e-5")
+    print(f"table ok: {len(batches)} batches, {rows} rows, {ID_INPUT} min/max exact, "
+          f"{ID_HIDDEN}/{ID_OUTPUT} min/max within 1e-5")
 
 
 # --------------------------------------------------------------------------
@@ -380,7 +387,7 @@ def cmd_check(args: argparse.Namespace) -> None:
 
     w = load_weights(args.model_dir)
     table = load_table(table_path)
-    params = [tensor_params(table, t, table_path) for t in ("t0", "t1", "t2")]
+    params = [tensor_params(table, t, table_path) for t in OBSERVED_IDS]
     x = load_npy(x_path, np.float32, (None, IN_FEATURES))
     y_float = load_npy(f_path, np.float32, (x.shape[0], OUT_FEATURES))
     y_comp = load_npy(q_path, np.float32, (x.shape[0], OUT_FEATURES))
@@ -405,9 +412,9 @@ def cmd_check(args: argparse.Namespace) -> None:
                          f"int8 outputs")
     print(f"bit-exact: ok ({y_q.size} outputs, requantize={mode}, "
           f"rounding={rounding or nm.default_rounding(mode)}; "
-          f"t0 = ({float(params[0][0])!r}, {params[0][1]}), "
-          f"t1 = ({float(params[1][0])!r}, {params[1][1]}), "
-          f"t2 = ({float(params[2][0])!r}, {params[2][1]}))")
+          f"{ID_INPUT} = ({float(params[0][0])!r}, {params[0][1]}), "
+          f"{ID_HIDDEN} = ({float(params[1][0])!r}, {params[1][1]}), "
+          f"{ID_OUTPUT} = ({float(params[2][0])!r}, {params[2][1]}))")
 
     # (b) worst-case bound and error figures.
     h_float, _ = float_reference(x, w)

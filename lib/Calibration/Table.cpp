@@ -198,6 +198,11 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
     return makeError(name, "not a calibration table (expected \"format\": \"" +
                                CalibrationTable::kFormat + "\")");
   std::optional<int64_t> version = root->getInteger("version");
+  if (version && *version == 1)
+    return makeError(name, "calibration table version 1 numbers tensors by "
+                           "quantizable matmul; this build numbers every float "
+                           "tensor (version 2): re-run qlinalg-calibrate on "
+                           "the float model");
   if (!version || *version != CalibrationTable::kVersion)
     return makeError(name, "unsupported calibration table version (expected " +
                                llvm::Twine(CalibrationTable::kVersion) + ")");

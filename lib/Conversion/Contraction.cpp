@@ -267,16 +267,26 @@ Value Decomposition::emitSum(Value input, AffineMap map, bool isUnsigned) {
   for (unsigned l : domain)
     iterators.push_back(c.maps.reduction[l] ? utils::IteratorType::reduction
                                             : utils::IteratorType::parallel);
+  SmallVector<Value> inputs{input};
+  SmallVector<AffineMap> maps{restrictToLoops(map, domain)};
+  // A window (a convolution's lhs) does not give the sizes of the loops
+  // inside it: a shape-only operand over the reduction loops does, as the
+  // window operand of linalg's pooling ops.
+  SmallVector<unsigned> reductions =
+      filterLoops(domain, c.maps.reduction, true);
+  if (!map.isProjectedPermutation()) {
+    inputs.push_back(
+        tensor::EmptyOp::create(b, loc, getSizes(reductions), b.getI8Type()));
+    maps.push_back(selectLoops(ctx, domain, reductions));
+  }
+  maps.push_back(selectLoops(ctx, domain, kept));
   return linalg::GenericOp::create(
-             b, loc, init.getType(), input, init,
-             ArrayRef<AffineMap>{restrictToLoops(map, domain),
-                                 selectLoops(ctx, domain, kept)},
-             iterators,
+             b, loc, init.getType(), inputs, init, maps, iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value v = extendToI32(nb, nl, args[0], isUnsigned);
                linalg::YieldOp::create(
                    nb, nl,
-                   arith::AddIOp::create(nb, nl, v, args[1]).getResult());
+                   arith::AddIOp::create(nb, nl, v, args.back()).getResult());
              })
       .getResult(0);
 }

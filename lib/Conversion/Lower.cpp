@@ -19,6 +19,7 @@
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 #include "qlinalg/Numerics/Numerics.h"
+#include "qlinalg/Target/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -518,7 +519,7 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     }
     Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
     if (op.hasAccumulatorResult()) {
-      rewriter.replaceOp(op, acc);
+      rewriter.replaceOp(op, castToResultType(rewriter, op, acc));
       return success();
     }
     quant::UniformQuantizedType lhsType =
@@ -533,11 +534,20 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     Value result = emitRequantize(rewriter, loc, acc, accScales, outAxis,
                                   op.getType(), *op.getMultiplier(),
                                   *op.getRounding(), getClamp(op));
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, castToResultType(rewriter, op, result));
     return success();
   }
 
 private:
+  /// Sizes the decomposition knows statically (from a constant rhs, say)
+  /// may be dynamic in the op's type: cast back to the converted type.
+  Value castToResultType(OpBuilder &b, OpTy op, Value v) const {
+    Type type = this->getTypeConverter()->convertType(op.getType());
+    if (v.getType() == type)
+      return v;
+    return tensor::CastOp::create(b, op.getLoc(), type, v);
+  }
+
   /// For every group g, the exact i32 sum over the group (zero points per
   /// group and channel, through the same decomposition), then
   /// y[out] = sum_g f32(sa * s[g, c]) * f32(acc[out, g]) in increasing g.
@@ -605,11 +615,23 @@ private:
                   b, l, arith::AddFOp::create(b, l, args[2], scaled).getResult());
             })
             .getResult(0);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, castToResultType(rewriter, op, result));
     return success();
   }
 
   const KernelTarget &target;
+};
+
+/// `tensor.dim` of a quantized tensor reads the dimension of its storage.
+struct DimLowering : public OpConversionPattern<tensor::DimOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tensor::DimOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<tensor::DimOp>(op, adaptor.getSource(),
+                                               adaptor.getIndex());
+    return success();
+  }
 };
 
 /// `tensor.empty` of a quantized type (a contraction's init) becomes one of
@@ -659,7 +681,7 @@ void mlir::qlinalg::populateQLinalgToLinalgPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ObserveLowering, StorageCastLowering, QuantizeLowering,
                DequantizeLowering, RequantizeLowering>(converter, ctx);
-  patterns.add<EmptyLowering>(converter, ctx);
+  patterns.add<EmptyLowering, DimLowering>(converter, ctx);
   patterns.add<ContractionLowering<ContractOp>, ContractionLowering<MatmulOp>>(
       converter, ctx, target);
 }
@@ -718,9 +740,16 @@ struct LowerPass : public qlinalg::impl::QLinalgLowerBase<LowerPass> {
   using Base::Base;
   void runOnOperation() override {
     std::string error;
-    const KernelTarget *kernelTarget = lookupKernelTarget(target, error);
-    if (!kernelTarget) {
+    const TargetDescription *description = lookupTarget(target, error);
+    if (!description) {
       getOperation().emitError(error);
+      return signalPassFailure();
+    }
+    const KernelTarget *kernelTarget = lookupKernel(description->kernel);
+    if (!kernelTarget) {
+      getOperation().emitError("target '")
+          << description->name << "' names kernel '" << description->kernel
+          << "', which this build does not have";
       return signalPassFailure();
     }
     if (failed(lowerQLinalg(getOperation(), *kernelTarget)))

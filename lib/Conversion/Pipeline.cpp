@@ -28,6 +28,8 @@ void mlir::qlinalg::buildQLinalgPipeline(
   quantize.weightScheme = options.weightScheme;
   quantize.weightGranularity = options.weightGranularity;
   quantize.weightBits = options.weightBits;
+  quantize.activationBits = options.activationBits;
+  quantize.target = options.target;
   quantize.groupSize = options.groupSize;
   quantize.powerOfTwo = options.powerOfTwo;
   quantize.floatOutputs = options.floatOutputs;

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -30,16 +31,34 @@ namespace mlir::qlinalg {
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-/// The upstream passes from tensors + linalg to the LLVM dialect.
-static void buildToLLVMPipeline(OpPassManager &pm) {
-  // Elementwise arith/math on tensors (as upstream's --lower-quant-ops
-  // emits) becomes linalg, which bufferizes.
+/// Before bufferization: elementwise arith/math on tensors (as upstream's
+/// --lower-quant-ops emits) becomes linalg, which bufferizes.
+static void buildPreBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+}
+
+/// One-shot bufferization across function boundaries (identity layouts).
+/// Copies (a tensor.pad writes its source into a strided subview) become
+/// linalg.copy, which lowers to loops: the default memref.copy lowers to a
+/// call of `memrefCopy` from libmlir_c_runner_utils, which neither the JIT
+/// nor an ahead-of-time object would otherwise need.
+static LogicalResult bufferize(ModuleOp module) {
+  bufferization::OneShotBufferizationOptions options;
+  options.bufferizeFunctionBoundaries = true;
+  options.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  options.memCpyFn = [](OpBuilder &b, Location loc, Value from,
+                        Value to) -> LogicalResult {
+    linalg::CopyOp::create(b, loc, from, to);
+    return success();
+  };
+  bufferization::BufferizationState state;
+  return bufferization::runOneShotModuleBufferize(module, options, state);
+}
+
+/// After bufferization: the upstream passes from buffers + linalg to the
+/// LLVM dialect.
+static void buildPostBufferizePipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -58,9 +77,14 @@ static void buildToLLVMPipeline(OpPassManager &pm) {
 namespace {
 struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
   void getDependentDialects(DialectRegistry &registry) const override {
-    OpPassManager pm(ModuleOp::getOperationName());
-    buildToLLVMPipeline(pm);
-    pm.getDependentDialects(registry);
+    OpPassManager pre(ModuleOp::getOperationName());
+    buildPreBufferizePipeline(pre);
+    pre.getDependentDialects(registry);
+    OpPassManager post(ModuleOp::getOperationName());
+    buildPostBufferizePipeline(post);
+    post.getDependentDialects(registry);
+    registry.insert<bufferization::BufferizationDialect, memref::MemRefDialect,
+                    linalg::LinalgDialect>();
     // Bufferization models of the dialects --qlinalg-lower produces, so that
     // the pass works in any tool, not only in one that registers them all.
     arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -88,9 +112,12 @@ struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
         func->setAttr(kSignatureAttrName,
                       TypeAttr::get(func.getFunctionType()));
     });
-    OpPassManager pm(ModuleOp::getOperationName());
-    buildToLLVMPipeline(pm);
-    if (failed(runPipeline(pm, module)))
+    OpPassManager pre(ModuleOp::getOperationName());
+    buildPreBufferizePipeline(pre);
+    OpPassManager post(ModuleOp::getOperationName());
+    buildPostBufferizePipeline(post);
+    if (failed(runPipeline(pre, module)) || failed(bufferize(module)) ||
+        failed(runPipeline(post, module)))
       signalPassFailure();
   }
 };

@@ -10,6 +10,7 @@
 
 #include "qlinalg/Conversion/Lower.h"
 #include "qlinalg/Conversion/Passes.h"
+#include "qlinalg/Target/Target.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,9 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <cstring>
 
@@ -160,9 +164,36 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   registerLLVMDialectTranslation(registry);
   ctx->appendDialectRegistry(registry);
 
+  // The JIT compiles for the target's CPU and features (a target the CPU
+  // cannot run is refused), or for the host as detected.
+  std::string targetError;
+  const TargetDescription *description = lookupTarget(target, targetError);
+  if (!description)
+    return makeError(targetError);
+  if (!canRunOnHost(*description)) {
+    std::string why = "another architecture";
+    if (llvm::Triple(description->triple).getArch() ==
+        llvm::Triple(llvm::sys::getProcessTriple()).getArch()) {
+      why = "it lacks";
+      for (llvm::StringRef f : description->hostFeatures)
+        if (!hostHasFeature(f))
+          why += " " + f.str();
+    }
+    return makeError("target '" + description->name.str() +
+                     "' cannot run on this CPU (" + why + ")" +
+                     "; compile it ahead of time with mlir-translate and "
+                     "clang instead");
+  }
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
     return tmBuilder.takeError();
+  if (!description->cpu.empty()) {
+    tmBuilder->setCPU(description->cpu.str());
+    llvm::SubtargetFeatures features;
+    for (llvm::StringRef f : description->features)
+      features.AddFeature(f);
+    tmBuilder->getFeatures() = features;
+  }
   auto tm = tmBuilder->createTargetMachine();
   if (!tm)
     return tm.takeError();

@@ -11,13 +11,52 @@
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-/// The constant of `value` as a dense f32 attribute (dense or dense_resource).
+static DenseElementsAttr getFloatConstant(Value value);
+
+/// `linalg.transpose` of a constant (how importers write a transposed
+/// weight), folded: out[i] = in[i permuted back].
+static DenseElementsAttr getTransposedConstant(linalg::TransposeOp op) {
+  DenseElementsAttr input = getFloatConstant(op.getInput());
+  if (!input)
+    return {};
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto outType = cast<RankedTensorType>(op.getResult()[0].getType());
+  if (!outType.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> perm = op.getPermutation();
+  SmallVector<float> in(input.getValues<float>()), out(in.size());
+  int64_t rank = inType.getRank();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inType.getDimSize(d + 1);
+  SmallVector<int64_t> index(rank, 0);
+  for (float &v : out) {
+    // out[index] = in[j] with j[perm[d]] = index[d].
+    int64_t at = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      at += index[d] * inStrides[perm[d]];
+    v = in[at];
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < outType.getDimSize(d))
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(outType, ArrayRef<float>(out));
+}
+
+/// The constant of `value` as a dense f32 attribute (dense or
+/// dense_resource, possibly through a linalg.transpose).
 static DenseElementsAttr getFloatConstant(Value value) {
+  if (auto transpose = value.getDefiningOp<linalg::TransposeOp>())
+    return getTransposedConstant(transpose);
   Attribute attr;
   if (!matchPattern(value, m_Constant(&attr)))
     return {};
@@ -29,12 +68,39 @@ static DenseElementsAttr getFloatConstant(Value value) {
   return {};
 }
 
-/// `linalg.broadcast` of a 1-D f32 constant along rows (dimensions = [0]).
-static DenseElementsAttr getRowBroadcastConstant(Value value) {
-  auto broadcast = value.getDefiningOp<linalg::BroadcastOp>();
-  if (!broadcast || broadcast.getDimensions() != ArrayRef<int64_t>{0})
+/// A 1-D f32 constant broadcast along every dimension but `dim` of a rank
+/// `rank` tensor: `linalg.broadcast` or the equivalent `linalg.generic` (as
+/// torch-mlir writes a convolution's bias).
+static DenseElementsAttr getChannelBroadcastConstant(Value value, int64_t dim,
+                                                     int64_t rank) {
+  if (dim < 0)
     return {};
-  DenseElementsAttr attr = getFloatConstant(broadcast.getInput());
+  Value input;
+  if (auto broadcast = value.getDefiningOp<linalg::BroadcastOp>()) {
+    SmallVector<int64_t> others;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != dim)
+        others.push_back(d);
+    if (broadcast.getDimensions() != ArrayRef<int64_t>(others))
+      return {};
+    input = broadcast.getInput();
+  } else if (auto generic = value.getDefiningOp<linalg::GenericOp>()) {
+    if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+        generic.getNumReductionLoops() != 0)
+      return {};
+    auto yield = cast<linalg::YieldOp>(generic.getBody()->getTerminator());
+    if (yield.getValues()[0] != generic.getBody()->getArgument(0))
+      return {};
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    MLIRContext *ctx = value.getContext();
+    if (!maps[1].isIdentity() || maps[1].getNumDims() != rank ||
+        maps[0] != AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx)))
+      return {};
+    input = generic.getDpsInputs()[0];
+  } else {
+    return {};
+  }
+  DenseElementsAttr attr = getFloatConstant(input);
   if (!attr || attr.getType().getRank() != 1)
     return {};
   return attr;
@@ -45,89 +111,296 @@ static bool isZeroFill(Value value) {
   return fill && matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
 }
 
-static bool isF32RankedTensor(Type type, int64_t rank) {
-  auto t = dyn_cast<RankedTensorType>(type);
-  return t && t.getRank() == rank && t.getElementType().isF32();
+/// A multiply-accumulate body: yield(add(out, mul(in0, in1))) in either
+/// operand order.
+static bool isMulAccBody(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield.getNumOperands() != 1)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body->getArgument(2);
+  Value product = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() == out) == (add.getRhs() == out))
+    return false;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return false;
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
 }
 
-FailureOr<QuantizableMatmul>
-mlir::qlinalg::matchQuantizableMatmul(linalg::MatmulOp matmul,
-                                      std::string &whyNot) {
-  auto fail = [&](StringRef reason) {
+bool mlir::qlinalg::isContractionCandidate(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumDpsInputs() != 2 ||
+      linalgOp.getNumDpsInits() != 1 || linalgOp.getNumReductionLoops() == 0)
+    return false;
+  if (linalg::isaContractionOpInterface(linalgOp) ||
+      linalg::isaConvolutionOpInterface(linalgOp))
+    return true;
+  // matvec and vecmat have no n (or m) loop, which inferContractionDims
+  // requires; they are still contractions: projected maps and a
+  // multiply-accumulate body.
+  return llvm::all_of(linalgOp.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); }) &&
+         isMulAccBody(linalgOp);
+}
+
+int64_t QuantizableContraction::getOutChannelDim() const {
+  if (channelDim < 0)
+    return -1;
+  unsigned loop = cast<AffineDimExpr>(rhsMap.getResult(channelDim))
+                      .getPosition();
+  for (auto [i, e] : llvm::enumerate(outMap.getResults()))
+    if (cast<AffineDimExpr>(e).getPosition() == loop)
+      return i;
+  return -1;
+}
+
+bool QuantizableContraction::isPlainMatmul() const {
+  MLIRContext *ctx = lhsMap.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  return lhsMap == AffineMap::get(3, 0, {m, k}, ctx) &&
+         rhsMap == AffineMap::get(3, 0, {k, n}, ctx) &&
+         outMap == AffineMap::get(3, 0, {m, n}, ctx) &&
+         iterators[2] == utils::IteratorType::reduction;
+}
+
+/// The rhs dimension of the output channel: the parallel loop indexing rhs
+/// and the result but not lhs, or else (depthwise) the one indexing all
+/// three; -1 when there is no unique one.
+static int64_t findChannelDim(AffineMap lhs, AffineMap rhs, AffineMap out,
+                              ArrayRef<utils::IteratorType> iterators) {
+  SmallVector<int64_t> outer, depthwise;
+  for (auto [d, e] : llvm::enumerate(rhs.getResults())) {
+    unsigned loop = cast<AffineDimExpr>(e).getPosition();
+    if (iterators[loop] != utils::IteratorType::parallel ||
+        !out.isFunctionOfDim(loop))
+      continue;
+    (lhs.isFunctionOfDim(loop) ? depthwise : outer).push_back(d);
+  }
+  if (outer.size() == 1)
+    return outer[0];
+  if (outer.empty() && depthwise.size() == 1)
+    return depthwise[0];
+  return -1;
+}
+
+FailureOr<QuantizableContraction>
+mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
+                                           std::string &whyNot) {
+  auto fail = [&](const Twine &reason) {
     whyNot = reason.str();
     return failure();
   };
-  if (!matmul.hasPureTensorSemantics())
+  if (!op.hasPureTensorSemantics())
     return fail("it works on buffers, not tensors");
-  if (matmul.hasUserDefinedMaps())
-    return fail("it has user-defined indexing maps (transpose or broadcast)");
-  if (matmul.getCast() != linalg::TypeFn::cast_signed)
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+      matmul && matmul.getCast() != linalg::TypeFn::cast_signed)
     return fail("it uses an unsigned cast");
-  Value lhs = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
-  Value init = matmul.getOutputs()[0];
-  if (!isF32RankedTensor(lhs.getType(), 2) ||
-      !isF32RankedTensor(rhs.getType(), 2) ||
-      !isF32RankedTensor(init.getType(), 2))
-    return fail("only rank-2 f32 operands are quantized");
-  if (getFloatConstant(lhs))
-    return fail("a constant lhs is not quantized (only constant weights on "
-                "the rhs)");
+  for (Value v : op->getOperands())
+    if (auto t = dyn_cast<RankedTensorType>(v.getType());
+        !t || !t.getElementType().isF32())
+      return fail("only f32 contractions are quantized, this one has " +
+                  llvm::formatv("{0}", v.getType()).str());
+  if (linalg::isaConvolutionOpInterface(op)) {
+    FailureOr<linalg::ConvolutionDimensions> dims =
+        linalg::inferConvolutionDims(op);
+    if (succeeded(dims) && !dims->depth.empty() &&
+        !dims->outputChannel.empty())
+      return fail("it is a grouped convolution, which is not quantized yet "
+                  "(its output channels span two dimensions)");
+  }
 
-  QuantizableMatmul m;
-  m.matmul = matmul;
-  m.lhs = lhs;
-  m.rhs = rhs;
-  m.constantRhs = getFloatConstant(rhs);
-  m.root = matmul;
-  m.result = matmul.getResult(0);
-  if (DenseElementsAttr bias = getRowBroadcastConstant(init)) {
-    m.bias = bias;
-  } else if (!isZeroFill(init)) {
-    return fail("its accumulator is neither a zero fill nor a broadcast "
-                "constant bias");
-  } else if (m.result.hasOneUse()) {
-    // A following linalg.add of a broadcast constant is the bias.
-    if (auto add = dyn_cast<linalg::AddOp>(*m.result.getUsers().begin());
-        add && add.hasPureTensorSemantics() && add->getNumResults() == 1) {
-      Value other = add.getInputs()[0] == m.result ? add.getInputs()[1]
-                                                   : add.getInputs()[0];
-      if (DenseElementsAttr bias = getRowBroadcastConstant(other)) {
-        m.bias = bias;
-        m.root = add;
-        m.result = add->getResult(0);
+  QuantizableContraction c;
+  c.op = op;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  c.iterators = op.getIteratorTypesArray();
+  Value in0 = op.getDpsInputs()[0], in1 = op.getDpsInputs()[1];
+  unsigned lhsIndex = 0;
+  // The weights are the constant side.
+  if (getFloatConstant(in0) && !getFloatConstant(in1) &&
+      maps[0].isProjectedPermutation())
+    lhsIndex = 1;
+  Value lhs = lhsIndex ? in1 : in0, rhs = lhsIndex ? in0 : in1;
+  if (getFloatConstant(lhs))
+    return fail("both operands are constants");
+  c.lhsMap = maps[lhsIndex];
+  c.rhsMap = maps[1 - lhsIndex];
+  c.outMap = maps[2];
+  if (!c.rhsMap.isProjectedPermutation())
+    return fail("its weights are not indexed by a projected permutation");
+  if (!c.outMap.isProjectedPermutation())
+    return fail("its result is not indexed by a projected permutation");
+  for (auto [loop, it] : llvm::enumerate(c.iterators)) {
+    bool inOut = c.outMap.isFunctionOfDim(loop);
+    if (it == utils::IteratorType::reduction
+            ? inOut || !c.lhsMap.isFunctionOfDim(loop) ||
+                  !c.rhsMap.isFunctionOfDim(loop)
+            : !inOut)
+      return fail("its loops are not those of a contraction (every "
+                  "reduction loop indexes both inputs, every parallel loop "
+                  "the result)");
+  }
+  c.rhs = rhs;
+  c.constantRhs = getFloatConstant(rhs);
+  c.lhs = lhs;
+  if (auto pad = lhs.getDefiningOp<tensor::PadOp>()) {
+    if (Value padValue = pad.getConstantPaddingValue()) {
+      FloatAttr value;
+      if (matchPattern(padValue, m_Constant(&value))) {
+        c.pad = pad;
+        c.padValue = static_cast<float>(value.getValueAsDouble());
+        c.lhs = pad.getSource();
       }
     }
   }
-  if (m.bias) {
-    auto resultType = cast<RankedTensorType>(m.result.getType());
-    int64_t n = resultType.getDimSize(1);
-    if (!ShapedType::isDynamic(n) && m.bias.getNumElements() != n)
-      return fail("its bias does not have one element per output column");
+  c.channelDim = findChannelDim(c.lhsMap, c.rhsMap, c.outMap, c.iterators);
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (c.channelDim >= 0 && rhsType.isDynamicDim(c.channelDim))
+    return fail("its output channels (dimension " + Twine(c.channelDim) +
+                " of the weights) are dynamic");
+  c.root = op;
+  c.result = op->getResult(0);
+
+  Value init = op.getDpsInits()[0];
+  int64_t outDim = c.getOutChannelDim();
+  int64_t rank = c.outMap.getNumResults();
+  if (DenseElementsAttr bias = getChannelBroadcastConstant(init, outDim, rank)) {
+    c.bias = bias;
+  } else if (!isZeroFill(init)) {
+    return fail("its accumulator is neither a zero fill nor a broadcast "
+                "constant bias");
+  } else if (c.result.hasOneUse()) {
+    // A following addition of a broadcast constant is the bias.
+    Operation *user = *c.result.getUsers().begin();
+    auto add = dyn_cast<linalg::LinalgOp>(user);
+    bool isAdd = add && add.hasPureTensorSemantics() &&
+                 add->getNumResults() == 1 && add.getNumDpsInputs() == 2;
+    if (isAdd && !isa<linalg::AddOp>(user)) {
+      // An elementwise linalg.generic adding its two inputs.
+      auto generic = dyn_cast<linalg::GenericOp>(user);
+      auto yield = generic ? dyn_cast<linalg::YieldOp>(
+                                 generic.getBody()->getTerminator())
+                           : nullptr;
+      auto addf = yield ? yield.getValues()[0].getDefiningOp<arith::AddFOp>()
+                        : nullptr;
+      Block *body = generic ? generic.getBody() : nullptr;
+      isAdd = addf && generic.getNumReductionLoops() == 0 &&
+              ((addf.getLhs() == body->getArgument(0) &&
+                addf.getRhs() == body->getArgument(1)) ||
+               (addf.getLhs() == body->getArgument(1) &&
+                addf.getRhs() == body->getArgument(0)));
+    }
+    if (isAdd) {
+      unsigned self = add.getDpsInputs()[0] == c.result ? 0 : 1;
+      Value other = add.getDpsInputs()[1 - self];
+      SmallVector<AffineMap> addMaps = add.getIndexingMapsArray();
+      DenseElementsAttr bias;
+      if (addMaps[self].isIdentity() && addMaps[2].isIdentity()) {
+        if (addMaps[1 - self].isIdentity())
+          bias = getChannelBroadcastConstant(other, outDim, rank);
+        else if (outDim >= 0 &&
+                 addMaps[1 - self] ==
+                     AffineMap::get(rank, 0,
+                                    getAffineDimExpr(outDim, op.getContext())))
+          if (DenseElementsAttr attr = getFloatConstant(other);
+              attr && attr.getType().getRank() == 1)
+            bias = attr;
+      }
+      if (bias) {
+        c.bias = bias;
+        c.root = add;
+        c.result = add->getResult(0);
+      }
+    }
   }
-  return m;
+  if (c.bias) {
+    int64_t n = rhsType.getDimSize(c.channelDim);
+    if (c.bias.getNumElements() != n)
+      return fail("its bias does not have one element per output channel");
+  }
+  return c;
+}
+
+static bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
 }
 
 TensorIdMap mlir::qlinalg::assignTensorIds(
     ModuleOp module,
-    SmallVectorImpl<std::pair<linalg::MatmulOp, std::string>> *unquantizable) {
-  TensorIdMap ids;
+    SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable,
+    llvm::MapVector<Value, int64_t> *weightAxes) {
+  // Every float tensor that carries data of the inputs (block arguments,
+  // and results of ops with such an operand; not constants, fills or
+  // broadcasts of constants), in pre-order. Probes pass their input's data
+  // through without an id of their own.
+  DenseMap<Value, unsigned> number;
+  DenseSet<Value> carriesData;
   unsigned next = 0;
-  auto assign = [&](Value v) {
-    if (!ids.count(v))
-      ids[v] = "t" + std::to_string(next++);
+  module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    bool fromData = llvm::any_of(op->getOperands(), [&](Value v) {
+      return carriesData.contains(v);
+    });
+    for (Value v : op->getResults()) {
+      if (!fromData || !isFloatTensor(v))
+        continue;
+      carriesData.insert(v);
+      if (!isa<ObserveOp>(op))
+        number[v] = next++;
+    }
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (Value arg : block.getArguments())
+          if (isFloatTensor(arg)) {
+            carriesData.insert(arg);
+            number[arg] = next++;
+          }
+  });
+  TensorIdMap ids;
+  auto strip = [](Value v) -> Value {
+    // Probes from an earlier instrumentation: the id is the observed value's.
+    if (auto observe = v.getDefiningOp<ObserveOp>())
+      return observe.getInput();
+    return v;
   };
-  module.walk<WalkOrder::PreOrder>([&](linalg::MatmulOp matmul) {
+  auto assign = [&](Value v) {
+    v = strip(v);
+    if (!ids.count(v))
+      ids[v] = "t" + std::to_string(number.lookup(v));
+  };
+  module.walk<WalkOrder::PreOrder>([&](linalg::LinalgOp op) {
+    if (!isContractionCandidate(op))
+      return;
     std::string whyNot;
-    FailureOr<QuantizableMatmul> m = matchQuantizableMatmul(matmul, whyNot);
-    if (failed(m)) {
+    FailureOr<QuantizableContraction> c =
+        matchQuantizableContraction(op, whyNot);
+    if (succeeded(c) && !c->constantRhs && !number.count(strip(c->rhs))) {
+      whyNot = "its weights are computed from constants in a way that is not "
+               "folded (only constants and their linalg.transpose are)";
+      c = failure();
+    }
+    if (succeeded(c) && !number.count(strip(c->lhs))) {
+      whyNot = "its activations do not depend on the function's arguments";
+      c = failure();
+    }
+    if (failed(c)) {
       if (unquantizable)
-        unquantizable->emplace_back(matmul, whyNot);
+        unquantizable->emplace_back(op, whyNot);
       return;
     }
-    assign(m->lhs);
-    if (!m->constantRhs)
-      assign(m->rhs);
-    assign(m->result);
+    assign(c->lhs);
+    if (!c->constantRhs) {
+      assign(c->rhs);
+      if (weightAxes && c->channelDim >= 0)
+        weightAxes->insert({c->rhs, c->channelDim});
+    }
+    assign(c->result);
   });
   return ids;
 }

@@ -10,12 +10,14 @@
 
 #include "qlinalg/Calibration/Estimators.h"
 #include "qlinalg/Numerics/Numerics.h"
+#include "qlinalg/Target/Target.h"
 #include "qlinalg/Transforms/Passes.h"
 #include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -81,13 +83,21 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
   if (!activationSymmetric)
     return fail("unknown activation-scheme '" + raw.activationScheme +
                 "' (expected asymmetric or symmetric)");
-  if (raw.activationBits == 16)
-    return fail("activation-bits=16 needs a kernel that accumulates 16x8-bit "
-                "products without overflowing i32; no target of this build "
-                "has one");
-  if (raw.activationBits != 8)
+  // The target says which activation widths its kernels accumulate exactly.
+  std::string targetError;
+  const TargetDescription *target = lookupTarget(raw.target, targetError);
+  if (!target)
+    return fail(targetError);
+  if (!target->supportsActivationBits(raw.activationBits)) {
+    std::string supported;
+    llvm::raw_string_ostream os(supported);
+    llvm::interleave(target->activationBits, os, ", ");
     return fail("activation-bits " + std::to_string(raw.activationBits) +
-                " is not supported (expected 8)");
+                ": target '" + target->name +
+                "' has no kernel for it (its kernels take " + supported +
+                "-bit activations; a 16-bit one must accumulate 16x8-bit "
+                "products without overflowing i32)");
+  }
   options.activations = {*activationSymmetric, 8};
   std::optional<bool> weightSymmetric = parseSymmetric(raw.weightScheme);
   if (!weightSymmetric)
@@ -115,48 +125,6 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
   return options;
 }
 
-namespace {
-/// Rewrites the quantizable units of one module.
-class Quantizer {
-public:
-  Quantizer(ModuleOp module, const CalibrationTable *table,
-            StringRef calibrationName, const QuantizeOptions &options)
-      : module(module), table(table), calibrationName(calibrationName),
-        options(options), builder(module.getContext()) {}
-
-  LogicalResult run();
-
-private:
-  /// Parameters of `value` from its table entry: explicit ones, per-channel
-  /// ranges (axis 1, one per column), or the estimator's range.
-  FailureOr<SmallVector<numerics::QuantParams>>
-  getTableParams(Value value, Operation *user, const Scheme &scheme,
-                 bool perChannel, int64_t channels);
-  /// The quantized element type of a calibrated tensor.
-  FailureOr<quant::QuantizedType> getCalibratedType(Value value,
-                                                    Operation *user,
-                                                    const Scheme &scheme,
-                                                    bool perChannel,
-                                                    int64_t channels = 0);
-  Value getQuantized(Value value, Type elementType);
-  FailureOr<Value> quantizeConstantWeights(QuantizableMatmul m);
-  LogicalResult rewrite(QuantizableMatmul m);
-  LogicalResult rewritePerGroup(QuantizableMatmul m);
-
-  ModuleOp module;
-  const CalibrationTable *table;
-  std::string calibrationName;
-  QuantizeOptions options;
-  OpBuilder builder;
-  DenseMap<Value, std::string> idOf;
-  /// Float values some quantized unit consumes: results among them are
-  /// requantized to int8 even with float-outputs.
-  DenseSet<Value> quantizedInputs;
-  DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
-  SmallVector<Operation *> maybeDead;
-};
-} // namespace
-
 static RankedTensorType withElementType(Type tensorType, Type elementType) {
   auto t = cast<RankedTensorType>(tensorType);
   return RankedTensorType::get(t.getShape(), elementType, t.getEncoding());
@@ -180,10 +148,9 @@ static numerics::QuantParams chooseParams(float lo, float hi,
 }
 
 /// A per-tensor type (one params) or a per-axis type along `axis`.
-static quant::QuantizedType makeQuantizedType(MLIRContext *ctx,
-                                              ArrayRef<numerics::QuantParams> params,
-                                              int32_t axis,
-                                              numerics::StorageRange range) {
+static quant::QuantizedType
+makeQuantizedType(MLIRContext *ctx, ArrayRef<numerics::QuantParams> params,
+                  int32_t axis, numerics::StorageRange range) {
   auto i8 = IntegerType::get(ctx, 8);
   auto f32 = Float32Type::get(ctx);
   if (params.size() == 1 && axis < 0)
@@ -201,9 +168,33 @@ static quant::QuantizedType makeQuantizedType(MLIRContext *ctx,
       range.qmin, range.qmax);
 }
 
+QuantizationState::QuantizationState(ModuleOp module,
+                                     const CalibrationTable *table,
+                                     StringRef tableName,
+                                     const QuantizeOptions &options)
+    : table(table), tableName(tableName), options(options) {
+  SmallVector<std::pair<Operation *, std::string>> unquantizable;
+  for (const auto &[value, id] : assignTensorIds(module, &unquantizable))
+    idOf[value] = id;
+  for (auto &[op, why] : unquantizable)
+    skipped.insert(op);
+  module.walk([&](linalg::LinalgOp op) {
+    std::string whyNot;
+    if (!isContractionCandidate(op))
+      return;
+    if (FailureOr<QuantizableContraction> c =
+            matchQuantizableContraction(op, whyNot);
+        succeeded(c)) {
+      quantizedInputs.insert(c->lhs);
+      quantizedInputs.insert(c->rhs);
+    }
+  });
+}
+
 FailureOr<SmallVector<numerics::QuantParams>>
-Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
-                          bool perChannel, int64_t channels) {
+QuantizationState::getTableParams(Value value, Operation *user,
+                                  const Scheme &scheme, int64_t axis,
+                                  int64_t channels) {
   std::string id = idOf.lookup(value);
   assert(!id.empty() && "every calibrated tensor has an id");
   if (!table)
@@ -214,10 +205,9 @@ Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
   if (!entry)
     return user->emitError("no calibration entry for tensor id '")
            << id << "'";
-  numerics::StorageRange range = scheme.getRange();
   auto inTable = [&]() {
     return user->emitError("calibration entry for tensor id '")
-           << id << "' in " << calibrationName;
+           << id << "' in " << tableName;
   };
   // Explicit parameters from another tool win.
   if (entry->scale) {
@@ -240,10 +230,10 @@ Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
     return std::isfinite(static_cast<float>(v));
   };
   SmallVector<numerics::QuantParams> params;
-  if (perChannel) {
-    if (!entry->perChannel || entry->perChannel->axis != 1)
-      return inTable() << " has no per-channel ranges along axis 1; "
-                          "recalibrate (weights get them) or use "
+  if (axis >= 0) {
+    if (!entry->perChannel || entry->perChannel->axis != axis)
+      return inTable() << " has no per-channel ranges along axis " << axis
+                       << "; recalibrate (weights get them) or use "
                           "weight-granularity=per-tensor";
     if (static_cast<int64_t>(entry->perChannel->min.size()) != channels)
       return inTable() << " has " << entry->perChannel->min.size()
@@ -259,7 +249,7 @@ Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
   } else {
     if (!checkF32(entry->min) || !checkF32(entry->max))
       return user->emitError("calibration range of tensor id '")
-             << id << "' in " << calibrationName << " does not fit in f32";
+             << id << "' in " << tableName << " does not fit in f32";
     EstimatorOptions estimatorOptions;
     estimatorOptions.coverage = options.coverage;
     estimatorOptions.symmetric = scheme.symmetric;
@@ -276,17 +266,16 @@ Quantizer::getTableParams(Value value, Operation *user, const Scheme &scheme,
   for (const numerics::QuantParams &p : params)
     if (!std::isfinite(p.scale))
       return user->emitError("calibration range of tensor id '")
-             << id << "' in " << calibrationName
-             << " is too wide for an f32 scale";
+             << id << "' in " << tableName << " is too wide for an f32 scale";
   return params;
 }
 
 FailureOr<quant::QuantizedType>
-Quantizer::getCalibratedType(Value value, Operation *user,
-                             const Scheme &scheme, bool perChannel,
-                             int64_t channels) {
+QuantizationState::getCalibratedType(Value value, Operation *user,
+                                     const Scheme &scheme, int64_t axis,
+                                     int64_t channels) {
   FailureOr<SmallVector<numerics::QuantParams>> params =
-      getTableParams(value, user, scheme, perChannel, channels);
+      getTableParams(value, user, scheme, axis, channels);
   if (failed(params))
     return failure();
   const TensorStatistics *entry = table->lookup(idOf.lookup(value));
@@ -294,34 +283,41 @@ Quantizer::getCalibratedType(Value value, Operation *user,
                                      ? numerics::signedRange(scheme.bits)
                                      : scheme.getRange();
   // Explicit parameters are per tensor even where channels were asked for.
-  bool perAxis = perChannel && !entry->scale;
-  return makeQuantizedType(module.getContext(), *params, perAxis ? 1 : -1,
-                           range);
+  return makeQuantizedType(user->getContext(), *params,
+                           entry->scale ? -1 : axis, range);
 }
 
-Value Quantizer::getQuantized(Value value, Type elementType) {
+Value QuantizationState::getQuantized(RewriterBase &rewriter, Value value,
+                                      Type elementType) {
   RankedTensorType tensorType = withElementType(value.getType(), elementType);
   auto key = std::make_pair(value, Type(tensorType));
+  // A dequantize of the same type cancels: quantized units exchange their
+  // integers directly, and only the borders keep casts.
+  if (auto dq = value.getDefiningOp<DequantizeOp>();
+      dq && dq.getInput().getType() == tensorType)
+    return dq.getInput();
   if (QuantizeOp cached = quantizeCache.lookup(key))
     return cached;
-  OpBuilder::InsertionGuard guard(builder);
+  OpBuilder::InsertionGuard guard(rewriter);
   if (auto arg = dyn_cast<BlockArgument>(value))
-    builder.setInsertionPointToStart(arg.getOwner());
+    rewriter.setInsertionPointToStart(arg.getOwner());
   else
-    builder.setInsertionPointAfter(value.getDefiningOp());
-  auto q = QuantizeOp::create(builder, value.getLoc(), tensorType, value);
-  q->setAttr("qlinalg.tensor_id", builder.getStringAttr(idOf.lookup(value)));
+    rewriter.setInsertionPointAfter(value.getDefiningOp());
+  auto q = QuantizeOp::create(rewriter, value.getLoc(), tensorType, value);
+  q->setAttr("qlinalg.tensor_id", rewriter.getStringAttr(idOf.lookup(value)));
   quantizeCache[key] = q;
   return q;
 }
 
-/// Constant weights per group of `groupSize` rows and per column, as an i8
-/// constant reinterpreted with a sub-channel type {0:G, 1:1}.
-static Value quantizePerGroup(OpBuilder &builder, QuantizableMatmul m,
+/// Constant weights per group of `groupSize` rows (the reduction dimension
+/// 0 of a K x N weight) and per column, as an i8 constant reinterpreted with
+/// a sub-channel type {0:G, 1:1}.
+static Value quantizePerGroup(OpBuilder &builder, Location loc,
+                              DenseElementsAttr weights,
                               ArrayRef<float> values, const Scheme &scheme,
                               bool powerOfTwo, int64_t groupSize) {
   MLIRContext *ctx = builder.getContext();
-  auto type = cast<RankedTensorType>(m.constantRhs.getType());
+  auto type = cast<RankedTensorType>(weights.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
   int64_t groups = k / groupSize;
   numerics::StorageRange range = scheme.getRange();
@@ -354,7 +350,6 @@ static Value quantizePerGroup(OpBuilder &builder, QuantizableMatmul m,
                              ArrayRef<int64_t>(zeroPoints)),
       ArrayRef<int32_t>{0, 1}, ArrayRef<int64_t>{groupSize, 1}, range.qmin,
       range.qmax);
-  Location loc = m.matmul.getLoc();
   Value data = arith::ConstantOp::create(
       builder, loc,
       DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
@@ -363,97 +358,226 @@ static Value quantizePerGroup(OpBuilder &builder, QuantizableMatmul m,
                                       withElementType(type, qtype), data);
 }
 
-FailureOr<Value> Quantizer::quantizeConstantWeights(QuantizableMatmul m) {
-  MLIRContext *ctx = module.getContext();
-  DenseElementsAttr w = m.constantRhs;
-  auto type = cast<RankedTensorType>(w.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  SmallVector<float> values(w.getValues<float>());
-  if (llvm::any_of(values, [](float v) { return !std::isfinite(v); }))
-    return m.matmul.emitError("constant weights contain NaN or Inf");
+/// Whether per-group weights apply: a K x N weight (reduction dimension 0,
+/// output channel 1) with K a multiple of the group size.
+static bool isPerGroupShape(const QuantizableContraction &c) {
+  auto type = cast<RankedTensorType>(c.constantRhs.getType());
+  if (type.getRank() != 2 || c.channelDim != 1)
+    return false;
+  unsigned loop = cast<AffineDimExpr>(c.rhsMap.getResult(0)).getPosition();
+  return c.iterators[loop] == utils::IteratorType::reduction;
+}
 
-  if (options.groupSize)
-    return quantizePerGroup(builder, m, values, options.weights,
+Value QuantizationState::quantizeConstantWeights(RewriterBase &rewriter,
+                                           const QuantizableContraction &c,
+                                           bool perGroup) {
+  MLIRContext *ctx = rewriter.getContext();
+  DenseElementsAttr w = c.constantRhs;
+  auto type = cast<RankedTensorType>(w.getType());
+  SmallVector<float> values(w.getValues<float>());
+  linalg::LinalgOp op = c.op;
+  Location loc = op->getLoc();
+  if (perGroup)
+    return quantizePerGroup(rewriter, loc, w, values, options.weights,
                             options.powerOfTwo, options.groupSize);
-  // Per output channel (column) or per tensor, from the exact min/max.
+
+  // Per output channel or per tensor, from the exact min/max.
   const Scheme &scheme = options.weights;
   numerics::StorageRange range = scheme.getRange();
-  bool perChannel = options.perChannelWeights;
-  int64_t groups = perChannel ? n : 1;
-  SmallVector<numerics::QuantParams> params;
-  for (int64_t g = 0; g < groups; ++g) {
-    float lo = 0.0f, hi = 0.0f;
-    for (int64_t row = 0; row < k; ++row)
-      for (int64_t col = perChannel ? g : 0; col < (perChannel ? g + 1 : n);
-           ++col) {
-        lo = std::min(lo, values[row * n + col]);
-        hi = std::max(hi, values[row * n + col]);
-      }
-    params.push_back(chooseParams(lo, hi, scheme, options.powerOfTwo));
+  int64_t axis = options.perChannelWeights ? c.channelDim : -1;
+  int64_t channels = axis >= 0 ? type.getDimSize(axis) : 1;
+  int64_t stride = 1;
+  for (int64_t d = axis + 1; axis >= 0 && d < type.getRank(); ++d)
+    stride *= type.getDimSize(d);
+  auto channelOf = [&](int64_t flat) {
+    return axis >= 0 ? (flat / stride) % channels : 0;
+  };
+  SmallVector<float> lo(channels, 0.0f), hi(channels, 0.0f);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    lo[channelOf(i)] = std::min(lo[channelOf(i)], v);
+    hi[channelOf(i)] = std::max(hi[channelOf(i)], v);
   }
+  SmallVector<numerics::QuantParams> params;
+  for (int64_t ch = 0; ch < channels; ++ch)
+    params.push_back(chooseParams(lo[ch], hi[ch], scheme, options.powerOfTwo));
   SmallVector<int8_t> q(values.size());
-  for (int64_t row = 0; row < k; ++row)
-    for (int64_t col = 0; col < n; ++col) {
-      const numerics::QuantParams &p = params[perChannel ? col : 0];
-      q[row * n + col] = static_cast<int8_t>(numerics::quantize(
-          values[row * n + col], p.scale, p.zeroPoint, range));
-    }
+  for (auto [i, v] : llvm::enumerate(values)) {
+    const numerics::QuantParams &p = params[channelOf(i)];
+    q[i] = static_cast<int8_t>(
+        numerics::quantize(v, p.scale, p.zeroPoint, range));
+  }
   auto storage = DenseElementsAttr::get(
       withElementType(type, IntegerType::get(ctx, 8)), ArrayRef<int8_t>(q));
-  quant::QuantizedType qtype =
-      makeQuantizedType(ctx, params, perChannel ? 1 : -1, range);
-  Location loc = m.matmul.getLoc();
-  Value data = arith::ConstantOp::create(builder, loc, storage);
-  return quant::StorageCastOp::create(builder, loc,
+  quant::QuantizedType qtype = makeQuantizedType(ctx, params, axis, range);
+  Value data = arith::ConstantOp::create(rewriter, loc, storage);
+  return quant::StorageCastOp::create(rewriter, loc,
                                       withElementType(type, qtype), data)
       .getResult();
 }
 
-LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
-  MLIRContext *ctx = module.getContext();
-  Location loc = m.matmul.getLoc();
-  builder.setInsertionPoint(m.root);
-  if (options.groupSize && m.constantRhs) {
-    int64_t k = cast<RankedTensorType>(m.constantRhs.getType()).getDimSize(0);
-    if (k % options.groupSize != 0) {
-      m.matmul.emitRemark("linalg.matmul left in float: group-size ")
-          << options.groupSize << " does not divide the reduction size " << k;
-      return success();
-    }
-    return rewritePerGroup(m);
-  }
-  if (options.groupSize && !m.constantRhs)
-    m.matmul.emitRemark("per-group quantization needs constant weights; "
-                        "this rhs is quantized per channel");
+/// `quantized` padded as `pad` pads its float source: in storage, with the
+/// quantized padding value, reinterpreted back.
+static Value padQuantized(RewriterBase &rewriter, tensor::PadOp pad,
+                          Value quantized, float padValue) {
+  Location loc = pad.getLoc();
+  auto type = cast<RankedTensorType>(quantized.getType());
+  auto qtype = cast<quant::UniformQuantizedType>(type.getElementType());
+  Type storage = qtype.getStorageType();
+  numerics::StorageRange range{qtype.getStorageTypeMin(),
+                               qtype.getStorageTypeMax()};
+  int64_t q = numerics::quantize(padValue, qtype.getScale(),
+                                 qtype.getZeroPoint(), range);
+  Value raw = quant::StorageCastOp::create(
+      rewriter, loc, withElementType(type, storage), quantized);
+  Value fill = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getIntegerAttr(storage, q));
+  auto padded = tensor::PadOp::create(
+      rewriter, loc,
+      withElementType(pad.getResultType(), storage), raw, pad.getMixedLowPad(),
+      pad.getMixedHighPad(), fill, pad.getNofold());
+  return quant::StorageCastOp::create(
+      rewriter, loc, withElementType(pad.getResultType(), qtype), padded);
+}
 
+LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
+                                         const QuantizableContraction &c) {
+  MLIRContext *ctx = rewriter.getContext();
+  linalg::LinalgOp linalgOp = c.op;
+  Operation *op = linalgOp;
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(c.root);
+  bool perGroup = false;
+  if (options.groupSize && c.constantRhs) {
+    if (!isPerGroupShape(c)) {
+      op->emitRemark("per-group quantization needs K x N weights; these "
+                     "are quantized per channel");
+    } else {
+      int64_t k =
+          cast<RankedTensorType>(c.constantRhs.getType()).getDimSize(0);
+      if (k % options.groupSize != 0) {
+        op->emitRemark() << op->getName() << " left in float: group-size "
+                         << options.groupSize
+                         << " does not divide the reduction size " << k;
+        return success();
+      }
+      perGroup = true;
+    }
+  }
+  if (options.groupSize && !c.constantRhs)
+    op->emitRemark("per-group quantization needs constant weights; "
+                   "this rhs is quantized per channel");
+
+  // Everything that can fail is decided before any IR is created, so that a
+  // failing unit leaves the module as it was.
   FailureOr<quant::QuantizedType> lhsType =
-      getCalibratedType(m.lhs, m.matmul, options.activations, false);
+      getCalibratedType(c.lhs, op, options.activations, -1);
   if (failed(lhsType))
     return failure();
-  Value lhs = getQuantized(m.lhs, *lhsType);
-
-  // Weights: constant ones at compile time from their data; others from
-  // the table (per-channel ranges, or the estimator when per tensor).
-  Value rhs;
-  if (m.constantRhs) {
-    FailureOr<Value> w = quantizeConstantWeights(m);
-    if (failed(w))
-      return failure();
-    rhs = *w;
+  FailureOr<quant::QuantizedType> rhsType;
+  if (c.constantRhs) {
+    if (llvm::any_of(c.constantRhs.getValues<float>(),
+                     [](float v) { return !std::isfinite(v); }))
+      return op->emitError("constant weights contain NaN or Inf");
   } else {
-    int64_t columns = cast<RankedTensorType>(m.rhs.getType()).getDimSize(1);
-    bool perChannel = options.perChannelWeights && !ShapedType::isDynamic(columns);
-    FailureOr<quant::QuantizedType> rhsType = getCalibratedType(
-        m.rhs, m.matmul, options.weights, perChannel, columns);
+    auto rhsTensor = cast<RankedTensorType>(c.rhs.getType());
+    int64_t axis = options.perChannelWeights ? c.channelDim : -1;
+    rhsType = getCalibratedType(c.rhs, op, options.weights, axis,
+                                axis >= 0 ? rhsTensor.getDimSize(axis) : 0);
     if (failed(rhsType))
       return failure();
-    rhs = getQuantized(m.rhs, *rhsType);
   }
+  if (c.bias && llvm::any_of(c.bias.getValues<float>(), [](float v) {
+        return !std::isfinite(v);
+      }))
+    return c.root->emitError("constant bias contains NaN or Inf");
+  FailureOr<quant::QuantizedType> outType;
+  bool requantize = !perGroup && (!options.floatOutputs ||
+                                  quantizedInputs.contains(c.result));
+  if (requantize) {
+    outType = getCalibratedType(c.result, c.root, options.activations, -1);
+    if (failed(outType))
+      return failure();
+  }
+
+  Value lhs = getQuantized(rewriter, c.lhs, *lhsType);
+  if (c.pad)
+    lhs = padQuantized(rewriter, c.pad, lhs, c.padValue);
+  // Weights: constant ones at compile time from their data; others from
+  // the table (per-channel ranges, or the estimator when per tensor).
+  Value rhs = c.constantRhs
+                  ? quantizeConstantWeights(rewriter, c, perGroup)
+                  : getQuantized(rewriter, c.rhs, *rhsType);
+
+  auto resultType = cast<RankedTensorType>(c.result.getType());
+  Value init = op->getOperand(op->getNumOperands() - 1);
+  // Dynamic result sizes come from the quantized operands where a loop
+  // indexes one of them directly, so that the float init (a zero fill or a
+  // bias broadcast) dies with the float op.
+  SmallVector<OpFoldResult> sizes;
+  for (auto [dim, e] : llvm::enumerate(c.outMap.getResults())) {
+    auto resultTensor = cast<RankedTensorType>(c.result.getType());
+    if (!resultTensor.isDynamicDim(dim)) {
+      sizes.push_back(rewriter.getIndexAttr(resultTensor.getDimSize(dim)));
+      continue;
+    }
+    unsigned loop = cast<AffineDimExpr>(e).getPosition();
+    OpFoldResult size;
+    for (auto [operand, map] : {std::pair(lhs, c.lhsMap), {rhs, c.rhsMap}})
+      for (auto [i, r] : llvm::enumerate(map.getResults()))
+        if (auto d = dyn_cast<AffineDimExpr>(r);
+            !size && d && d.getPosition() == loop)
+          size = tensor::getMixedSize(rewriter, loc, operand, i);
+    sizes.push_back(size ? size
+                         : tensor::getMixedSize(rewriter, loc, init, dim));
+  }
+  auto makeContraction = [&](Type type, Value bias) -> Value {
+    if (c.isPlainMatmul())
+      return MatmulOp::create(rewriter, loc, type, lhs, rhs, bias,
+                              /*multiplier=*/nullptr, /*rounding=*/nullptr);
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, sizes, cast<RankedTensorType>(type).getElementType());
+    SmallVector<AffineMap> maps{c.lhsMap, c.rhsMap};
+    if (bias)
+      maps.push_back(AffineMap::get(
+          c.outMap.getNumDims(), 0,
+          c.rhsMap.getResult(c.channelDim)));
+    maps.push_back(c.outMap);
+    SmallVector<StringRef> iterators;
+    for (utils::IteratorType it : c.iterators)
+      iterators.push_back(it == utils::IteratorType::reduction ? "reduction"
+                                                               : "parallel");
+    return ContractOp::create(rewriter, loc, type, lhs, rhs, bias, empty,
+                              rewriter.getAffineMapArrayAttr(maps),
+                              rewriter.getStrArrayAttr(iterators),
+                              /*multiplier=*/nullptr, /*rounding=*/nullptr,
+                              /*clamp=*/nullptr);
+  };
+
+  if (perGroup) {
+    // Groups have different accumulator scales: the product comes back in
+    // f32, and the bias stays a float addition after it.
+    Value y = makeContraction(resultType, Value());
+    Value product = op->getResult(0);
+    Value floatInit = op->getOperand(op->getNumOperands() - 1);
+    rewriter.replaceAllUsesWith(product, y);
+    if (c.bias && c.root == op) {
+      // The bias was the accumulator init: add the broadcast init in float.
+      Value empty = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                            rewriter.getF32Type());
+      auto add = linalg::AddOp::create(rewriter, loc, ValueRange{y, floatInit},
+                                       ValueRange{empty});
+      rewriter.replaceAllUsesExcept(y, add.getResult(0), add);
+    }
+    idOf[y] = idOf.lookup(c.result);
+    rewriter.eraseOp(op);
+    return success();
+  }
+
   QuantizedTypeParams rhsParams = *getQuantizedTypeParams(rhs.getType());
   bool perChannel = rhsParams.axis >= 0;
   double lhsScale = cast<quant::UniformQuantizedType>(*lhsType).getScale();
 
-  // The accumulator: scale sa * sb[n], zero point 0.
+  // The accumulator: scale sa * sb[c], zero point 0.
   auto i32 = IntegerType::get(ctx, 32);
   auto f32 = Float32Type::get(ctx);
   SmallVector<double> accScales;
@@ -469,163 +593,113 @@ LogicalResult Quantizer::rewrite(QuantizableMatmul m) {
     return quant::UniformQuantizedType::get(quant::QuantizationFlags::Signed,
                                             i32, f32, accScales[0], 0, lo, hi);
   };
-  auto resultType = cast<RankedTensorType>(m.result.getType());
 
   Value bias;
-  if (m.bias) {
-    SmallVector<float> values(m.bias.getValues<float>());
-    if (llvm::any_of(values, [](float v) { return !std::isfinite(v); }))
-      return m.root->emitError("constant bias contains NaN or Inf");
+  if (c.bias) {
+    SmallVector<float> values(c.bias.getValues<float>());
     SmallVector<int32_t> q;
     for (auto [i, v] : llvm::enumerate(values))
       q.push_back(numerics::quantizeBias(v, accScales[perChannel ? i : 0]));
     auto dataType = RankedTensorType::get({int64_t(q.size())}, i32);
     Value data = arith::ConstantOp::create(
-        builder, loc, DenseElementsAttr::get(dataType, ArrayRef<int32_t>(q)));
+        rewriter, loc,
+        DenseElementsAttr::get(dataType, ArrayRef<int32_t>(q)));
     bias = quant::StorageCastOp::create(
-        builder, loc, withElementType(dataType, accElement(0)), data);
+        rewriter, loc, withElementType(dataType, accElement(0)), data);
   }
 
-  auto acc = MatmulOp::create(builder, loc,
-                              withElementType(resultType, accElement(1)), lhs,
-                              rhs, bias, /*multiplier=*/nullptr,
-                              /*rounding=*/nullptr);
-  std::string resultId = idOf.lookup(m.result);
+  Value acc = makeContraction(
+      withElementType(resultType, accElement(c.getOutChannelDim())), bias);
+  std::string resultId = idOf.lookup(c.result);
   Value quantizedResult = acc;
-  if (!options.floatOutputs || quantizedInputs.contains(m.result)) {
-    FailureOr<quant::QuantizedType> outType =
-        getCalibratedType(m.result, m.root, options.activations, false);
-    if (failed(outType))
-      return failure();
+  if (requantize) {
     auto requant = RequantizeOp::create(
-        builder, loc, withElementType(resultType, *outType), acc,
+        rewriter, loc, withElementType(resultType, *outType), acc,
         options.multiplier, options.rounding);
-    requant->setAttr("qlinalg.tensor_id", builder.getStringAttr(resultId));
+    requant->setAttr("qlinalg.tensor_id", rewriter.getStringAttr(resultId));
     quantizedResult = requant;
   }
-  auto dequant = DequantizeOp::create(builder, loc, resultType, quantizedResult);
+  auto dequant =
+      DequantizeOp::create(rewriter, loc, resultType, quantizedResult);
   idOf[dequant] = resultId;
-  m.result.replaceAllUsesWith(dequant.getResult());
-
-  for (Value operand : m.root->getOperands())
-    if (Operation *def = operand.getDefiningOp())
-      maybeDead.push_back(def);
-  for (Value operand : m.matmul->getOperands())
-    if (Operation *def = operand.getDefiningOp())
-      maybeDead.push_back(def);
-  if (m.root != m.matmul.getOperation())
-    m.root->erase();
-  m.matmul->erase();
+  rewriter.replaceAllUsesWith(c.result, dequant.getResult());
+  if (c.root != op)
+    rewriter.eraseOp(c.root);
+  rewriter.eraseOp(op);
   return success();
 }
 
-LogicalResult Quantizer::rewritePerGroup(QuantizableMatmul m) {
-  Location loc = m.matmul.getLoc();
-  FailureOr<quant::QuantizedType> lhsType =
-      getCalibratedType(m.lhs, m.matmul, options.activations, false);
-  if (failed(lhsType))
-    return failure();
-  Value lhs = getQuantized(m.lhs, *lhsType);
-  FailureOr<Value> rhs = quantizeConstantWeights(m);
-  if (failed(rhs))
-    return failure();
-  // Groups have different accumulator scales: the product comes back in
-  // f32, and the bias stays a float addition after it.
-  Value product = m.matmul.getResult(0);
-  auto y = MatmulOp::create(builder, loc, product.getType(), lhs, *rhs,
-                            /*bias=*/Value(), /*multiplier=*/nullptr,
-                            /*rounding=*/nullptr);
-  Value init = m.matmul.getOutputs()[0];
-  product.replaceAllUsesWith(y.getResult());
-  if (m.bias && m.root == m.matmul.getOperation()) {
-    // The bias was the accumulator init: add the broadcast init in float.
-    Value empty = tensor::EmptyOp::create(
-        builder, loc, tensor::getMixedSizes(builder, loc, y.getResult()),
-        builder.getF32Type());
-    auto add = linalg::AddOp::create(builder, loc, ValueRange{y, init},
-                                     ValueRange{empty});
-    y.getResult().replaceAllUsesExcept(add.getResult(0), add);
-  }
-  idOf[y.getResult()] = idOf.lookup(m.result);
-  maybeDead.push_back(init.getDefiningOp());
-  m.matmul->erase();
-  return success();
-}
+namespace {
+/// Quantizes one kind of contraction (see Quantizable.h) through the shared
+/// state; `Kind` decides which ops it claims.
+struct QuantizeContractionPattern
+    : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  QuantizeContractionPattern(MLIRContext *ctx, QuantizationState &state,
+                             bool convolutions)
+      : OpInterfaceRewritePattern(ctx), state(state),
+        convolutions(convolutions) {}
 
-/// Erases `op` and then its operands' producers that become dead.
-static void eraseIfDead(Operation *op, DenseSet<Operation *> &erased) {
-  if (erased.contains(op) || !isOpTriviallyDead(op))
-    return;
-  SmallVector<Operation *> producers;
-  for (Value operand : op->getOperands())
-    if (Operation *def = operand.getDefiningOp())
-      producers.push_back(def);
-  erased.insert(op);
-  op->erase();
-  for (Operation *def : producers)
-    eraseIfDead(def, erased);
-}
-
-LogicalResult Quantizer::run() {
-  // Probes from --qlinalg-instrument are calibration-only; the ids are the
-  // same with or without them.
-  module.walk([](ObserveOp op) {
-    op.getOutput().replaceAllUsesWith(op.getInput());
-    op.erase();
-  });
-
-  SmallVector<std::pair<linalg::MatmulOp, std::string>> unquantizable;
-  TensorIdMap ids = assignTensorIds(module, &unquantizable);
-  for (const auto &[value, id] : ids)
-    idOf[value] = id;
-  for (auto &[matmul, why] : unquantizable)
-    matmul.emitRemark("linalg.matmul left in float: ") << why;
-
-  SmallVector<linalg::MatmulOp> matmuls;
-  module.walk([&](linalg::MatmulOp op) {
-    matmuls.push_back(op);
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isContractionCandidate(op))
+      return rewriter.notifyMatchFailure(op, "not a contraction");
+    if (linalg::isaConvolutionOpInterface(op) != convolutions)
+      return rewriter.notifyMatchFailure(
+          op, convolutions ? "not a convolution" : "a convolution");
+    if (state.isSkipped(op))
+      return rewriter.notifyMatchFailure(op, "left in float (see its remark)");
     std::string whyNot;
-    if (FailureOr<QuantizableMatmul> m = matchQuantizableMatmul(op, whyNot);
-        succeeded(m)) {
-      quantizedInputs.insert(m->lhs);
-      quantizedInputs.insert(m->rhs);
+    FailureOr<QuantizableContraction> c =
+        matchQuantizableContraction(op, whyNot);
+    if (failed(c))
+      return rewriter.notifyMatchFailure(op, whyNot);
+    if (state.hasFailedOn(op))
+      return rewriter.notifyMatchFailure(op, "quantizing it failed before");
+    if (failed(state.rewrite(rewriter, *c))) {
+      state.markFailed(op);
+      // Keep the op float; the pass fails once every unit was tried.
+      return failure();
     }
-  });
-  bool failedAny = false;
-  for (linalg::MatmulOp matmul : matmuls) {
-    std::string whyNot;
-    // Matched again now: earlier rewrites replaced this unit's inputs.
-    FailureOr<QuantizableMatmul> m = matchQuantizableMatmul(matmul, whyNot);
-    if (failed(m))
-      continue;
-    if (failed(rewrite(*m)))
-      failedAny = true;
+    return success();
   }
-  if (failedAny)
-    return failure();
 
-  // A dequantize feeding a quantize of the same type cancels: only the
-  // borders between float and quantized code keep their casts.
-  for (auto &[key, q] : quantizeCache) {
-    if (OpFoldResult folded = q.fold(QuantizeOp::FoldAdaptor({}, q))) {
-      q.getOutput().replaceAllUsesWith(cast<Value>(folded));
-      maybeDead.push_back(q);
-    }
-  }
-  DenseSet<Operation *> erased;
-  for (auto &[key, q] : quantizeCache)
-    if (auto dq = q.getInput().getDefiningOp<DequantizeOp>())
-      maybeDead.push_back(dq);
-  for (Operation *op : maybeDead)
-    eraseIfDead(op, erased);
-  return success();
+  QuantizationState &state;
+  bool convolutions;
+};
+
+} // namespace
+
+void mlir::qlinalg::populateQLinalgQuantizePatterns(
+    RewritePatternSet &patterns, QuantizationState &state) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/false);
+  patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/true);
 }
 
 LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
                                             const CalibrationTable *table,
                                             const QuantizeOptions &options,
                                             StringRef tableName) {
-  return Quantizer(module, table, tableName, options).run();
+  // Probes from --qlinalg-instrument are calibration-only; the ids are the
+  // same with or without them.
+  module.walk([](ObserveOp op) {
+    op.getOutput().replaceAllUsesWith(op.getInput());
+    op.erase();
+  });
+  SmallVector<std::pair<Operation *, std::string>> unquantizable;
+  assignTensorIds(module, &unquantizable);
+  for (auto &[op, why] : unquantizable)
+    op->emitRemark() << op->getName() << " left in float: " << why;
+
+  QuantizationState state(module, table, tableName, options);
+  RewritePatternSet patterns(module.getContext());
+  populateQLinalgQuantizePatterns(patterns, state);
+  GreedyRewriteConfig config;
+  config.enableFolding(false).enableConstantCSE(false);
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+  config.setUseTopDownTraversal(true);
+  (void)applyPatternsGreedily(module, std::move(patterns), config);
+  return failure(state.hasFailed());
 }
 
 namespace {
@@ -646,6 +720,7 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
     raw.weightGranularity = weightGranularity;
     raw.weightBits = weightBits;
     raw.activationBits = activationBits;
+    raw.target = target;
     raw.groupSize = groupSize;
     raw.powerOfTwo = powerOfTwo;
     raw.floatOutputs = floatOutputs;

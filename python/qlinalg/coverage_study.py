@@ -241,7 +241,10 @@ def run_setting(tools: Tools, work: str, dist: str, n: int, seed: int,
                          + tools.target_args() + [f"{a_path},{b_path}"])
     with open(table) as f:
         stats = json.load(f)["tensors"]
-    # The table ids are t0 (A), t1 (B), t2 (C) in walk order.
+    # The table ids are t0 (A), t1 (B), t2 (C): every float tensor is numbered
+    # in pre-order (arguments first), and all three are observed.
+    if sorted(stats) != ["t0", "t1", "t2"]:
+        raise StudyError(f"{table}: tensor ids {sorted(stats)}, expected t0 (A), t1 (B), t2 (C)")
     ranges = {k: [stats[t]["min"], stats[t]["max"]] for k, t in (("a", "t0"), ("b", "t1"))}
 
     # The float module through the same runner: the float32 baseline.

@@ -6,7 +6,7 @@
 
 // Tests that an unknown target lists the target table with its one-line
 // summaries.
-// UNKNOWN: error: unknown target 'help'; known targets: host (the best target for the running CPU), generic (portable integer linalg, lowered to loops)
+// UNKNOWN: error: unknown target 'help'; known targets: host (the best target for the running CPU), x86-avx512-vnni, x86-avx2, aarch64-i8mm, aarch64-dotprod, generic (qlinalg-opt --qlinalg-list-targets describes them)
 
 //--- dynamic-columns.mlir
 // Tests that a per-channel matmul with a dynamic number of columns is

@@ -4,7 +4,7 @@
 // RUN:   | FileCheck %s --check-prefix=FLOAT
 //
 // The LLVM-dialect module runs as is: qlinalg-run reads its signature from
-// qlinalg.signature. Every output must be within one output step (t1's
+// qlinalg.signature. Every output must be within one output step (t2's
 // scale, 0.05) of the float result x @ w + b.
 // RUN: %python -c "import numpy as np; np.save('%t.x.npy', np.array([[1.0, 0.5], [-1.0, 2.0], [0.0, 0.25], [1.7, -0.6]], dtype=np.float32))"
 // RUN: qlinalg-run %t.lowered.mlir --entry=forward --inputs=%t.x.npy --outputs=%t.y.npy

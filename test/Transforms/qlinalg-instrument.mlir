@@ -32,7 +32,8 @@ func.func @zero_fill(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // -----
 
 // Tests that with a following linalg.add of a broadcast constant bias, the
-// output probe goes on the biased result, not on the bare product.
+// output probe goes on the biased result (t2), not on the bare product (t1,
+// numbered like every float tensor that carries data, but not observed).
 
 // CHECK-LABEL: func.func @bias_add
 // CHECK-SAME: (%[[X:.*]]: tensor<3x2xf32>)
@@ -41,7 +42,7 @@ func.func @zero_fill(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // CHECK: %[[Y:.*]] = linalg.matmul ins(%[[XO]], %{{.*}} :
 // CHECK-NOT: qlinalg.observe
 // CHECK: %[[Z:.*]] = linalg.add ins(%[[Y]], %{{.*}} :
-// CHECK-NEXT: %[[ZO:.*]] = qlinalg.observe %[[Z]] {id = "t1"} : tensor<3x2xf32>
+// CHECK-NEXT: %[[ZO:.*]] = qlinalg.observe %[[Z]] {id = "t2"} : tensor<3x2xf32>
 // CHECK-NOT: qlinalg.observe
 // CHECK: return %[[ZO]]
 func.func @bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
@@ -65,7 +66,7 @@ func.func @bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // CHECK: %[[Y:.*]] = linalg.matmul
 // CHECK-NOT: qlinalg.observe
 // CHECK: %[[Z:.*]] = linalg.add ins(%{{.*}}, %[[Y]] :
-// CHECK-NEXT: %[[ZO:.*]] = qlinalg.observe %[[Z]] {id = "t1"}
+// CHECK-NEXT: %[[ZO:.*]] = qlinalg.observe %[[Z]] {id = "t2"}
 // CHECK: return %[[ZO]]
 func.func @bias_add_swapped(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [0.5, 0.25]]> : tensor<2x2xf32>
@@ -223,17 +224,16 @@ func.func @non_zero_fill(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 
 // -----
 
-// Tests that a matmul with user-defined (transposed rhs) indexing maps gets
-// no probe.
+// Tests that a matmul with user-defined (transposed rhs) indexing maps is
+// observed like any other contraction.
 
 #mA = affine_map<(m, n, k) -> (m, k)>
 #mBt = affine_map<(m, n, k) -> (n, k)>
 #mC = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @transposed_rhs
-// CHECK-NOT: qlinalg.observe
-// CHECK: linalg.matmul indexing_maps = {{.*}} ins(%arg0,
-// CHECK-NOT: qlinalg.observe
-// CHECK: return
+// CHECK-NEXT: %[[XO:.*]] = qlinalg.observe %arg0 {id = "t0"}
+// CHECK: %[[Y:.*]] = linalg.matmul indexing_maps = {{.*}} ins(%[[XO]],
+// CHECK-NEXT: qlinalg.observe %[[Y]] {id = "t1"}
 func.func @transposed_rhs(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [0.5, 0.25]]> : tensor<2x2xf32>
   %e = tensor.empty() : tensor<3x2xf32>
@@ -241,6 +241,31 @@ func.func @transposed_rhs(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   %y = linalg.matmul indexing_maps = [#mA, #mBt, #mC] ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that a padded convolution observes the pad's source (the padding
+// is the zero point, not data), the non-constant filter, and the result.
+
+// CHECK-LABEL: func.func @padded_conv
+// CHECK-SAME: (%[[X:.*]]: tensor<1x5x5x3xf32>, %[[W:.*]]: tensor<3x3x3x4xf32>)
+// CHECK-DAG: %[[XO:.*]] = qlinalg.observe %[[X]] {id = "t0"}
+// CHECK-DAG: %[[WO:.*]] = qlinalg.observe %[[W]] {id = "t1"}
+// CHECK: tensor.pad %[[XO]]
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK-NEXT: qlinalg.observe %[[Y]] {id = "t3"}
+func.func @padded_conv(%x: tensor<1x5x5x3xf32>, %w: tensor<3x3x3x4xf32>) -> tensor<1x5x5x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x5x5x3xf32> to tensor<1x7x7x3xf32>
+  %e = tensor.empty() : tensor<1x5x5x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x4xf32>) -> tensor<1x5x5x4xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%p, %w : tensor<1x7x7x3xf32>, tensor<3x3x3x4xf32>) outs(%f : tensor<1x5x5x4xf32>) -> tensor<1x5x5x4xf32>
+  return %y : tensor<1x5x5x4xf32>
 }
 
 // -----
@@ -263,14 +288,13 @@ func.func @f16(%x: tensor<3x2xf16>) -> tensor<3x2xf16> {
 
 // -----
 
-// Tests that a matmul with a constant lhs gets no probe, not even on its
-// non-constant rhs.
+// Tests that a matmul with a constant lhs takes it as its weights: the
+// argument on the rhs is the activation and gets the probe.
 
 // CHECK-LABEL: func.func @constant_lhs
-// CHECK-NOT: qlinalg.observe
-// CHECK: linalg.matmul
-// CHECK-NOT: qlinalg.observe
-// CHECK: return
+// CHECK-NEXT: %[[WO:.*]] = qlinalg.observe %arg0 {id = "t0"}
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%{{.*}}, %[[WO]] :
+// CHECK-NEXT: qlinalg.observe %[[Y]] {id = "t1"}
 func.func @constant_lhs(%w: tensor<2x2xf32>) -> tensor<3x2xf32> {
   %x = arith.constant dense<1.0> : tensor<3x2xf32>
   %e = tensor.empty() : tensor<3x2xf32>
@@ -333,8 +357,9 @@ func.func @buffers(%x: memref<3x2xf32>, %w: memref<2x2xf32>, %y: memref<3x2xf32>
 
 // -----
 
-// Tests that an unquantizable matmul does not disturb the ids of a
-// quantizable one after it: the quantizable one still starts at t0.
+// Tests that ids do not depend on what is quantizable: the f16 matmul is
+// not observed, but its tensors are numbered (%h is t1, its product t2), so
+// the quantizable product after it is t3.
 
 // CHECK-LABEL: func.func @mixed
 // CHECK-SAME: (%[[X:.*]]: tensor<3x2xf32>, %[[H:.*]]: tensor<3x2xf16>)
@@ -343,7 +368,7 @@ func.func @buffers(%x: memref<3x2xf32>, %w: memref<2x2xf32>, %y: memref<3x2xf32>
 // CHECK: linalg.matmul ins(%[[H]],
 // CHECK-NOT: qlinalg.observe
 // CHECK: %[[Y:.*]] = linalg.matmul ins(%[[XO]],
-// CHECK-NEXT: qlinalg.observe %[[Y]] {id = "t1"}
+// CHECK-NEXT: qlinalg.observe %[[Y]] {id = "t3"}
 // CHECK-NOT: qlinalg.observe
 // CHECK: return
 func.func @mixed(%x: tensor<3x2xf32>, %h: tensor<3x2xf16>) -> (tensor<3x2xf16>, tensor<3x2xf32>) {

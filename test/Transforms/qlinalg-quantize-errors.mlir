@@ -28,8 +28,10 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/malformed.json"
 // RUN: qlinalg-opt %t/not-a-table.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/not-a-table.json"
-// RUN: qlinalg-opt %t/version-2.mlir --verify-diagnostics \
-// RUN:   --qlinalg-quantize="calibration=%S/Inputs/version-2.json"
+// RUN: qlinalg-opt %t/version-3.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/version-3.json"
+// RUN: qlinalg-opt %t/version-1.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/version-1.json"
 // RUN: qlinalg-opt %t/not-an-object.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/not-an-object.json"
 // RUN: qlinalg-opt %t/no-tensors.mlir --verify-diagnostics \
@@ -86,7 +88,7 @@ func.func @missing_output_entry_bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   %bb = linalg.broadcast ins(%b : tensor<2xf32>) outs(%e : tensor<3x2xf32>) dimensions = [0]
-  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  // expected-error @+1 {{no calibration entry for tensor id 't2'}}
   %z = linalg.add ins(%y, %bb : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %z : tensor<3x2xf32>
 }
@@ -227,9 +229,16 @@ module {
 module {
 }
 
-//--- version-2.mlir
+//--- version-3.mlir
 // Tests that another table version is rejected.
-// expected-error @+1 {{Inputs/version-2.json: unsupported calibration table version (expected 1)}}
+// expected-error @+1 {{Inputs/version-3.json: unsupported calibration table version (expected 2)}}
+module {
+}
+
+//--- version-1.mlir
+// Tests that a version 1 table (tensor ids numbered by quantizable matmul)
+// is rejected with what to do.
+// expected-error @+1 {{Inputs/version-1.json: calibration table version 1 numbers tensors by quantizable matmul; this build numbers every float tensor (version 2): re-run qlinalg-calibrate on the float model}}
 module {
 }
 

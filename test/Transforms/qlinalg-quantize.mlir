@@ -16,7 +16,7 @@
 //
 // Inputs/calibration.json: t0 has min/max [-1, 2]; t1 has min/max [-10, 10]
 // AND an explicit scale 0.05 / zero point 3 (the explicit entry wins); t2 has
-// min/max [0.5, 4].
+// min/max [0.5, 4]; t3 is the same as t2.
 //
 // Expected parameters, computed in f32:
 //   t0: range [-1, 2], scale = 3/255 = 0.011764706112444401,
@@ -36,8 +36,9 @@
 // Tests that with a static batch and the bias as a following linalg.add the
 // input is quantized with t0's parameters, the weights and the bias become exact
 // integer constants, the matmul and the add become one qlinalg.matmul with a
-// bias, requantized with t1's explicit parameters, and only the result is
-// dequantized.
+// bias, requantized with the parameters of the add's result t2 (t1 is the
+// product before the bias, which has no range of its own), and only the
+// result is dequantized.
 
 // CHECK-LABEL: func.func @static_bias_add
 // CHECK-SAME: (%[[X:.*]]: tensor<3x2xf32>)
@@ -48,16 +49,16 @@
 // CHECK: %[[BD:.*]] = arith.constant dense<[2699, -3778]> : tensor<2xi32>
 // CHECK: %[[B:.*]] = quant.scast %[[BD]] : tensor<2xi32> to tensor<2x!quant.uniform<i32:f32:0, {9.2635480855255553E-5,1.8527096171051111E-4}>>
 // CHECK: %[[ACC:.*]] = qlinalg.matmul %[[Q]], %[[W]] bias %[[B]] : {{.*}} -> tensor<3x2x!quant.uniform<i32:f32:1, {9.2635480855255553E-5,1.8527096171051111E-4}>>
-// CHECK: %[[R:.*]] = qlinalg.requantize %[[ACC]] multiplier(fixed_point) rounding(half_away_from_zero) {qlinalg.tensor_id = "t1"} : {{.*}} -> tensor<3x2x!quant.uniform<i8:f32, 0.05000000074505806:3>>
+// CHECK: %[[R:.*]] = qlinalg.requantize %[[ACC]] multiplier(fixed_point) rounding(half_away_from_zero) {qlinalg.tensor_id = "t2"} : {{.*}} -> tensor<3x2x!quant.uniform<i8:f32, 0.015686275437474251:-128>>
 // CHECK-NOT: {{ linalg\.}}
-// CHECK: %[[Y:.*]] = qlinalg.dequantize %[[R]] : tensor<3x2x!quant.uniform<i8:f32, 0.05000000074505806:3>> to tensor<3x2xf32>
+// CHECK: %[[Y:.*]] = qlinalg.dequantize %[[R]] : tensor<3x2x!quant.uniform<i8:f32, 0.015686275437474251:-128>> to tensor<3x2xf32>
 // CHECK-NEXT: return %[[Y]]
 // FLOAT-LABEL: func.func @static_bias_add
-// FLOAT: qlinalg.requantize %{{.*}} multiplier(float) rounding(half_to_even) {qlinalg.tensor_id = "t1"}
+// FLOAT: qlinalg.requantize %{{.*}} multiplier(float) rounding(half_to_even) {qlinalg.tensor_id = "t2"}
 // EVEN-LABEL: func.func @static_bias_add
-// EVEN: qlinalg.requantize %{{.*}} multiplier(fixed_point) rounding(half_to_even) {qlinalg.tensor_id = "t1"}
+// EVEN: qlinalg.requantize %{{.*}} multiplier(fixed_point) rounding(half_to_even) {qlinalg.tensor_id = "t2"}
 // FLOAT-AWAY-LABEL: func.func @static_bias_add
-// FLOAT-AWAY: qlinalg.requantize %{{.*}} multiplier(float) rounding(half_away_from_zero) {qlinalg.tensor_id = "t1"}
+// FLOAT-AWAY: qlinalg.requantize %{{.*}} multiplier(float) rounding(half_away_from_zero) {qlinalg.tensor_id = "t2"}
 func.func @static_bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
   %b = arith.constant dense<[0.25, -0.7]> : tensor<2xf32>
@@ -216,11 +217,13 @@ func.func @instrumented(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // -----
 
 // Tests that an f16 matmul stays in float with a remark, and that a
-// quantizable matmul after it is still quantized with ids from t0.
+// quantizable matmul after it is still quantized; tensor ids number every
+// float tensor of the module, f16 ones too (%h is t0), so they do not depend
+// on what is quantizable.
 
 // CHECK-LABEL: func.func @unquantizable_f16
 // CHECK-SAME: (%[[H:.*]]: tensor<3x2xf16>, %[[X:.*]]: tensor<3x2xf32>)
-// CHECK: %[[Q:.*]] = qlinalg.quantize %[[X]] {qlinalg.tensor_id = "t0"} : tensor<3x2xf32>
+// CHECK: %[[Q:.*]] = qlinalg.quantize %[[X]] {qlinalg.tensor_id = "t1"} : tensor<3x2xf32>
 // CHECK: %[[YH:.*]] = linalg.matmul ins(%[[H]], %{{.*}} : tensor<3x2xf16>, tensor<2x2xf16>)
 // CHECK: qlinalg.matmul %[[Q]],
 // CHECK: %[[Y:.*]] = qlinalg.dequantize
@@ -230,7 +233,7 @@ func.func @unquantizable_f16(%h: tensor<3x2xf16>, %x: tensor<3x2xf32>) -> (tenso
   %eh = tensor.empty() : tensor<3x2xf16>
   %zh = arith.constant 0.0 : f16
   %fh = linalg.fill ins(%zh : f16) outs(%eh : tensor<3x2xf16>) -> tensor<3x2xf16>
-  // expected-remark @+1 {{linalg.matmul left in float: only rank-2 f32 operands are quantized}}
+  // expected-remark @+1 {{linalg.matmul left in float: only f32 contractions are quantized, this one has tensor<3x2xf16>}}
   %yh = linalg.matmul ins(%h, %wh : tensor<3x2xf16>, tensor<2x2xf16>) outs(%fh : tensor<3x2xf16>) -> tensor<3x2xf16>
   %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
   %e = tensor.empty() : tensor<3x2xf32>
@@ -262,40 +265,70 @@ func.func @unquantizable_non_zero_fill(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // -----
 
 // Tests that a matmul with a transposed rhs (user-defined indexing maps)
-// stays in float with a remark.
+// becomes a qlinalg.contract with the same maps, its weights quantized per
+// output channel along their axis 0.
 
 #mA = affine_map<(m, n, k) -> (m, k)>
 #mBt = affine_map<(m, n, k) -> (n, k)>
 #mC = affine_map<(m, n, k) -> (m, n)>
-// CHECK-LABEL: func.func @unquantizable_transposed
-// CHECK-NOT: qlinalg.
-// CHECK: linalg.matmul indexing_maps
-// CHECK-NOT: qlinalg.
-func.func @unquantizable_transposed(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[BT:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @transposed_rhs
+// CHECK: %[[Q:.*]] = qlinalg.quantize %{{.*}} {qlinalg.tensor_id = "t0"}
+// CHECK: %[[W:.*]] = quant.scast %{{.*}} : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8<-127:127>:f32:0, {0.015748031437397003,0.0039370078593492508}>>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<3x2x!quant.uniform<i32:f32:1, {{.*}}>>
+// CHECK: %[[ACC:.*]] = qlinalg.contract ins(%[[Q]], %[[W]] : {{.*}}) outs(%[[E]] : {{.*}}) {indexing_maps = [#[[A]], #[[BT]], #[[C]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: qlinalg.requantize %[[ACC]] {{.*}} {qlinalg.tensor_id = "t1"}
+// CHECK-NOT: linalg.matmul
+func.func @transposed_rhs(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-remark @+1 {{linalg.matmul left in float: it has user-defined indexing maps (transpose or broadcast)}}
   %y = linalg.matmul indexing_maps = [#mA, #mBt, #mC] ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
 
 // -----
 
-// Tests that a matmul with a constant lhs stays in float with a remark.
+// Tests that when only the lhs is constant, it is taken as the weights (the
+// contraction is symmetric in its operands): the argument is the
+// activation, the constant is quantized per output channel along its
+// axis 0 (the m loop).
 
-// CHECK-LABEL: func.func @unquantizable_constant_lhs
-// CHECK-NOT: qlinalg.
-// CHECK: linalg.matmul
-// CHECK-NOT: qlinalg.
-func.func @unquantizable_constant_lhs(%w: tensor<2x2xf32>) -> tensor<3x2xf32> {
-  %x = arith.constant dense<1.0> : tensor<3x2xf32>
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @constant_lhs
+// CHECK-SAME: (%[[X:.*]]: tensor<2x2xf32>)
+// CHECK: %[[Q:.*]] = qlinalg.quantize %[[X]] {qlinalg.tensor_id = "t0"}
+// CHECK: %[[W:.*]] = quant.scast %{{.*}} : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8<-127:127>:f32:0,
+// CHECK: qlinalg.contract ins(%[[Q]], %[[W]] : {{.*}}) outs({{.*}}) {indexing_maps = [#[[A]], #[[B]], #{{.*}}]
+func.func @constant_lhs(%x: tensor<2x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [-1.0, 0.5]]> : tensor<3x2xf32>
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-remark @+1 {{linalg.matmul left in float: a constant lhs is not quantized (only constant weights on the rhs)}}
-  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.matmul ins(%w, %x : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that a matmul of two constants stays in float with a remark.
+
+// CHECK-LABEL: func.func @unquantizable_constants
+// CHECK-NOT: qlinalg.
+// CHECK: linalg.matmul
+// CHECK-NOT: qlinalg.
+func.func @unquantizable_constants(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %a = arith.constant dense<1.0> : tensor<3x2xf32>
+  %w = arith.constant dense<2.0> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark @+1 {{linalg.matmul left in float: both operands are constants}}
+  %y = linalg.matmul ins(%a, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
 

@@ -74,7 +74,7 @@ TEST(TableTest, ErrorsNameFileAndTensor) {
   EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"x\"}", "b.json"))
                 .find("b.json: not a calibration table"),
             std::string::npos);
-  const char *head = "{\"format\": \"qlinalg-calibration\", \"version\": 1, ";
+  const char *head = "{\"format\": \"qlinalg-calibration\", \"version\": 2, ";
   EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t3\": {\"min\": 2, \"max\": 1}}}", "c.json"))
                 .find("c.json: tensor 't3': invalid range"),
             std::string::npos);
@@ -87,8 +87,12 @@ TEST(TableTest, ErrorsNameFileAndTensor) {
   EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t6\": {}}}", "f.json"))
                 .find("tensor 't6': needs 'min'/'max' or 'scale'"),
             std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 2, \"tensors\": {}}", "g.json"))
+  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 3, \"tensors\": {}}", "g.json"))
                 .find("unsupported calibration table version"),
+            std::string::npos);
+  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 1, \"tensors\": {}}", "h.json"))
+                .find("h.json: calibration table version 1 numbers tensors by "
+                      "quantizable matmul"),
             std::string::npos);
   EXPECT_NE(errorOf(readCalibrationTable("/nonexistent/t.json"))
                 .find("/nonexistent/t.json: cannot read calibration table"),

@@ -144,13 +144,13 @@ int main(int argc, char **argv) {
   unsigned numResults = entry.getNumResults();
 
   // Instrument, then return every observed tensor from the entry function.
-  TensorIdMap ids = assignTensorIds(*module);
-  // Weights (the rhs of matmuls) get per-channel ranges along their output
+  llvm::MapVector<Value, int64_t> weightAxes;
+  TensorIdMap ids = assignTensorIds(*module, /*unquantizable=*/nullptr,
+                                    &weightAxes);
+  // Non-constant weights get per-channel ranges along their output
   // channels.
-  for (const auto &[value, id] : ids)
-    for (OpOperand &use : value.getUses())
-      if (isa<linalg::MatmulOp>(use.getOwner()) && use.getOperandNumber() == 1)
-        channelAxes.try_emplace(id, 1);
+  for (const auto &[value, axis] : weightAxes)
+    channelAxes.try_emplace(ids.lookup(value), axis);
   insertObservers(ids);
   SmallVector<std::string> skipped;
   FailureOr<SmallVector<std::string>> observed =

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlinalg/InitQLinalg.h"
+#include "qlinalg/Target/Target.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -14,6 +15,12 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  // The target table is data of the build: print it and stop.
+  for (int i = 1; i < argc; ++i)
+    if (llvm::StringRef(argv[i]) == "--qlinalg-list-targets") {
+      mlir::qlinalg::printTargets(llvm::outs());
+      return 0;
+    }
   mlir::registerAllPasses();
   mlir::qlinalg::registerQLinalgPasses();
   mlir::DialectRegistry registry;

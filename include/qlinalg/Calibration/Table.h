@@ -36,7 +36,7 @@ namespace mlir::qlinalg {
 /// A whole calibration table.
 struct CalibrationTable {
   static constexpr llvm::StringLiteral kFormat = "qlinalg-calibration";
-  static constexpr int64_t kVersion = 1;
+  static constexpr int64_t kVersion = 2;
 
   std::string model;
   std::string entry;

@@ -6,10 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The lowering is target-independent except for two hooks a kernel target
-// provides: how constant weights are laid out (a compile-time packing step)
-// and how the integer product `sum_k a*b` is emitted. Targets are rows of a
-// table (getKernelTargets), so adding an ISA is adding a row and its emitter.
+// The lowering is target-independent except for two hooks a kernel emitter
+// (Conversion/Kernels) provides: how constant weights are laid out (a
+// compile-time packing step) and how the integer product `sum a*b` is
+// emitted. Which emitter a target uses is data of its description
+// (qlinalg/Target/Target.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,12 +49,9 @@ struct KernelTarget {
                           const IntegerContraction &c, Value init);
 };
 
-/// The targets this build knows, in the order `host` prefers them.
-ArrayRef<KernelTarget> getKernelTargets();
-
-/// The target called `name`; `host` resolves to the best target available on
-/// the running CPU. On failure `error` lists the known names.
-const KernelTarget *lookupKernelTarget(StringRef name, std::string &error);
+/// The kernel emitter a target description names (TargetDescription::kernel),
+/// or null.
+const KernelTarget *lookupKernel(StringRef name);
 
 /// Packs constant row-major K x N i8 weights into `layout` at compile time.
 DenseElementsAttr packWeights(DenseElementsAttr weights, WeightLayout layout);

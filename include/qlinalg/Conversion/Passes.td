@@ -38,14 +38,15 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
     Function signatures are converted too; the original signature is kept as
     `qlinalg.signature` so that qlinalg-run still knows which arrays to expect.
 
-    `target` selects the kernel target from a table
-    (lib/Conversion/Targets.cpp): `generic` (portable code) and
-    `host` (the best target this build has for the running CPU; `generic`
-    until the ISA targets land). Every target produces the same integers.
+    `target` names a row of the target table (qlinalg/Target/Target.h;
+    `qlinalg-opt --qlinalg-list-targets` prints it): `host` is the first row
+    the running CPU can run, and the row names the kernel emitter
+    (Conversion/Kernels) that implements it. Every target produces the same
+    integers.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "Kernel target: generic, host">
+           "Target: host or a name from --qlinalg-list-targets">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -51,6 +51,10 @@ struct QLinalgPipelineOptions
       *this, "group-size",
       llvm::cl::desc("Rows per group for weight-granularity=per-group"),
       llvm::cl::init(32)};
+  Option<unsigned> activationBits{
+      *this, "activation-bits",
+      llvm::cl::desc("Activation bit width (the target must have a kernel)"),
+      llvm::cl::init(8)};
   Option<unsigned> weightBits{*this, "weight-bits",
                               llvm::cl::desc("Weight bit width, 2 to 8"),
                               llvm::cl::init(8)};
@@ -62,8 +66,9 @@ struct QLinalgPipelineOptions
       llvm::cl::desc("Dequantize float-only results from the accumulator"),
       llvm::cl::init(false)};
   Option<std::string> target{*this, "target",
-                             llvm::cl::desc("Kernel target: generic, host"),
-                             llvm::cl::init("generic")};
+                             llvm::cl::desc("Target: host or a name from "
+                                            "--qlinalg-list-targets"),
+                             llvm::cl::init("host")};
 };
 
 /// quantize -> lower -> to-llvm.

@@ -104,9 +104,11 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
     Option<"groupSize", "group-size", "unsigned", /*default=*/"32",
            "Rows per group for weight-granularity=per-group">,
     Option<"activationBits", "activation-bits", "unsigned", /*default=*/"8",
-           "Activation bit width: 8 (16 needs a kernel that accumulates "
-           "16x8-bit products without overflow; no target of this build has "
-           "one)">,
+           "Activation bit width; the target must have a kernel for it "
+           "(qlinalg-opt --qlinalg-list-targets lists what each has)">,
+    Option<"target", "target", "std::string", /*default=*/"\"host\"",
+           "Target the quantized module is for (asked what its kernels "
+           "support): host or a name from --qlinalg-list-targets">,
     Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
            "Weight bit width, 2 to 8 (stored in i8 with a narrowed range)">,
     Option<"powerOfTwo", "power-of-two", "bool", /*default=*/"false",

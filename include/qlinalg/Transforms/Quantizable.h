@@ -6,8 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// One matcher decides which float ops are quantizable, and one walk gives
-// their tensors ids. --qlinalg-instrument, qlinalg-calibrate and
+// One matcher decides which float ops are quantizable (through linalg's
+// contraction and convolution interfaces, whatever the op kind), and one walk
+// gives tensors ids. --qlinalg-instrument, qlinalg-calibrate and
 // --qlinalg-quantize all call these, so that the calibration table written
 // from an instrumented module has exactly the entries the quantizer asks for.
 //
@@ -18,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/MapVector.h"
 
@@ -25,41 +27,76 @@
 
 namespace mlir::qlinalg {
 
-/// A float `linalg.matmul` with its optional bias, as one quantizable unit:
-///   result = lhs x rhs (+ bias broadcast along rows)
-/// The bias is either the matmul's accumulator init (`linalg.broadcast` of a
-/// constant) or a following `linalg.add` of a broadcast constant to the
-/// zero-initialized product.
-struct QuantizableMatmul {
-  linalg::MatmulOp matmul;
+/// A float contraction as one quantizable unit: any `linalg::LinalgOp`
+/// (named or generic) that linalg classifies as a contraction
+/// (`linalg::isaContractionOpInterface`: matmul in any transposed form,
+/// batch_matmul, matvec, vecmat, ...) or a convolution
+/// (`linalg::isaConvolutionOpInterface`: conv_2d_nhwc_hwcf,
+/// conv_2d_nchw_fchw, depthwise_conv_2d_nhwc_hwc, ...), with its optional
+/// bias and a `tensor.pad` in front of the activations:
+///   result = contract(pad(lhs), rhs) (+ bias broadcast along the channel)
+/// The bias is either the op's accumulator init (a broadcast of a 1-D
+/// constant along the output channel, as `linalg.broadcast` or the
+/// equivalent `linalg.generic`) or a following elementwise addition of such a
+/// broadcast to the zero-initialized result.
+struct QuantizableContraction {
+  linalg::LinalgOp op;
+  /// The float activations (the pad's source when padded) and weights.
   Value lhs;
   Value rhs;
-  /// The constant 1-D bias, or null.
+  /// The op's indexing maps for lhs, rhs and the result, and its loops.
+  AffineMap lhsMap, rhsMap, outMap;
+  SmallVector<utils::IteratorType> iterators;
+  /// The `tensor.pad` between `lhs` and the op, or null; padValue is its
+  /// constant padding value.
+  tensor::PadOp pad;
+  float padValue = 0.0f;
+  /// The rhs dimension of the output channel (the parallel loop that indexes
+  /// the weights and the result but not, unless it is a depthwise channel,
+  /// the activations), or -1 when there is no unique one.
+  int64_t channelDim = -1;
+  /// The constant 1-D bias along the channel, or null.
   DenseElementsAttr bias;
-  /// The op producing `result`: the matmul itself or the bias add.
+  /// The op producing `result`: the contraction itself or the bias add.
   Operation *root = nullptr;
   /// The float value the quantized unit replaces.
   Value result;
   /// Constant float weights when rhs is a constant, else null.
   DenseElementsAttr constantRhs;
+
+  /// The result dimension of the output channel, or -1.
+  int64_t getOutChannelDim() const;
+  /// True for the canonical rank-2 matmul maps (qlinalg.matmul sugar).
+  bool isPlainMatmul() const;
 };
 
-/// Matches `matmul` as a quantizable unit, or explains why it is not one.
-FailureOr<QuantizableMatmul> matchQuantizableMatmul(linalg::MatmulOp matmul,
-                                                    std::string &whyNot);
+/// True when `op` is a candidate: a LinalgOp that linalg classifies as a
+/// contraction or a convolution. Candidates that do not match get a remark.
+bool isContractionCandidate(Operation *op);
+
+/// Matches `op` as a quantizable unit, or explains why it is not one.
+FailureOr<QuantizableContraction>
+matchQuantizableContraction(linalg::LinalgOp op, std::string &whyNot);
 
 /// The values to observe, with their ids, in deterministic order.
 using TensorIdMap = llvm::MapVector<Value, std::string>;
 
-/// Ids for every non-constant input and output of every quantizable unit in
-/// `module`: "t0", "t1", ... in order of first appearance over the functions
-/// in module order and their ops in pre-order. Matmuls that cannot be
-/// quantized get no ids; `unquantizable` (optional) receives them with the
-/// reason.
+/// Tensor ids of the module: every float ranked tensor that carries data of
+/// the inputs (block arguments, and results of ops with such an operand; not
+/// constants or what is computed from constants alone, such as a zero fill
+/// or a broadcast bias) is numbered "t0", "t1", ... in pre-order over the
+/// module, so the id of a tensor depends on the float module alone and not
+/// on which ops are quantizable. Returns, in that order, the ids of the
+/// tensors the quantizer
+/// needs ranges for: every non-constant input and output of every
+/// quantizable unit. Candidates that cannot be quantized go to
+/// `unquantizable` (optional) with the reason; non-constant weights go to
+/// `weightAxes` (optional) with the axis of their output channel.
 TensorIdMap assignTensorIds(
     ModuleOp module,
-    SmallVectorImpl<std::pair<linalg::MatmulOp, std::string>> *unquantizable =
-        nullptr);
+    SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable =
+        nullptr,
+    llvm::MapVector<Value, int64_t> *weightAxes = nullptr);
 
 /// Puts a `qlinalg.observe` after every value of `ids` and reroutes its uses
 /// through it. Values already observed are skipped.

@@ -16,6 +16,7 @@
 #include "qlinalg/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::qlinalg {
 
@@ -52,6 +53,63 @@ struct QuantizeOptions {
 /// Validates the textual options of the pass (or the pipeline).
 FailureOr<QuantizeOptions> parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
                                                 std::string &error);
+
+struct QuantizableContraction;
+
+/// What the quantize patterns share: the calibration table, the options, the
+/// tensor ids (computed once from the float module) and the quantize ops
+/// already made, so that a tensor feeding several units is quantized once.
+class QuantizationState {
+public:
+  QuantizationState(ModuleOp module, const CalibrationTable *table,
+                    StringRef tableName, const QuantizeOptions &options);
+
+  /// Rewrites one unit into qlinalg ops. Failure (after an error on the op)
+  /// leaves it unchanged.
+  LogicalResult rewrite(RewriterBase &rewriter,
+                        const QuantizableContraction &unit);
+  /// Records that `op` failed (its error is out): it is not tried again.
+  void markFailed(Operation *op) { failedOps.insert(op); }
+  bool hasFailedOn(Operation *op) const { return failedOps.contains(op); }
+  bool hasFailed() const { return !failedOps.empty(); }
+  /// True for candidates that stay in float (they got a remark).
+  bool isSkipped(Operation *op) const { return skipped.contains(op); }
+
+private:
+  /// Parameters of `value` from its table entry: explicit ones, per-channel
+  /// ranges along `axis` (>= 0) with `channels` entries, or the estimator's
+  /// range.
+  FailureOr<SmallVector<numerics::QuantParams>>
+  getTableParams(Value value, Operation *user, const Scheme &scheme,
+                 int64_t axis, int64_t channels);
+  /// The quantized element type of a calibrated tensor.
+  FailureOr<quant::QuantizedType> getCalibratedType(Value value,
+                                                    Operation *user,
+                                                    const Scheme &scheme,
+                                                    int64_t axis,
+                                                    int64_t channels = 0);
+  Value getQuantized(RewriterBase &rewriter, Value value, Type elementType);
+  Value quantizeConstantWeights(RewriterBase &rewriter,
+                                const QuantizableContraction &unit,
+                                bool perGroup);
+
+  const CalibrationTable *table;
+  std::string tableName;
+  QuantizeOptions options;
+  DenseMap<Value, std::string> idOf;
+  /// Float values some quantized unit consumes: results among them are
+  /// requantized to int8 even with float-outputs.
+  DenseSet<Value> quantizedInputs;
+  DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
+  DenseSet<Operation *> failedOps;
+  DenseSet<Operation *> skipped;
+};
+
+/// The quantize patterns: one per kind of contraction (contractions through
+/// linalg's ContractionOpInterface classification, convolutions through its
+/// ConvolutionOpInterface one).
+void populateQLinalgQuantizePatterns(RewritePatternSet &patterns,
+                                     QuantizationState &state);
 
 /// Rewrites every quantizable unit of `module` (see Quantizable.h) into
 /// qlinalg ops. `table` may be null when nothing needs a calibrated range.

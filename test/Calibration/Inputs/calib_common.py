@@ -369,7 +369,7 @@ def table_entry(values, histogram: bool = True, **extra) -> dict:
 
 
 def make_table(tensors: dict, entry: str = "forward") -> dict:
-    return {"format": "qlinalg-calibration", "version": 1, "model": "handwritten",
+    return {"format": "qlinalg-calibration", "version": 2, "model": "handwritten",
             "entry": entry, "batches": 1, "tensors": tensors}
 
 

@@ -19,7 +19,7 @@ would hold after seeing the same batches.
                           in [-3e-6, -1e-7], so that the range / 255 is below
                           f32 epsilon and the scale is clamped to epsilon.
     pytorch_minmax.py const TABLE QUANTIZED.mlir OUTDIR
-        two_layer.mlir: t0, t1 (= x @ W1 + b1), t2 (= t1 @ W2) against
+        two_layer.mlir: t0, t2 (= x @ W1 + b1), t3 (= t2 @ W2) against
         MinMaxObserver (qint8 affine, and quint8 with the zero point + 128),
         W1 and W2 against PerChannelMinMaxObserver(ch_axis=1, qint8,
         per_channel_symmetric, quant_min=-127, quant_max=127).
@@ -184,17 +184,17 @@ def cmd_const(table_path: str, ir_path: str, out: str) -> None:
     qm = QuantizedModule(ir_path)
     consts = float_constants(os.path.join(HERE, "two_layer.mlir"))
     w1, b1, w2 = consts["w1"], consts["b1"], consts["w2"]
-    obs = {tid: MinMaxObserver() for tid in ("t0", "t1", "t2")}
+    obs = {tid: MinMaxObserver() for tid in ("t0", "t2", "t3")}
     i = 0
     while os.path.exists(os.path.join(out, f"c{i}.npy")):
         x = np.load(os.path.join(out, f"c{i}.npy"))
         h = (x @ w1 + b1).astype(F32)  # exact: see two_layer.mlir
         y = (h @ w2).astype(F32)
-        for tid, v in (("t0", x), ("t1", h), ("t2", y)):
+        for tid, v in (("t0", x), ("t2", h), ("t3", y)):
             obs[tid](v)
         i += 1
     expect(i == table["batches"], f"{i} batches on disk, {table['batches']} in the table")
-    for tid in ("t0", "t1", "t2"):
+    for tid in ("t0", "t2", "t3"):
         check_activation(qm, table, tid, obs[tid])
     expect(len(qm.matmuls) == 2, f"{ir_path}: expected 2 quantized matmuls")
     for name, mm, w in (("W1", qm.matmuls[0], w1), ("W2", qm.matmuls[1], w2)):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Data and checks of schemes.test (quantization schemes of --qlinalg-quantize
-on Inputs/two_layer.mlir: t0 = x, t1 = x @ W1 + b1, t2 = t1 @ W2).
+on Inputs/two_layer.mlir: t0 = x, t2 = x @ W1 + b1, t3 = t2 @ W2; t1, the
+product before the bias, is not observed).
 
     schemes.py gen OUTDIR
         Calibration batches c0..c3.npy (uniform in [-2, 3], 7, 16, 3 and 30
@@ -11,7 +12,7 @@ on Inputs/two_layer.mlir: t0 = x, t1 = x @ W1 + b1, t2 = t1 @ W2).
         --weights=symmetric|asymmetric  --bits=N  --granularity=per-channel|per-tensor
         --activations=asymmetric|symmetric  --pow2  --base=DEFAULT.mlir
       Checks that
-        - every activation type (t0, t1, t2) is the scheme's: storage range
+        - every activation type (t0, t2, t3) is the scheme's: storage range
           [-128, 127] asymmetric or [-127, 127] with zero point 0 symmetric,
           parameters = python/qlinalg choose_asymmetric / choose_symmetric of
           the table's [min, max];
@@ -106,7 +107,7 @@ def cmd_check(out: str, ir_path: str, output_path: str, args) -> None:
 
     # Activations.
     sym_a = o["activations"] == "symmetric"
-    for tid in ("t0", "t1", "t2"):
+    for tid in ("t0", "t2", "t3"):
         t = qm.types[tid]
         e = table["tensors"][tid]
         s, z, qmin, qmax = scheme_params(e["min"], e["max"], sym_a, 8, o["pow2"])
@@ -117,7 +118,7 @@ def cmd_check(out: str, ir_path: str, output_path: str, args) -> None:
                f"scheme's ({s!r}, {z})")
     print(f"activations: {o['activations']}, i8 [{qm.types['t0'].qmin}, "
           f"{qm.types['t0'].qmax}], zero points "
-          f"{[qm.types[t].zero_point for t in ('t0', 't1', 't2')]}: ok")
+          f"{[qm.types[t].zero_point for t in ('t0', 't2', 't3')]}: ok")
 
     # Weights.
     sym_w = o["weights"] == "symmetric"

@@ -1,7 +1,9 @@
 // A float two-layer model with constant weights for the calibration tests:
 //   %h = %x @ W1 + b1   (8 -> 6, bias added by linalg.add of a broadcast)
 //   %y = %h @ W2        (6 -> 4, no bias)
-// Tensor ids: t0 = %x, t1 = %h, t2 = %y (W1 and W2 are constants, no ids).
+// Tensor ids: t0 = %x, t1 = %mm1 (numbered but not observed: the bias add
+// after it is part of the same quantizable unit), t2 = %h, t3 = %y (W1, W2,
+// b1 and its broadcast are constants, no ids).
 //
 // Every weight and bias is a multiple of 2^-6 (W1's column 5: of 2^-24), so
 // with inputs that are multiples of 2^-4 every product and partial sum is

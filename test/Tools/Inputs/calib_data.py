@@ -64,7 +64,7 @@ def check(table_path: str, out: str) -> int:
             problems.append(f"{what}: got {got!r}, expected {want!r}")
 
     expect("format", table.get("format"), "qlinalg-calibration")
-    expect("version", table.get("version"), 1)
+    expect("version", table.get("version"), 2)
     expect("entry", table.get("entry"), "forward")
     expect("batches", table.get("batches"), len(ROWS))
     tensors = table.get("tensors", {})

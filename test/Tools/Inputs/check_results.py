@@ -4,7 +4,7 @@
 
     check_results.py gen DIR           x.npy (1000x4) and cal{0..5}.npy (?x64)
     check_results.py run DIR           r0..r4.npy of Inputs/results.mlir
-    check_results.py table TABLE DIR   t0/t1 of Inputs/observed_result.mlir
+    check_results.py table TABLE DIR   t0/t2 of Inputs/observed_result.mlir
 """
 
 import json
@@ -45,7 +45,7 @@ def table(path, d):
     b = np.array([0.5, -0.5, 1.0, -1.0], np.float32)
     ys = np.concatenate([x @ w + b for x in xs])
     bad = 0
-    for tid, v, rtol in (("t0", np.concatenate(xs), 0.0), ("t1", ys, 1e-6)):
+    for tid, v, rtol in (("t0", np.concatenate(xs), 0.0), ("t2", ys, 1e-6)):
         for key, want in (("min", float(v.min())), ("max", float(v.max()))):
             got = t[tid][key]
             ok = abs(got - want) <= rtol * abs(want)

@@ -66,7 +66,7 @@ def main(out: str) -> None:
     np.save(p("rank3.npy"), np.zeros((1, 3, 64), np.float32))
 
     # Non-finite calibration data: NaN in the input (t0), and finite inputs so
-    # large that the hidden layer (t1) overflows to Inf.
+    # large that the layer's biased output (t2) overflows to Inf.
     nan = good.copy()
     nan[1, 6] = np.nan  # element 70
     np.save(p("nan.npy"), nan)

@@ -1,5 +1,6 @@
-// y = x @ W + b returned directly: the observed output tensor (t1) is also
-// the function's result, so the instrumented function returns it twice.
+// y = x @ W + b returned directly: the observed output tensor (t2; t1 is the
+// bare product %mm, numbered but not observed) is also the function's result,
+// so the instrumented function returns it twice.
 func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x4xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32

@@ -1,4 +1,4 @@
-//===- Targets.cpp - the kernel target table ------------------------------===//
+//===- Generic.cpp - the portable kernel emitter --------------------------===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.
@@ -44,26 +44,15 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
       .getResult(0);
 }
 
-static const KernelTarget kTargets[] = {
-    {"generic", "portable integer linalg, lowered to loops",
-     WeightLayout::RowMajorKN, emitGenericAccumulate},
+static const KernelTarget kKernels[] = {
+    {"generic", "portable integer linalg", WeightLayout::RowMajorKN,
+     emitGenericAccumulate},
 };
 
-ArrayRef<KernelTarget> mlir::qlinalg::getKernelTargets() { return kTargets; }
-
-const KernelTarget *mlir::qlinalg::lookupKernelTarget(StringRef name,
-                                                      std::string &error) {
-  // `host` is the first target whose ISA the running CPU has; only the
-  // portable target exists in this build, and it runs everywhere.
-  if (name == "host")
-    return &kTargets[0];
-  for (const KernelTarget &t : kTargets)
-    if (t.name == name)
-      return &t;
-  error = "unknown target '" + name.str() +
-          "'; known targets: host (the best target for the running CPU)";
-  for (const KernelTarget &t : kTargets)
-    error += ", " + t.name.str() + " (" + t.summary.str() + ")";
+const KernelTarget *mlir::qlinalg::lookupKernel(StringRef name) {
+  for (const KernelTarget &k : kKernels)
+    if (k.name == name)
+      return &k;
   return nullptr;
 }
 
