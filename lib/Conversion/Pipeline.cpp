@@ -16,7 +16,7 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-void mlir::qlinalg::buildQLinalgPipeline(
+void mlir::qlinalg::buildQLinalgCPUPipeline(
     OpPassManager &pm, const QLinalgPipelineOptions &options) {
   QLinalgQuantizeOptions quantize;
   quantize.calibration = options.calibration;
@@ -33,18 +33,27 @@ void mlir::qlinalg::buildQLinalgPipeline(
   quantize.groupSize = options.groupSize;
   quantize.powerOfTwo = options.powerOfTwo;
   quantize.floatOutputs = options.floatOutputs;
-  pm.addPass(createQLinalgQuantize(quantize));
+  // A float module without a table is compiled as it is (qlinalg-run runs
+  // float, quantized and lowered modules alike).
+  if (!options.calibration.empty())
+    pm.addPass(createQLinalgQuantize(quantize));
   QLinalgLowerOptions lower;
   lower.target = options.target;
   pm.addPass(createQLinalgLower(lower));
+  if (options.vectorize) {
+    QLinalgVectorizeOptions vectorize;
+    vectorize.target = options.target;
+    pm.addPass(createQLinalgVectorize(vectorize));
+  }
   pm.addPass(createQLinalgToLLVM());
 }
 
 void mlir::qlinalg::registerQLinalgPipeline() {
   PassPipelineRegistration<QLinalgPipelineOptions>(
       "qlinalg-pipeline",
-      "Quantize from a calibration table, lower for a target, and convert "
+      "The staged CPU pipeline: quantize from a calibration table (when "
+      "given), lower for a target, tile and vectorize, bufferize and convert "
       "to the LLVM dialect (--qlinalg-quantize, --qlinalg-lower, "
-      "--qlinalg-to-llvm)",
-      buildQLinalgPipeline);
+      "--qlinalg-vectorize, --qlinalg-to-llvm)",
+      buildQLinalgCPUPipeline);
 }

@@ -10,6 +10,7 @@
 
 #include "qlinalg/Conversion/Lower.h"
 #include "qlinalg/Conversion/Passes.h"
+#include "qlinalg/Conversion/Pipeline.h"
 #include "qlinalg/Target/Target.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
@@ -148,10 +149,9 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   module->walk([&](func::FuncOp) { hasFuncs = true; });
   if (hasFuncs) {
     PassManager pm(ctx);
-    QLinalgLowerOptions lower;
-    lower.target = target.str();
-    pm.addPass(createQLinalgLower(lower));
-    pm.addPass(createQLinalgToLLVM());
+    QLinalgPipelineOptions options;
+    options.target = target.str();
+    buildQLinalgCPUPipeline(pm, options);
     if (failed(pm.run(*module)))
       return makeError(sourceName + ": lowering failed (see the diagnostics "
                                     "above)");

@@ -69,7 +69,7 @@ static const TargetDescription kTargets[] = {
      "portable code for any CPU (vector dialect, no intrinsics), compiled "
      "for the host",
      "", "", {}, {}, /*unsignedActivations=*/false, /*pairSumLimit=*/0,
-     kEightBit, /*matmul=*/{4, 16, 1}, /*conv=*/{4, 16, 1},
+     kEightBit, /*matmul=*/{4, 32, 16}, /*conv=*/{4, 32, 16},
      /*depthwise=*/{1, 16, 1}, {"row-major", 1, 1}, "generic"},
 };
 

@@ -12,25 +12,25 @@
 // RUN:   | FileCheck %s --check-prefix=RESULT
 
 // Tests that --qlinalg-pipeline quantizes from the table, lowers for the
-// target and converts to the LLVM dialect in one go: the float function
-// becomes an llvm.func keeping its f32 tensor signature, with nothing of the
-// func, linalg, qlinalg or quant dialects left; fixed-point requantization
-// shows as the i64 division of the high multiply.
+// target, vectorizes and converts to the LLVM dialect in one go: the float
+// function becomes an llvm.func keeping its f32 tensor signature, with
+// nothing of the func, linalg, qlinalg or quant dialects left; fixed-point
+// requantization shows as the vector i64 division of the high multiply.
 
 // CHECK-LABEL: llvm.func @forward
 // CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2xf32>) -> tensor<?x2xf32>}
 // CHECK-NOT: func.func
 // CHECK-NOT: linalg.
 // CHECK-NOT: quant.
-// CHECK: llvm.sdiv %{{.*}} : i64
+// CHECK: llvm.sdiv %{{.*}} : vector<2xi64>
 // CHECK: llvm.return
 
 // Tests that the pipeline forwards requantize= and rounding=: float
-// requantization has no division and rounds with llvm.intr.round.
+// requantization has no vector division and rounds with llvm.intr.round.
 
 // FLOAT-LABEL: llvm.func @forward
-// FLOAT-NOT: llvm.sdiv
-// FLOAT: llvm.intr.round(%{{.*}}) : (f32) -> f32
+// FLOAT-NOT: llvm.sdiv {{.*}} : vector
+// FLOAT: llvm.intr.round(%{{.*}}) : (vector<2xf32>) -> vector<2xf32>
 // FLOAT: llvm.return
 
 // RESULT: float32 (4, 2) max error below one step: True

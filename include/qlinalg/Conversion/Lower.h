@@ -68,6 +68,17 @@ void populateQLinalgToLinalgPatterns(RewritePatternSet &patterns,
 /// Lowers every qlinalg op of `module`, converting function signatures too.
 LogicalResult lowerQLinalg(ModuleOp module, const KernelTarget &target);
 
+/// Marks the linalg op a kernel emitter produced for `sum a*b`, for the
+/// tiling and vectorization that follow.
+inline constexpr StringLiteral kKernelAttrName = "qlinalg.kernel";
+
+struct TargetDescription;
+
+/// Tiles and vectorizes the lowered integer linalg of `module` for `target`
+/// (see --qlinalg-vectorize).
+LogicalResult vectorizeQLinalgKernels(ModuleOp module,
+                                      const TargetDescription &target);
+
 /// Name of the attribute that keeps a function's tensor signature through
 /// lowering.
 inline constexpr StringLiteral kSignatureAttrName = "qlinalg.signature";

@@ -57,6 +57,38 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
   ];
 }
 
+def QLinalgVectorize : Pass<"qlinalg-vectorize", "ModuleOp"> {
+  let summary = "Tile the lowered integer linalg into register tiles and "
+                "vectorize them";
+  let description = [{
+    Runs after `--qlinalg-lower`, on tensors. The contraction kernel (the
+    `linalg.generic` marked `qlinalg.kernel`) is tiled with the register tile
+    of the target description (`--qlinalg-list-targets`: the result's
+    innermost dimension by N, the one before by M, the innermost reduction
+    loop by the K step) and each tile vectorized by upstream's linalg
+    vectorizer, masked where a remainder tile has dynamic sizes: a
+    `vector.contract` of i8 operands extended to i32. Elementwise generics
+    (requantize, quantize, dequantize, the zero-point terms) are tiled by
+    rows of 16 lanes and vectorized too. Ops whose operands are indexed
+    through windows (convolutions) stay scalar. The integers do not change.
+
+    Example: `qlinalg-opt q.mlir --qlinalg-lower --qlinalg-vectorize
+    --qlinalg-to-llvm`.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"generic\"",
+           "Target whose tile sizes to use: host or a name from "
+           "--qlinalg-list-targets">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def QLinalgToLLVM : Pass<"qlinalg-to-llvm", "ModuleOp"> {
   let summary = "Bufferize and lower integer linalg to the LLVM dialect";
   let description = [{

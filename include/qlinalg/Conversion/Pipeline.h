@@ -65,15 +65,22 @@ struct QLinalgPipelineOptions
       *this, "float-outputs",
       llvm::cl::desc("Dequantize float-only results from the accumulator"),
       llvm::cl::init(false)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile and vectorize the lowered integer code "
+                     "(--qlinalg-vectorize); off leaves scalar loops"),
+      llvm::cl::init(true)};
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Target: host or a name from "
                                             "--qlinalg-list-targets"),
                              llvm::cl::init("host")};
 };
 
-/// quantize -> lower -> to-llvm.
-void buildQLinalgPipeline(OpPassManager &pm,
-                          const QLinalgPipelineOptions &options);
+/// The staged CPU pipeline: quantize (when a calibration table is given) ->
+/// lower for the target -> tile and vectorize -> bufferize and convert to
+/// LLVM. qlinalg-opt, the plugin and qlinalg-run all build it here.
+void buildQLinalgCPUPipeline(OpPassManager &pm,
+                             const QLinalgPipelineOptions &options);
 
 /// Registers `--qlinalg-pipeline`.
 void registerQLinalgPipeline();

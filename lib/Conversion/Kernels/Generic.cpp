@@ -28,7 +28,7 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
       return arith::ExtUIOp::create(nb, nl, i32, v).getResult();
     return arith::ExtSIOp::create(nb, nl, i32, v).getResult();
   };
-  return linalg::GenericOp::create(
+  auto kernel = linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{c.lhs, c.rhs},
              ValueRange{init},
              ArrayRef<AffineMap>{c.maps.lhs, c.maps.rhs, c.maps.out},
@@ -40,8 +40,9 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
                linalg::YieldOp::create(
                    nb, nl,
                    arith::AddIOp::create(nb, nl, args[2], prod).getResult());
-             })
-      .getResult(0);
+             });
+  kernel->setAttr(kKernelAttrName, b.getUnitAttr());
+  return kernel.getResult(0);
 }
 
 static const KernelTarget kKernels[] = {

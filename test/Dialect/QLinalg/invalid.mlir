@@ -443,6 +443,20 @@ func.func @matmul_bias_per_tensor_for_per_channel(%a: !A, %b: !B, %c: !C) {
 
 // -----
 
+// Tests that a per-axis bias along the output channel has one scale per
+// output channel of the per-axis rhs (only visible when the bias length is
+// dynamic: 2 bias scales for 3 columns).
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>
+!C = tensor<?x!quant.uniform<i32:f32:0, {0.125, 0.25}>>
+func.func @matmul_bias_scale_count(%a: !A, %b: !B, %c: !C) {
+  // expected-error @+1 {{'qlinalg.matmul' op bias has 2 scales for 3 output channels}}
+  %0 = qlinalg.matmul %a, %b bias %c : !A, !B, !C -> tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.5}>>
+  return
+}
+
+// -----
+
 // Tests that an accumulator result takes no multiplier.
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
@@ -537,6 +551,19 @@ func.func @matmul_acc_scale(%a: !A, %b: !B) {
 func.func @matmul_acc_scale_per_channel(%a: !A, %b: !B) {
   // expected-error @+1 {{'qlinalg.matmul' op accumulator scale 2.500000e-01 must equal lhs scale * rhs scale = 5.000000e-01}}
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x3x!quant.uniform<i32:f32:1, {0.125, 0.25, 0.25}>>
+  return
+}
+
+// -----
+
+// Tests that a per-channel accumulator has one scale per output channel of
+// the per-axis rhs (only visible when the result's N is dynamic: 2
+// accumulator scales for 3 rhs columns).
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x3x!quant.uniform<i8:f32:1, {0.25, 0.5, 1.0}>>
+func.func @matmul_acc_scale_count(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op accumulator result has 2 scales but rhs has 3}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x?x!quant.uniform<i32:f32:1, {0.125, 0.25}>>
   return
 }
 
@@ -760,6 +787,18 @@ func.func @matmul_per_group_bias(%a: !A, %b: !B, %c: !C) {
 
 // -----
 
+// Tests that a per-group matmul, whose result is f32, takes no multiplier
+// or rounding.
+!A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<4x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+func.func @matmul_per_group_multiplier(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op an f32 result takes no multiplier, rounding or clamp}}
+  %0 = qlinalg.matmul %a, %b multiplier(fixed_point) rounding(half_away_from_zero) : !A, !B -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
 // Tests that an f32 result needs a per-group rhs.
 !A = tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>
 !B = tensor<4x2x!quant.uniform<i8:f32, 0.25>>
@@ -785,5 +824,29 @@ func.func @quantize_sub_channel(%x: tensor<4x2xf32>) {
 func.func @sub_channel_dynamic(%x: tensor<?x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>) {
   // expected-error @+1 {{'qlinalg.dequantize' op quantized type is sub-channel quantized and needs a static shape}}
   %0 = qlinalg.dequantize %x : tensor<?x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>> to tensor<?x2xf32>
+  return
+}
+
+// -----
+
+// Tests that the blocks of a sub-channel rhs split each dimension into as
+// many blocks as the type has scales: 6 rows in blocks of 2 are 3 groups,
+// not 2.
+!A = tensor<2x6x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<6x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+func.func @matmul_sub_channel_block_count(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op rhs dimension 0 of size 6 does not split into 2 blocks of 2}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// Tests that a block size divides its dimension: 5 rows in groups of 2.
+!A = tensor<2x5x!quant.uniform<i8:f32, 0.5:10>>
+!B = tensor<5x2x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.25}, {1.0, 2.0}}>>
+func.func @matmul_sub_channel_block_not_dividing(%a: !A, %b: !B) {
+  // expected-error @+1 {{'qlinalg.matmul' op rhs dimension 0 of size 5 does not split into 2 blocks of 2}}
+  %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
   return
 }

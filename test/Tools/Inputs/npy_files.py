@@ -45,6 +45,18 @@ def main(out: str) -> None:
     raw_npy(p("no_descr.npy"), "{'fortran_order': False, 'shape': (3, 64), }", good.tobytes())
     raw_npy(p("negative_dim.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 64), }")
     raw_npy(p("bad_dim.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (3x, 64), }")
+    raw_npy(p("no_fortran.npy"), "{'descr': '<f4', 'shape': (3, 64), }", good.tobytes())
+    raw_npy(p("bad_fortran.npy"), "{'descr': '<f4', 'fortran_order': 0, 'shape': (3, 64), }",
+            good.tobytes())
+    raw_npy(p("no_shape.npy"), "{'descr': '<f4', 'fortran_order': False, }", good.tobytes())
+    raw_npy(p("list_shape.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': [3, 64], }",
+            good.tobytes())
+    raw_npy(p("unterminated_shape.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 64, }",
+            good.tobytes())
+    # Cut inside the fixed-size prefix: before the 2-byte header length of
+    # version 1, and before the 4-byte one of version 2.
+    open(p("short_v1.npy"), "wb").write(b"\x93NUMPY\x01\x00")
+    open(p("short_v2.npy"), "wb").write(b"\x93NUMPY\x02\x00\x00\x00")
     # Shapes whose byte size does not fit memory or even 64 bits: the header
     # promises far more data than the file holds.
     raw_npy(p("huge.npy"),
@@ -64,6 +76,7 @@ def main(out: str) -> None:
     np.save(p("cols63.npy"), np.zeros((3, 63), np.float32))
     np.save(p("rank1.npy"), np.zeros((64,), np.float32))
     np.save(p("rank3.npy"), np.zeros((1, 3, 64), np.float32))
+    np.save(p("vec4.npy"), np.arange(4, dtype=np.float32))  # Inputs/float_model.mlir's @other
 
     # Non-finite calibration data: NaN in the input (t0), and finite inputs so
     # large that the layer's biased output (t2) overflows to Inf.

@@ -1,0 +1,254 @@
+//===- Vectorize.cpp - --qlinalg-vectorize --------------------------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Tiles the integer linalg that --qlinalg-lower produces into register tiles
+// from the target description and vectorizes each tile with upstream's
+// linalg vectorizer (masked where a remainder tile has dynamic sizes): the
+// contraction kernel becomes a vector.contract on i8 operands extended to
+// i32, the elementwise epilogues (requantize, quantize, dequantize) vector
+// arithmetic. This is the portable vector code of the `generic` kernel; ISA
+// kernels replace the contraction step with their dot-product patterns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Conversion/Passes.h"
+
+#include "qlinalg/Conversion/Lower.h"
+#include "qlinalg/Target/Target.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::qlinalg {
+#define GEN_PASS_DEF_QLINALGVECTORIZE
+#include "qlinalg/Conversion/Passes.h.inc"
+} // namespace mlir::qlinalg
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+/// Register-tile sizes of `op` from the target: the result's innermost
+/// dimension gets the N tile, the one before it the M tile, the innermost
+/// reduction loop the K step; every other loop is tiled by 1.
+static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
+                                         const TileSizes &tiles) {
+  unsigned loops = op.getNumLoops();
+  SmallVector<int64_t> sizes(loops, 1);
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  SmallVector<unsigned> outLoops;
+  for (AffineExpr e : out.getResults())
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      outLoops.push_back(d.getPosition());
+  if (!outLoops.empty())
+    sizes[outLoops.back()] = tiles.n;
+  if (outLoops.size() > 1)
+    sizes[outLoops[outLoops.size() - 2]] = tiles.m;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (int64_t l = loops - 1; l >= 0; --l)
+    if (iterators[l] == utils::IteratorType::reduction) {
+      sizes[l] = tiles.k;
+      break;
+    }
+  // Never tile beyond a static trip count.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [size, range] : llvm::zip(sizes, ranges))
+    if (!ShapedType::isDynamic(range))
+      size = std::min(size, range);
+  return sizes;
+}
+
+/// Whether every operand is indexed by a projected permutation: a window
+/// (a convolution's lhs) would vectorize to gathers, so it stays scalar.
+static bool hasProjectedMaps(linalg::LinalgOp op) {
+  return llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+    return map.isProjectedPermutation();
+  });
+}
+
+static constexpr StringLiteral kTileAttrName = "qlinalg.tile";
+
+/// Tiles `op` with `sizes`; the tile is marked for vectorization.
+static LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op,
+                          ArrayRef<int64_t> sizes,
+                          SmallVectorImpl<scf::ForOp> &loops) {
+  scf::SCFTilingOptions options;
+  SmallVector<OpFoldResult> tileSizes;
+  for (int64_t s : sizes)
+    tileSizes.push_back(rewriter.getIndexAttr(s));
+  options.setTileSizes(tileSizes);
+  rewriter.setInsertionPoint(op);
+  auto tileable = dyn_cast<TilingInterface>(op.getOperation());
+  if (!tileable)
+    return failure();
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, tileable, options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  tiled->tiledOps.back()->setAttr(kTileAttrName, rewriter.getUnitAttr());
+  for (LoopLikeOpInterface loop : tiled->loops)
+    if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+      loops.push_back(forOp);
+  return success();
+}
+
+/// Vectorizes a tile of static shape.
+static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op) {
+  rewriter.setInsertionPoint(op);
+  if (failed(linalg::vectorizeOpPrecondition(op)))
+    return; // Stays a scalar tile.
+  // A contraction becomes a vector.contract (its operands read at their own
+  // shapes), elementwise code vector arithmetic.
+  FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/op.getNumReductionLoops() > 0);
+  if (succeeded(result))
+    rewriter.replaceOp(op, result->replacements);
+}
+
+/// The canonicalization patterns of the loaded dialects: after peeling they
+/// fold the tile sizes of full tiles into static shapes.
+static LogicalResult canonicalize(Operation *root) {
+  MLIRContext *ctx = root->getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  return applyPatternsGreedily(root, std::move(patterns));
+}
+
+LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
+    ModuleOp module, const TargetDescription &target) {
+  SmallVector<linalg::LinalgOp> ops;
+  module.walk([&](linalg::LinalgOp op) {
+    if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
+        isa<linalg::GenericOp>(op) && hasProjectedMaps(op))
+      ops.push_back(op);
+  });
+  IRRewriter rewriter(module.getContext());
+  SmallVector<scf::ForOp> loops;
+  for (linalg::LinalgOp op : ops) {
+    bool kernel = op->hasAttr(kKernelAttrName);
+    SmallVector<int64_t> sizes;
+    if (kernel) {
+      sizes = getTileSizes(op, target.getTiles(ContractionKind::Matmul));
+    } else if (op.getNumReductionLoops() == 0) {
+      // Elementwise: a row of 16 lanes.
+      sizes.assign(op.getNumLoops(), 1);
+      sizes.back() = 16;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (!ShapedType::isDynamic(ranges.back()))
+        sizes.back() = std::min<int64_t>(16, ranges.back());
+    } else {
+      continue;
+    }
+    if (failed(tileOp(rewriter, op, sizes, loops)))
+      return op->emitError("tiling for vectorization failed");
+  }
+  // Full tiles in the main loops, the partial last tile of each loop in a
+  // peeled copy: after canonicalization the full tiles have static shapes.
+  for (scf::ForOp loop : loops) {
+    scf::ForOp partial;
+    rewriter.setInsertionPoint(loop);
+    (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+  }
+  if (failed(canonicalize(module)))
+    return module.emitError("canonicalization after tiling did not converge");
+  // Partial tiles are tiled again by one along their dynamic dimensions,
+  // which makes them static too.
+  SmallVector<linalg::LinalgOp> tiles;
+  module.walk([&](linalg::LinalgOp op) {
+    if (op->hasAttr(kTileAttrName))
+      tiles.push_back(op);
+  });
+  SmallVector<scf::ForOp> unused;
+  for (linalg::LinalgOp op : tiles) {
+    if (op.hasDynamicShape()) {
+      SmallVector<int64_t> ones(op.getNumLoops(), 0);
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      for (auto [size, range] : llvm::zip(ones, ranges))
+        size = ShapedType::isDynamic(range) ? 1 : 0;
+      op->removeAttr(kTileAttrName);
+      if (failed(tileOp(rewriter, op, ones, unused)))
+        return op->emitError("tiling a partial tile failed");
+    }
+  }
+  if (failed(canonicalize(module)))
+    return module.emitError("canonicalization after tiling did not converge");
+  tiles.clear();
+  module.walk([&](linalg::LinalgOp op) {
+    if (op->hasAttr(kTileAttrName) && op.hasPureTensorSemantics() &&
+        !op.hasDynamicShape())
+      tiles.push_back(op);
+  });
+  for (linalg::LinalgOp op : tiles)
+    vectorizeTile(rewriter, op);
+  // The vectorized contraction (a broadcast product reduced over k) as a
+  // vector.contract, which lowers to one outer product per reduction step;
+  // transfers with permutation maps as plain transfers and broadcasts.
+  RewritePatternSet patterns(module.getContext());
+  vector::populateVectorReductionToContractPatterns(patterns);
+  vector::populateSinkVectorOpsPatterns(patterns);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    return module.emitError("vector cleanups did not converge");
+  return success();
+}
+
+namespace {
+struct VectorizePass
+    : public qlinalg::impl::QLinalgVectorizeBase<VectorizePass> {
+  using Base::Base;
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // Tiling and loop peeling use these interfaces; register their models
+    // so that the pass works in any tool (qlinalg-run loads only what it
+    // needs), not only in one that registers everything.
+    linalg::registerTilingInterfaceExternalModels(registry);
+    tensor::registerTilingInterfaceExternalModels(registry);
+    affine::registerValueBoundsOpInterfaceExternalModels(registry);
+    arith::registerValueBoundsOpInterfaceExternalModels(registry);
+    linalg::registerValueBoundsOpInterfaceExternalModels(registry);
+    scf::registerValueBoundsOpInterfaceExternalModels(registry);
+    tensor::registerValueBoundsOpInterfaceExternalModels(registry);
+    vector::registerValueBoundsOpInterfaceExternalModels(registry);
+    registry.insert<affine::AffineDialect>();
+  }
+  void runOnOperation() override {
+    std::string error;
+    const TargetDescription *description = lookupTarget(target, error);
+    if (!description) {
+      getOperation().emitError(error);
+      return signalPassFailure();
+    }
+    if (failed(vectorizeQLinalgKernels(getOperation(), *description)))
+      signalPassFailure();
+  }
+};
+} // namespace

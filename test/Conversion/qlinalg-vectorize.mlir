@@ -1,0 +1,56 @@
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize | FileCheck %s
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=x86-avx2 | FileCheck %s --check-prefix=AVX2
+// RUN: not qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=mips 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+
+// Tests that the contraction kernel is tiled with the target's register tile
+// (generic: 4 x 32, K step 16) and each full tile becomes one
+// vector.contract of i8 operands extended to i32; the partial last row tile
+// of the dynamic M is peeled and tiled again by one row, so it is static and
+// vectorized too (1 x 32). The elementwise init (the zero-point term) is
+// vectorized by rows of 16.
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for
+// CHECK: arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: %[[MAIN:.*]] = affine.apply
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[MAIN]] step %c4
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c64 step %c32
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c32 step %c16
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<4x16xi8>, vector<4x16xi8>
+// CHECK: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<16x32xi8>, vector<16x32xi8>
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<4x32xi32>, vector<4x32xi32>
+// CHECK: %[[AE:.*]] = arith.extsi %[[A]] : vector<4x16xi8> to vector<4x16xi32>
+// CHECK: %[[BE:.*]] = arith.extsi %[[B]] : vector<16x32xi8> to vector<16x32xi32>
+// CHECK: vector.contract {{.*}} %[[AE]], %[[BE]], %[[C]] : vector<4x16xi32>, vector<16x32xi32> into vector<4x32xi32>
+// CHECK: scf.for %{{.*}} = %[[MAIN]] to
+// CHECK: vector.contract {{.*}} : vector<1x16xi32>, vector<16x32xi32> into vector<1x32xi32>
+// CHECK-NOT: linalg.generic {{.*}}qlinalg.kernel
+// AVX2-LABEL: func.func @matmul
+// AVX2: vector.contract {{.*}} : vector<4x4xi32>, vector<4x16xi32> into vector<4x16xi32>
+// UNKNOWN: error: unknown target 'mips'
+func.func @matmul(%a: tensor<?x32x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<32x64x!quant.uniform<i8:f32, 0.25>>) -> tensor<?x64x!quant.uniform<i32:f32, 0.125>> {
+  %0 = qlinalg.matmul %a, %b : tensor<?x32x!quant.uniform<i8:f32, 0.5:10>>, tensor<32x64x!quant.uniform<i8:f32, 0.25>> -> tensor<?x64x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<?x64x!quant.uniform<i32:f32, 0.125>>
+}
+
+// -----
+
+// Tests that a convolution kernel (its lhs indexed through a window) is not
+// vectorized and stays a tileable linalg.generic, while its requantize
+// epilogue is vectorized.
+
+// CHECK-LABEL: func.func @conv
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}}qlinalg.kernel
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x1x4xi8>
+#lhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>
+#rhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>
+#out = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>
+func.func @conv(%x: tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<3x3x3x4x!quant.uniform<i8:f32, 0.25>>) -> tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>> {
+  %e = tensor.empty() : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+  %0 = qlinalg.contract ins(%x, %w : tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.25>>)
+         outs(%e : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>)
+         multiplier(fixed_point) rounding(half_away_from_zero)
+         {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+         -> tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+  return %0 : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+}
