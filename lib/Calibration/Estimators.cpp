@@ -18,9 +18,9 @@ using numerics::QuantParams;
 using numerics::StorageRange;
 
 std::optional<Estimator> mlir::qlinalg::parseEstimator(llvm::StringRef name) {
-  for (Estimator e : {Estimator::MinMax, Estimator::MovingAverage,
-                      Estimator::Percentile, Estimator::MSE,
-                      Estimator::Entropy})
+  for (Estimator e :
+       {Estimator::MinMax, Estimator::MovingAverage, Estimator::Percentile,
+        Estimator::MSE, Estimator::Entropy})
     if (getEstimatorName(e) == name)
       return e;
   return std::nullopt;
@@ -77,8 +77,8 @@ double mlir::qlinalg::expectedSquaredError(const Histogram &histogram,
 /// width for which max|x| fits. The grid is aligned at zero, so folding the
 /// negative bins and coarsening are exact (up to which side a value lying
 /// exactly on an edge falls). Returns the counts and w'.
-static std::pair<std::vector<double>, double>
-foldAbsolute(const Histogram &h, int64_t maxBins) {
+static std::pair<std::vector<double>, double> foldAbsolute(const Histogram &h,
+                                                           int64_t maxBins) {
   llvm::ArrayRef<uint64_t> counts = h.getCounts();
   int64_t first = h.getOffset();
   int64_t last = first + static_cast<int64_t>(counts.size()) - 1;
@@ -203,10 +203,10 @@ static std::pair<double, double> mseRange(const Histogram &h,
   double step = (hi - lo) / 1024.0;
   double a = lo, b = hi;
   while (b - a > step) {
-    double shrinkLow = a < 0.0 ? cost(a + step, b)
-                               : std::numeric_limits<double>::infinity();
-    double shrinkHigh = b > 0.0 ? cost(a, b - step)
-                                : std::numeric_limits<double>::infinity();
+    double shrinkLow =
+        a < 0.0 ? cost(a + step, b) : std::numeric_limits<double>::infinity();
+    double shrinkHigh =
+        b > 0.0 ? cost(a, b - step) : std::numeric_limits<double>::infinity();
     if (std::isinf(shrinkLow) && std::isinf(shrinkHigh))
       break;
     if (shrinkLow <= shrinkHigh)
@@ -224,8 +224,7 @@ static std::pair<double, double> mseRange(const Histogram &h,
 }
 
 std::optional<std::pair<double, double>>
-mlir::qlinalg::estimateRange(const TensorStatistics &stats,
-                             Estimator estimator,
+mlir::qlinalg::estimateRange(const TensorStatistics &stats, Estimator estimator,
                              const EstimatorOptions &options,
                              std::string &error) {
   if (!stats.hasRange()) {

@@ -60,8 +60,8 @@ void Histogram::rebinTo(int32_t e, int64_t newOffset) {
 }
 
 void Histogram::fit(double lo, double hi, int32_t atLeast) {
-  int32_t e = fittingLog2Width(lo, hi, empty() ? atLeast
-                                              : std::max(atLeast, log2Width));
+  int32_t e = fittingLog2Width(
+      lo, hi, empty() ? atLeast : std::max(atLeast, log2Width));
   if (empty()) {
     log2Width = e;
     offset = binIndex(lo, e);
@@ -242,11 +242,10 @@ TensorStatistics::merge(const TensorStatistics &other) {
   if (scale || other.scale)
     return std::string("explicit scale/zero_point entries cannot be merged");
   if (perChannel.has_value() != other.perChannel.has_value() ||
-      (perChannel && (perChannel->axis != other.perChannel->axis ||
-                      (!perChannel->min.empty() &&
-                       !other.perChannel->min.empty() &&
-                       perChannel->min.size() !=
-                           other.perChannel->min.size()))))
+      (perChannel &&
+       (perChannel->axis != other.perChannel->axis ||
+        (!perChannel->min.empty() && !other.perChannel->min.empty() &&
+         perChannel->min.size() != other.perChannel->min.size()))))
     return std::string("per-channel statistics differ in axis or size");
   if (movingAverage.constant != other.movingAverage.constant)
     return std::string("moving averages use different constants");
@@ -265,10 +264,10 @@ TensorStatistics::merge(const TensorStatistics &other) {
       perChannel->max = other.perChannel->max;
     } else {
       for (size_t c = 0; c < perChannel->min.size(); ++c) {
-        perChannel->min[c] = std::min(perChannel->min[c],
-                                      other.perChannel->min[c]);
-        perChannel->max[c] = std::max(perChannel->max[c],
-                                      other.perChannel->max[c]);
+        perChannel->min[c] =
+            std::min(perChannel->min[c], other.perChannel->min[c]);
+        perChannel->max[c] =
+            std::max(perChannel->max[c], other.perChannel->max[c]);
       }
     }
   }

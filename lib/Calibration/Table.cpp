@@ -56,10 +56,10 @@ llvm::json::Value mlir::qlinalg::toJSON(const CalibrationTable &table) {
       llvm::json::Array bins;
       for (uint64_t c : counts)
         bins.push_back(static_cast<int64_t>(c));
-      entry["histogram"] = llvm::json::Object{
-          {"log2_width", s.histogram.getLog2Width()},
-          {"offset", s.histogram.getOffset()},
-          {"counts", std::move(bins)}};
+      entry["histogram"] =
+          llvm::json::Object{{"log2_width", s.histogram.getLog2Width()},
+                             {"offset", s.histogram.getOffset()},
+                             {"counts", std::move(bins)}};
     }
     if (s.perChannel) {
       llvm::json::Array mins, maxs;
@@ -106,8 +106,7 @@ getNumber(const llvm::json::Object &o, StringRef key, StringRef name,
     return std::nullopt;
   if (std::optional<double> d = v->getAsNumber())
     return d;
-  return makeError(name, "tensor '" + id + "': '" + key +
-                             "' must be a number");
+  return makeError(name, "tensor '" + id + "': '" + key + "' must be a number");
 }
 
 /// The optional statistics beyond count/min/max: moving average, histogram
@@ -188,8 +187,8 @@ llvm::Expected<CalibrationTable>
 mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
   llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text);
   if (!parsed)
-    return makeError(name, "malformed JSON: " +
-                               llvm::toString(parsed.takeError()));
+    return makeError(name,
+                     "malformed JSON: " + llvm::toString(parsed.takeError()));
   const llvm::json::Object *root = parsed->getAsObject();
   if (!root)
     return makeError(name, "the calibration table must be a JSON object");
@@ -269,8 +268,8 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
                        "tensor '" + id + "': 'zero_point' needs a 'scale'");
     }
     if (!s.hasRange() && !s.scale)
-      return makeError(name, "tensor '" + id +
-                                 "': needs 'min'/'max' or 'scale'");
+      return makeError(name,
+                       "tensor '" + id + "': needs 'min'/'max' or 'scale'");
     table.tensors[id] = s;
   }
   return table;
@@ -285,8 +284,9 @@ mlir::qlinalg::readCalibrationTable(StringRef path) {
   return parseCalibrationTable((*buffer)->getBuffer(), path);
 }
 
-llvm::Error mlir::qlinalg::writeCalibrationTable(StringRef path,
-                                                 const CalibrationTable &table) {
+llvm::Error
+mlir::qlinalg::writeCalibrationTable(StringRef path,
+                                     const CalibrationTable &table) {
   return llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
     os << llvm::formatv("{0:2}", toJSON(table)) << "\n";
     return llvm::Error::success();

@@ -66,8 +66,7 @@ static SmallVector<unsigned> filterLoops(ArrayRef<unsigned> loops,
   return result;
 }
 
-static Value extendToI32(OpBuilder &b, Location loc, Value v,
-                         bool isUnsigned) {
+static Value extendToI32(OpBuilder &b, Location loc, Value v, bool isUnsigned) {
   Type i32 = b.getI32Type();
   if (v.getType() == i32)
     return v;
@@ -152,8 +151,7 @@ private:
   Location loc;
   const IntegerContraction &c;
   MLIRContext *ctx;
-  SmallVector<unsigned> parallelLoops, reductionLoops, rhsParallel,
-      lhsParallel;
+  SmallVector<unsigned> parallelLoops, reductionLoops, rhsParallel, lhsParallel;
   SmallVector<OpFoldResult> loopSizes;
 };
 } // namespace
@@ -231,8 +229,8 @@ Value Decomposition::foldColumnTerm(bool &biasFolded) {
     if (llvm::all_of(biasLoops, [&](unsigned l) {
           return llvm::is_contained(rhsParallel, l);
         })) {
-      auto biasShape = cast<RankedTensorType>(c.biasConstant.getType())
-                           .getShape();
+      auto biasShape =
+          cast<RankedTensorType>(c.biasConstant.getType()).getShape();
       SmallVector<int64_t> bi(biasShape.size(), 0);
       SmallVector<int64_t> ti(rhsParallel.size(), 0);
       for (int64_t flat = 0; flat < termSize; ++flat) {
@@ -261,8 +259,7 @@ Value Decomposition::emitSum(Value input, AffineMap map, bool isUnsigned) {
   SmallVector<unsigned> kept = filterLoops(domain, c.maps.reduction, false);
   Type i32 = b.getI32Type();
   Value init = tensor::EmptyOp::create(b, loc, getSizes(kept), i32);
-  init = linalg::FillOp::create(b, loc, i32Const(b, loc, 0), init)
-             .getResult(0);
+  init = linalg::FillOp::create(b, loc, i32Const(b, loc, 0), init).getResult(0);
   SmallVector<utils::IteratorType> iterators;
   for (unsigned l : domain)
     iterators.push_back(c.maps.reduction[l] ? utils::IteratorType::reduction
@@ -313,8 +310,8 @@ Value Decomposition::emitInit() {
     roles.push_back(Role::ColumnTerm);
   } else {
     if (za != 0) {
-      inputs.push_back({emitSum(c.rhs, c.maps.rhs, c.rhsUnsigned),
-                        rhsParallel});
+      inputs.push_back(
+          {emitSum(c.rhs, c.maps.rhs, c.rhsUnsigned), rhsParallel});
       roles.push_back(Role::ColumnSum);
     }
     if (za != 0 && c.hasRhsZeroPoints() && !perTensorZb) {
@@ -357,8 +354,8 @@ Value Decomposition::emitInit() {
   // |R| * za, for the run-time zero-point term.
   Value reductionZa;
   if (runtimeZbTerm)
-    reductionZa = arith::MulIOp::create(b, loc, getReductionSize(),
-                                        i32Const(b, loc, za));
+    reductionZa =
+        arith::MulIOp::create(b, loc, getReductionSize(), i32Const(b, loc, za));
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
   for (auto &[value, loops] : inputs) {
@@ -419,8 +416,8 @@ Value Decomposition::emitRowCorrection(Value acc) {
   return linalg::GenericOp::create(
              b, loc, acc.getType(), operands, empty, maps, iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value zb = perTensorZb ? i32Const(nb, nl, c.rhsZeroPoints[0])
-                                      : args[2];
+               Value zb =
+                   perTensorZb ? i32Const(nb, nl, c.rhsZeroPoints[0]) : args[2];
                Value t = arith::MulIOp::create(nb, nl, zb, args[1]);
                linalg::YieldOp::create(
                    nb, nl,

@@ -54,8 +54,8 @@ static DenseElementsAttr f32Param(OpBuilder &b, ArrayRef<float> values) {
 }
 static DenseElementsAttr intParam(OpBuilder &b, unsigned width,
                                   ArrayRef<int64_t> values) {
-  auto type = RankedTensorType::get({int64_t(values.size())},
-                                    b.getIntegerType(width));
+  auto type =
+      RankedTensorType::get({int64_t(values.size())}, b.getIntegerType(width));
   SmallVector<APInt> ints;
   for (int64_t v : values)
     ints.emplace_back(width, v, /*isSigned=*/true);
@@ -68,8 +68,8 @@ static Value emptyLike(OpBuilder &b, Location loc, Value like, Type elem) {
                                  elem);
 }
 
-using ElementwiseBody = function_ref<Value(OpBuilder &, Location, ValueRange,
-                                           ArrayRef<Value>)>;
+using ElementwiseBody =
+    function_ref<Value(OpBuilder &, Location, ValueRange, ArrayRef<Value>)>;
 
 /// An elementwise `linalg.generic` over `inputs` (all of one shape) producing
 /// `resultElem`. Each of `params` has one value per slice along `axis`, read
@@ -116,8 +116,7 @@ static Value emitElementwise(OpBuilder &b, Location loc, ValueRange inputs,
 
 /// Clamps an f32 to the storage range (NaN gives qmin) and converts it.
 static Value clampToStorage(OpBuilder &b, Location loc, Value v,
-                            numerics::StorageRange range,
-                            IntegerType storage) {
+                            numerics::StorageRange range, IntegerType storage) {
   auto [lo, hi] = numerics::getFloatBounds(range);
   v = arith::MaxNumFOp::create(b, loc, v, f32Const(b, loc, lo));
   v = arith::MinNumFOp::create(b, loc, v, f32Const(b, loc, hi));
@@ -182,8 +181,8 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
           Value r = tiesToEven
                         ? math::RoundEvenOp::create(nb, nl, prod).getResult()
                         : math::RoundOp::create(nb, nl, prod).getResult();
-          Value y = arith::AddFOp::create(nb, nl, r,
-                                          f32Const(nb, nl, float(zp)));
+          Value y =
+              arith::AddFOp::create(nb, nl, r, f32Const(nb, nl, float(zp)));
           return clampToStorage(nb, nl, y, range, storage);
         });
   }
@@ -212,8 +211,8 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
         // Saturating rounding doubling high multiply; the multiplier is
         // positive, so the INT32_MIN * INT32_MIN saturation cannot arise.
         Value ab = arith::MulIOp::create(nb, nl, xl, p[0]);
-        Value nonNeg = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
-                                             ab, c(0));
+        Value nonNeg =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, ab, c(0));
         Value nudge = arith::SelectOp::create(nb, nl, nonNeg, c(1LL << 30),
                                               c(1 - (1LL << 30)));
         Value high = arith::DivSIOp::create(
@@ -234,8 +233,8 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
                                      threshold);
         } else {
           Value half = arith::ShRSIOp::create(nb, nl, pot, c(1));
-          Value above = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::sgt, rem, half);
+          Value above = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sgt,
+                                              rem, half);
           Value tie = arith::AndIOp::create(
               nb, nl,
               arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, rem,
@@ -393,9 +392,8 @@ static SmallVector<OpFoldResult> getOutSizes(OpBuilder &b, Location loc,
                                              Value init) {
   return tensor::getMixedSizes(b, loc, init);
 }
-static SmallVector<OpFoldResult> getOutSizes(OpBuilder &b, Location loc,
-                                             MatmulOp, Value lhs, Value rhs,
-                                             Value) {
+static SmallVector<OpFoldResult>
+getOutSizes(OpBuilder &b, Location loc, MatmulOp, Value lhs, Value rhs, Value) {
   return {tensor::getMixedSize(b, loc, lhs, 0),
           tensor::getMixedSize(b, loc, rhs, 1)};
 }
@@ -445,8 +443,8 @@ static void splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
     SmallVector<ReassociationIndices> reassociation;
     for (int64_t d = 0; d < type.getRank(); ++d) {
       if (d == dim) {
-        reassociation.push_back({int64_t(shape.size()),
-                                 int64_t(shape.size()) + 1});
+        reassociation.push_back(
+            {int64_t(shape.size()), int64_t(shape.size()) + 1});
         shape.append({groups, group});
       } else {
         reassociation.push_back({int64_t(shape.size())});
@@ -481,8 +479,8 @@ static void splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
   for (int64_t d = 0; d < rhsType.getRank(); ++d) {
     int64_t size = rhsType.getDimSize(d);
     if (size / rhs.blockSizes[d] > 1)
-      c.zeroPointLoops.push_back(ContractionMaps::getLoop(c.maps.rhs,
-                                                          d + (d > rhsDim)));
+      c.zeroPointLoops.push_back(
+          ContractionMaps::getLoop(c.maps.rhs, d + (d > rhsDim)));
   }
 }
 
@@ -502,9 +500,8 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     auto rhsType = cast<RankedTensorType>(op.getRhs().getType());
     QuantizedTypeParams rhs = *getQuantizedTypeParams(rhsType);
-    IntegerContraction c = getIntegerContraction(op, adaptor.getLhs(),
-                                                 adaptor.getRhs(),
-                                                 adaptor.getBias());
+    IntegerContraction c = getIntegerContraction(
+        op, adaptor.getLhs(), adaptor.getRhs(), adaptor.getBias());
     SmallVector<OpFoldResult> outSizes =
         getOutSizes(rewriter, loc, op, adaptor.getLhs(), adaptor.getRhs(),
                     getInitOperand(op, adaptor));
@@ -512,8 +509,8 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
       return lowerPerGroup(op, c, rhsType, rhs, outSizes, rewriter);
     // Pack constant weights for the target, whatever the bias.
     if (c.rhsConstant) {
-      DenseElementsAttr packed = packWeights(c.rhsConstant,
-                                             target.weightLayout);
+      DenseElementsAttr packed =
+          packWeights(c.rhsConstant, target.weightLayout);
       if (packed != c.rhsConstant)
         c.rhs = arith::ConstantOp::create(rewriter, loc, packed);
     }
@@ -531,9 +528,9 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     if (rhs.axis >= 0)
       outAxis = *ContractionMaps::findDim(
           c.maps.out, ContractionMaps::getLoop(c.maps.rhs, rhs.axis));
-    Value result = emitRequantize(rewriter, loc, acc, accScales, outAxis,
-                                  op.getType(), *op.getMultiplier(),
-                                  *op.getRounding(), getClamp(op));
+    Value result =
+        emitRequantize(rewriter, loc, acc, accScales, outAxis, op.getType(),
+                       *op.getMultiplier(), *op.getRounding(), getClamp(op));
     rewriter.replaceOp(op, castToResultType(rewriter, op, result));
     return success();
   }
@@ -561,8 +558,8 @@ private:
     Type f32 = rewriter.getF32Type();
     ContractionMaps original = c.maps;
     splitGroups(rewriter, loc, c, rhsType, rhs);
-    unsigned groupLoop = ContractionMaps::getLoop(
-        c.maps.out, c.maps.out.getNumResults() - 1);
+    unsigned groupLoop =
+        ContractionMaps::getLoop(c.maps.out, c.maps.out.getNumResults() - 1);
     int64_t groups = 0;
     for (int64_t d = 0; d < rhsType.getRank(); ++d)
       if (ContractionMaps::getLoop(original.rhs, d) == groupLoop)
@@ -590,12 +587,12 @@ private:
       if (!original.reduction[l])
         domain.push_back(l);
     domain.push_back(groupLoop);
-    Value outInit = linalg::FillOp::create(
-                        rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
-                        ValueRange{tensor::EmptyOp::create(rewriter, loc,
-                                                           outSizes, f32)
-                                       .getResult()})
-                        .getResult(0);
+    Value outInit =
+        linalg::FillOp::create(
+            rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, outSizes, f32)
+                           .getResult()})
+            .getResult(0);
     SmallVector<utils::IteratorType> iterators(domain.size(),
                                                utils::IteratorType::parallel);
     iterators.back() = utils::IteratorType::reduction;
@@ -603,16 +600,16 @@ private:
         linalg::GenericOp::create(
             rewriter, loc, outInit.getType(), ValueRange{acc, scaleTensor},
             ValueRange{outInit},
-            ArrayRef<AffineMap>{
-                restrictToLoops(c.maps.out, domain),
-                selectLoops(ctx, domain, c.zeroPointLoops),
-                restrictToLoops(original.out, domain)},
+            ArrayRef<AffineMap>{restrictToLoops(c.maps.out, domain),
+                                selectLoops(ctx, domain, c.zeroPointLoops),
+                                restrictToLoops(original.out, domain)},
             iterators,
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value x = arith::SIToFPOp::create(b, l, f32, args[0]);
               Value scaled = arith::MulFOp::create(b, l, x, args[1]);
               linalg::YieldOp::create(
-                  b, l, arith::AddFOp::create(b, l, args[2], scaled).getResult());
+                  b, l,
+                  arith::AddFOp::create(b, l, args[2], scaled).getResult());
             })
             .getResult(0);
     rewriter.replaceOp(op, castToResultType(rewriter, op, result));
@@ -696,8 +693,7 @@ LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
   module.walk([&](func::FuncOp func) {
     if (!converter.isSignatureLegal(func.getFunctionType()) &&
         !func->hasAttr(kSignatureAttrName))
-      func->setAttr(kSignatureAttrName,
-                    TypeAttr::get(func.getFunctionType()));
+      func->setAttr(kSignatureAttrName, TypeAttr::get(func.getFunctionType()));
   });
 
   ConversionTarget conversionTarget(*ctx);

@@ -25,22 +25,22 @@
 #include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/ValueBoundsOpInterfaceImpl.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGVECTORIZE
@@ -92,8 +92,8 @@ static constexpr StringLiteral kTileAttrName = "qlinalg.tile";
 
 /// Tiles `op` with `sizes`; the tile is marked for vectorization.
 static LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op,
-                          ArrayRef<int64_t> sizes,
-                          SmallVectorImpl<scf::ForOp> &loops) {
+                            ArrayRef<int64_t> sizes,
+                            SmallVectorImpl<scf::ForOp> &loops) {
   scf::SCFTilingOptions options;
   SmallVector<OpFoldResult> tileSizes;
   for (int64_t s : sizes)
@@ -143,8 +143,9 @@ static LogicalResult canonicalize(Operation *root) {
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
-LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
-    ModuleOp module, const TargetDescription &target) {
+LogicalResult
+mlir::qlinalg::vectorizeQLinalgKernels(ModuleOp module,
+                                       const TargetDescription &target) {
   SmallVector<linalg::LinalgOp> ops;
   module.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&

@@ -69,8 +69,8 @@ QuantParams mlir::qlinalg::numerics::chooseAsymmetric(float rmin, float rmax,
     p.scale = 1.0f;
   } else {
     float span = rmax - rmin;
-    p.scale = std::max(span / static_cast<float>(range.qmax - range.qmin),
-                       kMinScale);
+    p.scale =
+        std::max(span / static_cast<float>(range.qmax - range.qmin), kMinScale);
   }
   float shifted = roundHalfToEven(rmin / p.scale);
   p.zeroPoint = clampTo(range.qmin - static_cast<int64_t>(shifted), range);
@@ -94,9 +94,9 @@ QuantParams mlir::qlinalg::numerics::chooseSymmetric(float rmin, float rmax,
 }
 
 QuantParams mlir::qlinalg::numerics::toPowerOfTwoScale(QuantParams p,
-                                                      float rmin,
-                                                      StorageRange range,
-                                                      bool symmetric) {
+                                                       float rmin,
+                                                       StorageRange range,
+                                                       bool symmetric) {
   int exponent = 0;
   float mantissa = std::frexp(p.scale, &exponent);
   // scale = mantissa * 2^exponent with mantissa in [0.5, 1).
@@ -194,9 +194,11 @@ int32_t mlir::qlinalg::numerics::multiplyByQuantizedMultiplier(
   return roundingDivideByPOT(high, right, tiesToEven);
 }
 
-int64_t mlir::qlinalg::numerics::requantizeFixedPoint(
-    int32_t acc, FixedPointMultiplier m, int64_t outZeroPoint,
-    StorageRange range, bool tiesToEven) {
+int64_t mlir::qlinalg::numerics::requantizeFixedPoint(int32_t acc,
+                                                      FixedPointMultiplier m,
+                                                      int64_t outZeroPoint,
+                                                      StorageRange range,
+                                                      bool tiesToEven) {
   int64_t scaled = multiplyByQuantizedMultiplier(acc, m, tiesToEven);
   return clampTo(scaled + outZeroPoint, range);
 }

@@ -11,8 +11,8 @@
 #include "qlinalg/Conversion/Lower.h"
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Conversion/Pipeline.h"
-#include "qlinalg/Target/Target.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+#include "qlinalg/Target/Target.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -84,10 +84,11 @@ static llvm::Expected<TensorSpec> getTensorSpec(Type type,
   return spec;
 }
 
-llvm::Error mlir::qlinalg::getEntrySignature(
-    ModuleOp module, StringRef entry, StringRef sourceName,
-    SmallVectorImpl<TensorSpec> &arguments,
-    SmallVectorImpl<TensorSpec> &results) {
+llvm::Error
+mlir::qlinalg::getEntrySignature(ModuleOp module, StringRef entry,
+                                 StringRef sourceName,
+                                 SmallVectorImpl<TensorSpec> &arguments,
+                                 SmallVectorImpl<TensorSpec> &results) {
   Operation *symbol = module.lookupSymbol(entry);
   FunctionType type;
   if (auto func = dyn_cast_or_null<func::FuncOp>(symbol)) {
@@ -110,20 +111,19 @@ llvm::Error mlir::qlinalg::getEntrySignature(
   if (auto attr = symbol->getAttrOfType<TypeAttr>(kSignatureAttrName))
     type = dyn_cast<FunctionType>(attr.getValue());
   if (!type)
-    return makeError(sourceName + ": lowered entry '@" + entry +
-                     "' has no " + kSignatureAttrName +
+    return makeError(sourceName + ": lowered entry '@" + entry + "' has no " +
+                     kSignatureAttrName +
                      " attribute; lower it with --qlinalg-to-llvm so that "
                      "its tensor signature is kept");
   for (auto [i, t] : llvm::enumerate(type.getInputs())) {
-    auto spec = getTensorSpec(t, "argument " + llvm::Twine(i) + " of @" +
-                                     entry);
+    auto spec =
+        getTensorSpec(t, "argument " + llvm::Twine(i) + " of @" + entry);
     if (!spec)
       return spec.takeError();
     arguments.push_back(*spec);
   }
   for (auto [i, t] : llvm::enumerate(type.getResults())) {
-    auto spec =
-        getTensorSpec(t, "result " + llvm::Twine(i) + " of @" + entry);
+    auto spec = getTensorSpec(t, "result " + llvm::Twine(i) + " of @" + entry);
     if (!spec)
       return spec.takeError();
     results.push_back(*spec);
@@ -138,9 +138,8 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
                         StringRef target, StringRef sourceName) {
   std::unique_ptr<CompiledModule> compiled(new CompiledModule());
   compiled->entry = entry.str();
-  if (llvm::Error err = getEntrySignature(*module, entry, sourceName,
-                                          compiled->arguments,
-                                          compiled->results))
+  if (llvm::Error err = getEntrySignature(
+          *module, entry, sourceName, compiled->arguments, compiled->results))
     return std::move(err);
 
   MLIRContext *ctx = module->getContext();
@@ -209,15 +208,14 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   return compiled;
 }
 
-llvm::Error CompiledModule::checkArgument(unsigned index,
-                                          const NpyArray &input,
+llvm::Error CompiledModule::checkArgument(unsigned index, const NpyArray &input,
                                           StringRef name) const {
   const TensorSpec &spec = arguments[index];
   std::string what =
       ("argument " + llvm::Twine(index) + " (" + name + ")").str();
   if (input.getDType() != spec.dtype)
-    return makeError(what + ": expected " + getDTypeName(spec.dtype) +
-                     " for " + typeToString(spec.type) + ", got " +
+    return makeError(what + ": expected " + getDTypeName(spec.dtype) + " for " +
+                     typeToString(spec.type) + ", got " +
                      getDTypeName(input.getDType()));
   bool shapeOk = input.getRank() == static_cast<int64_t>(spec.shape.size());
   for (size_t i = 0; shapeOk && i < spec.shape.size(); ++i)

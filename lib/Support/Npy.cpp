@@ -10,9 +10,9 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -126,8 +126,8 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
       headerLen |= size_t(static_cast<unsigned char>(buffer[8 + i])) << (8 * i);
     headerStart = 12;
   } else {
-    return makeError(name, "unsupported .npy format version " +
-                               llvm::Twine(major));
+    return makeError(name,
+                     "unsupported .npy format version " + llvm::Twine(major));
   }
   if (buffer.size() < headerStart + headerLen)
     return makeError(name, "truncated .npy header");
@@ -139,9 +139,8 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
       ((*descrText)[0] != '\'' && (*descrText)[0] != '"'))
     return makeError(name, "malformed .npy header: no 'descr'");
   char q = (*descrText)[0];
-  StringRef descr = descrText->drop_front().take_until([q](char c) {
-    return c == q;
-  });
+  StringRef descr =
+      descrText->drop_front().take_until([q](char c) { return c == q; });
   NpyDType dtype;
   if (descr == "<f4")
     dtype = NpyDType::Float32;
@@ -182,8 +181,8 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
       continue;
     int64_t d;
     if (part.getAsInteger(10, d) || d < 0)
-      return makeError(name, "malformed .npy header: bad dimension '" + part +
-                                 "'");
+      return makeError(name,
+                       "malformed .npy header: bad dimension '" + part + "'");
     shape.push_back(d);
   }
 

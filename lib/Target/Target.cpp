@@ -8,8 +8,8 @@
 
 #include "qlinalg/Target/Target.h"
 
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
@@ -40,37 +40,78 @@ static const TargetDescription kTargets[] = {
     {"x86-avx512-vnni",
      "x86-64 with AVX-512 VNNI (vpdpbusd, u8 x s8); portable kernel until "
      "the VNNI kernel lands",
-     "x86_64-unknown-linux-gnu", "znver4", kVnniFeatures, kVnniHost,
-     /*unsignedActivations=*/true, /*pairSumLimit=*/0, kEightBit,
-     /*matmul=*/{4, 64, 4}, /*conv=*/{4, 64, 4}, /*depthwise=*/{1, 64, 1},
-     {"BA16a64b4a", 16, 4}, "generic"},
+     "x86_64-unknown-linux-gnu",
+     "znver4",
+     kVnniFeatures,
+     kVnniHost,
+     /*unsignedActivations=*/true,
+     /*pairSumLimit=*/0,
+     kEightBit,
+     /*matmul=*/{4, 64, 4},
+     /*conv=*/{4, 64, 4},
+     /*depthwise=*/{1, 64, 1},
+     {"BA16a64b4a", 16, 4},
+     "generic"},
     {"x86-avx2",
      "x86-64 with AVX2 (vpmaddubsw pairs saturate at int16); portable "
      "kernel until the AVX2 kernel lands",
-     "x86_64-unknown-linux-gnu", "znver3", kAvx2Features, kAvx2Host,
-     /*unsignedActivations=*/true, /*pairSumLimit=*/32767, kEightBit,
-     /*matmul=*/{4, 16, 4}, /*conv=*/{4, 16, 4}, /*depthwise=*/{1, 32, 1},
-     {"BA8a32b4a", 8, 4}, "generic"},
+     "x86_64-unknown-linux-gnu",
+     "znver3",
+     kAvx2Features,
+     kAvx2Host,
+     /*unsignedActivations=*/true,
+     /*pairSumLimit=*/32767,
+     kEightBit,
+     /*matmul=*/{4, 16, 4},
+     /*conv=*/{4, 16, 4},
+     /*depthwise=*/{1, 32, 1},
+     {"BA8a32b4a", 8, 4},
+     "generic"},
     {"aarch64-i8mm",
      "AArch64 with i8mm (smmla 2x8 x 8x2 blocks); portable kernel until the "
      "AArch64 kernels land",
-     "aarch64-unknown-linux-gnu", "neoverse-v1", kI8mmFeatures, kI8mmHost,
-     /*unsignedActivations=*/false, /*pairSumLimit=*/0, kEightBit,
-     /*matmul=*/{8, 8, 8}, /*conv=*/{8, 8, 8}, /*depthwise=*/{1, 16, 1},
-     {"BA8a8b", 8, 8}, "generic"},
+     "aarch64-unknown-linux-gnu",
+     "neoverse-v1",
+     kI8mmFeatures,
+     kI8mmHost,
+     /*unsignedActivations=*/false,
+     /*pairSumLimit=*/0,
+     kEightBit,
+     /*matmul=*/{8, 8, 8},
+     /*conv=*/{8, 8, 8},
+     /*depthwise=*/{1, 16, 1},
+     {"BA8a8b", 8, 8},
+     "generic"},
     {"aarch64-dotprod",
      "AArch64 with dotprod (sdot, s8 x s8); portable kernel until the "
      "AArch64 kernels land",
-     "aarch64-unknown-linux-gnu", "neoverse-n1", kDotFeatures, kDotHost,
-     /*unsignedActivations=*/false, /*pairSumLimit=*/0, kEightBit,
-     /*matmul=*/{8, 8, 4}, /*conv=*/{8, 8, 4}, /*depthwise=*/{1, 16, 1},
-     {"BA8a4b", 8, 4}, "generic"},
+     "aarch64-unknown-linux-gnu",
+     "neoverse-n1",
+     kDotFeatures,
+     kDotHost,
+     /*unsignedActivations=*/false,
+     /*pairSumLimit=*/0,
+     kEightBit,
+     /*matmul=*/{8, 8, 4},
+     /*conv=*/{8, 8, 4},
+     /*depthwise=*/{1, 16, 1},
+     {"BA8a4b", 8, 4},
+     "generic"},
     {"generic",
      "portable code for any CPU (vector dialect, no intrinsics), compiled "
      "for the host",
-     "", "", {}, {}, /*unsignedActivations=*/false, /*pairSumLimit=*/0,
-     kEightBit, /*matmul=*/{4, 32, 16}, /*conv=*/{4, 32, 16},
-     /*depthwise=*/{1, 16, 1}, {"row-major", 1, 1}, "generic"},
+     "",
+     "",
+     {},
+     {},
+     /*unsignedActivations=*/false,
+     /*pairSumLimit=*/0,
+     kEightBit,
+     /*matmul=*/{4, 32, 16},
+     /*conv=*/{4, 32, 16},
+     /*depthwise=*/{1, 16, 1},
+     {"row-major", 1, 1},
+     "generic"},
 };
 
 const TileSizes &TargetDescription::getTiles(ContractionKind kind) const {
@@ -131,8 +172,9 @@ void mlir::qlinalg::printTargets(llvm::raw_ostream &os) {
   const TargetDescription *host = lookupTarget("host", error);
   os << "qlinalg targets (host resolves to " << host->name << " here):\n";
   for (const TargetDescription &t : kTargets) {
-    os << "\n" << t.name << (canRunOnHost(t) ? "" : " (cannot run here)")
-       << "\n  " << t.summary << "\n";
+    os << "\n"
+       << t.name << (canRunOnHost(t) ? "" : " (cannot run here)") << "\n  "
+       << t.summary << "\n";
     os << "  triple:       "
        << (t.triple.empty() ? llvm::StringRef("host") : t.triple);
     if (!t.cpu.empty())

@@ -10,8 +10,8 @@
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -152,8 +152,8 @@ bool mlir::qlinalg::isContractionCandidate(Operation *op) {
 int64_t QuantizableContraction::getOutChannelDim() const {
   if (channelDim < 0)
     return -1;
-  unsigned loop = cast<AffineDimExpr>(rhsMap.getResult(channelDim))
-                      .getPosition();
+  unsigned loop =
+      cast<AffineDimExpr>(rhsMap.getResult(channelDim)).getPosition();
   for (auto [i, e] : llvm::enumerate(outMap.getResults()))
     if (cast<AffineDimExpr>(e).getPosition() == loop)
       return i;
@@ -210,8 +210,7 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
   if (linalg::isaConvolutionOpInterface(op)) {
     FailureOr<linalg::ConvolutionDimensions> dims =
         linalg::inferConvolutionDims(op);
-    if (succeeded(dims) && !dims->depth.empty() &&
-        !dims->outputChannel.empty())
+    if (succeeded(dims) && !dims->depth.empty() && !dims->outputChannel.empty())
       return fail("it is a grouped convolution, which is not quantized yet "
                   "(its output channels span two dimensions)");
   }
@@ -270,7 +269,8 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
   Value init = op.getDpsInits()[0];
   int64_t outDim = c.getOutChannelDim();
   int64_t rank = c.outMap.getNumResults();
-  if (DenseElementsAttr bias = getChannelBroadcastConstant(init, outDim, rank)) {
+  if (DenseElementsAttr bias =
+          getChannelBroadcastConstant(init, outDim, rank)) {
     c.bias = bias;
   } else if (!isZeroFill(init)) {
     return fail("its accumulator is neither a zero fill nor a broadcast "
@@ -284,11 +284,12 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
     if (isAdd && !isa<linalg::AddOp>(user)) {
       // An elementwise linalg.generic adding its two inputs.
       auto generic = dyn_cast<linalg::GenericOp>(user);
-      auto yield = generic ? dyn_cast<linalg::YieldOp>(
-                                 generic.getBody()->getTerminator())
-                           : nullptr;
-      auto addf = yield ? yield.getValues()[0].getDefiningOp<arith::AddFOp>()
-                        : nullptr;
+      auto yield =
+          generic
+              ? dyn_cast<linalg::YieldOp>(generic.getBody()->getTerminator())
+              : nullptr;
+      auto addf =
+          yield ? yield.getValues()[0].getDefiningOp<arith::AddFOp>() : nullptr;
       Block *body = generic ? generic.getBody() : nullptr;
       isAdd = addf && generic.getNumReductionLoops() == 0 &&
               ((addf.getLhs() == body->getArgument(0) &&
@@ -344,9 +345,8 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
   DenseSet<Value> carriesData;
   unsigned next = 0;
   module.walk<WalkOrder::PreOrder>([&](Operation *op) {
-    bool fromData = llvm::any_of(op->getOperands(), [&](Value v) {
-      return carriesData.contains(v);
-    });
+    bool fromData = llvm::any_of(
+        op->getOperands(), [&](Value v) { return carriesData.contains(v); });
     for (Value v : op->getResults()) {
       if (!fromData || !isFloatTensor(v))
         continue;

@@ -135,9 +135,8 @@ numerics::StorageRange Scheme::getRange() const {
 }
 
 /// The params of the scheme for a real range, power-of-two if asked.
-static numerics::QuantParams chooseParams(float lo, float hi,
-                                          const Scheme &scheme,
-                                          bool powerOfTwo) {
+static numerics::QuantParams
+chooseParams(float lo, float hi, const Scheme &scheme, bool powerOfTwo) {
   numerics::StorageRange range = scheme.getRange();
   numerics::QuantParams p = scheme.symmetric
                                 ? numerics::chooseSymmetric(lo, hi, scheme.bits)
@@ -203,8 +202,7 @@ QuantizationState::getTableParams(Value value, Operation *user,
            << id << "' needs a range";
   const TensorStatistics *entry = table->lookup(id);
   if (!entry)
-    return user->emitError("no calibration entry for tensor id '")
-           << id << "'";
+    return user->emitError("no calibration entry for tensor id '") << id << "'";
   auto inTable = [&]() {
     return user->emitError("calibration entry for tensor id '")
            << id << "' in " << tableName;
@@ -221,14 +219,12 @@ QuantizationState::getTableParams(Value value, Operation *user,
     // Imported parameters win over the scheme too: they use the full range.
     numerics::StorageRange full = numerics::signedRange(scheme.bits);
     if (p.zeroPoint < full.qmin || p.zeroPoint > full.qmax)
-      return inTable() << " has zero point " << p.zeroPoint
-                       << " outside the " << scheme.bits << "-bit range ["
-                       << full.qmin << ", " << full.qmax << "]";
+      return inTable() << " has zero point " << p.zeroPoint << " outside the "
+                       << scheme.bits << "-bit range [" << full.qmin << ", "
+                       << full.qmax << "]";
     return SmallVector<numerics::QuantParams>{p};
   }
-  auto checkF32 = [](double v) {
-    return std::isfinite(static_cast<float>(v));
-  };
+  auto checkF32 = [](double v) { return std::isfinite(static_cast<float>(v)); };
   SmallVector<numerics::QuantParams> params;
   if (axis >= 0) {
     if (!entry->perChannel || entry->perChannel->axis != axis)
@@ -279,9 +275,8 @@ QuantizationState::getCalibratedType(Value value, Operation *user,
   if (failed(params))
     return failure();
   const TensorStatistics *entry = table->lookup(idOf.lookup(value));
-  numerics::StorageRange range = entry->scale
-                                     ? numerics::signedRange(scheme.bits)
-                                     : scheme.getRange();
+  numerics::StorageRange range =
+      entry->scale ? numerics::signedRange(scheme.bits) : scheme.getRange();
   // Explicit parameters are per tensor even where channels were asked for.
   return makeQuantizedType(user->getContext(), *params,
                            entry->scale ? -1 : axis, range);
@@ -313,9 +308,9 @@ Value QuantizationState::getQuantized(RewriterBase &rewriter, Value value,
 /// 0 of a K x N weight) and per column, as an i8 constant reinterpreted with
 /// a sub-channel type {0:G, 1:1}.
 static Value quantizePerGroup(OpBuilder &builder, Location loc,
-                              DenseElementsAttr weights,
-                              ArrayRef<float> values, const Scheme &scheme,
-                              bool powerOfTwo, int64_t groupSize) {
+                              DenseElementsAttr weights, ArrayRef<float> values,
+                              const Scheme &scheme, bool powerOfTwo,
+                              int64_t groupSize) {
   MLIRContext *ctx = builder.getContext();
   auto type = cast<RankedTensorType>(weights.getType());
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
@@ -368,9 +363,8 @@ static bool isPerGroupShape(const QuantizableContraction &c) {
   return c.iterators[loop] == utils::IteratorType::reduction;
 }
 
-Value QuantizationState::quantizeConstantWeights(RewriterBase &rewriter,
-                                           const QuantizableContraction &c,
-                                           bool perGroup) {
+Value QuantizationState::quantizeConstantWeights(
+    RewriterBase &rewriter, const QuantizableContraction &c, bool perGroup) {
   MLIRContext *ctx = rewriter.getContext();
   DenseElementsAttr w = c.constantRhs;
   auto type = cast<RankedTensorType>(w.getType());
@@ -403,8 +397,8 @@ Value QuantizationState::quantizeConstantWeights(RewriterBase &rewriter,
   SmallVector<int8_t> q(values.size());
   for (auto [i, v] : llvm::enumerate(values)) {
     const numerics::QuantParams &p = params[channelOf(i)];
-    q[i] = static_cast<int8_t>(
-        numerics::quantize(v, p.scale, p.zeroPoint, range));
+    q[i] =
+        static_cast<int8_t>(numerics::quantize(v, p.scale, p.zeroPoint, range));
   }
   auto storage = DenseElementsAttr::get(
       withElementType(type, IntegerType::get(ctx, 8)), ArrayRef<int8_t>(q));
@@ -429,12 +423,11 @@ static Value padQuantized(RewriterBase &rewriter, tensor::PadOp pad,
                                  qtype.getZeroPoint(), range);
   Value raw = quant::StorageCastOp::create(
       rewriter, loc, withElementType(type, storage), quantized);
-  Value fill = arith::ConstantOp::create(
-      rewriter, loc, rewriter.getIntegerAttr(storage, q));
+  Value fill = arith::ConstantOp::create(rewriter, loc,
+                                         rewriter.getIntegerAttr(storage, q));
   auto padded = tensor::PadOp::create(
-      rewriter, loc,
-      withElementType(pad.getResultType(), storage), raw, pad.getMixedLowPad(),
-      pad.getMixedHighPad(), fill, pad.getNofold());
+      rewriter, loc, withElementType(pad.getResultType(), storage), raw,
+      pad.getMixedLowPad(), pad.getMixedHighPad(), fill, pad.getNofold());
   return quant::StorageCastOp::create(
       rewriter, loc, withElementType(pad.getResultType(), qtype), padded);
 }
@@ -452,8 +445,7 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
       op->emitRemark("per-group quantization needs K x N weights; these "
                      "are quantized per channel");
     } else {
-      int64_t k =
-          cast<RankedTensorType>(c.constantRhs.getType()).getDimSize(0);
+      int64_t k = cast<RankedTensorType>(c.constantRhs.getType()).getDimSize(0);
       if (k % options.groupSize != 0) {
         op->emitRemark() << op->getName() << " left in float: group-size "
                          << options.groupSize
@@ -486,9 +478,8 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     if (failed(rhsType))
       return failure();
   }
-  if (c.bias && llvm::any_of(c.bias.getValues<float>(), [](float v) {
-        return !std::isfinite(v);
-      }))
+  if (c.bias && llvm::any_of(c.bias.getValues<float>(),
+                             [](float v) { return !std::isfinite(v); }))
     return c.root->emitError("constant bias contains NaN or Inf");
   FailureOr<quant::QuantizedType> outType;
   bool requantize = !perGroup && (!options.floatOutputs ||
@@ -504,9 +495,8 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     lhs = padQuantized(rewriter, c.pad, lhs, c.padValue);
   // Weights: constant ones at compile time from their data; others from
   // the table (per-channel ranges, or the estimator when per tensor).
-  Value rhs = c.constantRhs
-                  ? quantizeConstantWeights(rewriter, c, perGroup)
-                  : getQuantized(rewriter, c.rhs, *rhsType);
+  Value rhs = c.constantRhs ? quantizeConstantWeights(rewriter, c, perGroup)
+                            : getQuantized(rewriter, c.rhs, *rhsType);
 
   auto resultType = cast<RankedTensorType>(c.result.getType());
   Value init = op->getOperand(op->getNumOperands() - 1);
@@ -538,9 +528,8 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
         rewriter, loc, sizes, cast<RankedTensorType>(type).getElementType());
     SmallVector<AffineMap> maps{c.lhsMap, c.rhsMap};
     if (bias)
-      maps.push_back(AffineMap::get(
-          c.outMap.getNumDims(), 0,
-          c.rhsMap.getResult(c.channelDim)));
+      maps.push_back(AffineMap::get(c.outMap.getNumDims(), 0,
+                                    c.rhsMap.getResult(c.channelDim)));
     maps.push_back(c.outMap);
     SmallVector<StringRef> iterators;
     for (utils::IteratorType it : c.iterators)
@@ -562,8 +551,8 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     rewriter.replaceAllUsesWith(product, y);
     if (c.bias && c.root == op) {
       // The bias was the accumulator init: add the broadcast init in float.
-      Value empty = tensor::EmptyOp::create(rewriter, loc, sizes,
-                                            rewriter.getF32Type());
+      Value empty =
+          tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getF32Type());
       auto add = linalg::AddOp::create(rewriter, loc, ValueRange{y, floatInit},
                                        ValueRange{empty});
       rewriter.replaceAllUsesExcept(y, add.getResult(0), add);
@@ -602,8 +591,7 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
       q.push_back(numerics::quantizeBias(v, accScales[perChannel ? i : 0]));
     auto dataType = RankedTensorType::get({int64_t(q.size())}, i32);
     Value data = arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(dataType, ArrayRef<int32_t>(q)));
+        rewriter, loc, DenseElementsAttr::get(dataType, ArrayRef<int32_t>(q)));
     bias = quant::StorageCastOp::create(
         rewriter, loc, withElementType(dataType, accElement(0)), data);
   }
@@ -644,8 +632,8 @@ struct QuantizeContractionPattern
     if (!isContractionCandidate(op))
       return rewriter.notifyMatchFailure(op, "not a contraction");
     if (linalg::isaConvolutionOpInterface(op) != convolutions)
-      return rewriter.notifyMatchFailure(
-          op, convolutions ? "not a convolution" : "a convolution");
+      return rewriter.notifyMatchFailure(op, convolutions ? "not a convolution"
+                                                          : "a convolution");
     if (state.isSkipped(op))
       return rewriter.notifyMatchFailure(op, "left in float (see its remark)");
     std::string whyNot;
@@ -669,8 +657,8 @@ struct QuantizeContractionPattern
 
 } // namespace
 
-void mlir::qlinalg::populateQLinalgQuantizePatterns(
-    RewritePatternSet &patterns, QuantizationState &state) {
+void mlir::qlinalg::populateQLinalgQuantizePatterns(RewritePatternSet &patterns,
+                                                    QuantizationState &state) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/false);
   patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/true);
@@ -731,8 +719,7 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
     }
     std::optional<CalibrationTable> table;
     if (!calibration.empty()) {
-      llvm::Expected<CalibrationTable> read =
-          readCalibrationTable(calibration);
+      llvm::Expected<CalibrationTable> read = readCalibrationTable(calibration);
       if (!read) {
         module.emitError(llvm::toString(read.takeError()));
         return signalPassFailure();

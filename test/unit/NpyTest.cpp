@@ -45,7 +45,8 @@ TEST(NpyTest, ScalarAndVectorShapes) {
 }
 
 TEST(NpyTest, ParsesVersion2Header) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
   std::string bytes("\x93NUMPY\x02\x00", 8);
   uint32_t len = dict.size();
   bytes.append(reinterpret_cast<const char *>(&len), 4);

@@ -120,8 +120,8 @@ TEST(DequantizeTest, Affine) {
 
 TEST(QuantizeBiasTest, RoundsInF64AndSaturates) {
   EXPECT_EQ(quantizeBias(0.5f, 0.25), 2);
-  EXPECT_EQ(quantizeBias(0.375f, 0.25), 2);  // 1.5 -> 2
-  EXPECT_EQ(quantizeBias(0.625f, 0.25), 2);  // 2.5 -> 2
+  EXPECT_EQ(quantizeBias(0.375f, 0.25), 2); // 1.5 -> 2
+  EXPECT_EQ(quantizeBias(0.625f, 0.25), 2); // 2.5 -> 2
   EXPECT_EQ(quantizeBias(1e10f, 1e-3), std::numeric_limits<int32_t>::max());
   EXPECT_EQ(quantizeBias(-1e10f, 1e-3), std::numeric_limits<int32_t>::min());
 }

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qlinalg/Calibration/Estimators.h"
 #include "qlinalg/Calibration/Statistics.h"
+#include "qlinalg/Calibration/Estimators.h"
 
 #include "gtest/gtest.h"
 
@@ -29,9 +29,11 @@ std::vector<float> gaussian(size_t n, float sigma, unsigned seed) {
 
 TEST(HistogramTest, StreamingEqualsOneShotWhateverTheSplit) {
   // Later batches widen the range several times, on both sides.
-  std::vector<std::vector<float>> batches = {
-      gaussian(100, 0.01f, 1), gaussian(1000, 1.0f, 2), {0.0f},
-      gaussian(500, 30.0f, 3), {-1000.5f, 7.25f}};
+  std::vector<std::vector<float>> batches = {gaussian(100, 0.01f, 1),
+                                             gaussian(1000, 1.0f, 2),
+                                             {0.0f},
+                                             gaussian(500, 30.0f, 3),
+                                             {-1000.5f, 7.25f}};
   Histogram streamed, oneShot;
   std::vector<float> all;
   for (const auto &b : batches) {
@@ -87,8 +89,8 @@ TEST(HistogramTest, FromPartsRoundTripAndRejectsNonCanonical) {
       h.getLog2Width(), h.getOffset(), counts, h.getMin(), h.getMax(), error);
   ASSERT_TRUE(r.has_value()) << error;
   EXPECT_TRUE(*r == h);
-  EXPECT_FALSE(Histogram::fromParts(h.getLog2Width() + 1, h.getOffset(),
-                                    counts, h.getMin(), h.getMax(), error));
+  EXPECT_FALSE(Histogram::fromParts(h.getLog2Width() + 1, h.getOffset(), counts,
+                                    h.getMin(), h.getMax(), error));
   EXPECT_EQ(error, "histogram is not in canonical form for its min and max");
   std::vector<uint64_t> none(counts.size(), 0);
   EXPECT_FALSE(Histogram::fromParts(h.getLog2Width(), h.getOffset(), none,
@@ -211,7 +213,8 @@ TEST(EstimatorTest, PercentileCoverage) {
   EXPECT_NEAR(r->second, 0.99, 1e-3);
   options.coverage = 0.0;
   EXPECT_FALSE(estimateRange(s, Estimator::Percentile, options, error));
-  EXPECT_EQ(error, "coverage must be in [50, 100] (each side keeps that share)");
+  EXPECT_EQ(error,
+            "coverage must be in [50, 100] (each side keeps that share)");
   options.coverage = 49.9; // the two quantiles would cross
   EXPECT_FALSE(estimateRange(s, Estimator::Percentile, options, error));
 }
@@ -221,9 +224,9 @@ TEST(EstimatorTest, ZeroRangeAndMissingHistogram) {
   zero.accumulate(std::vector<float>(50, 0.0f));
   EstimatorOptions options;
   std::string error;
-  for (Estimator e : {Estimator::MinMax, Estimator::MovingAverage,
-                      Estimator::Percentile, Estimator::MSE,
-                      Estimator::Entropy}) {
+  for (Estimator e :
+       {Estimator::MinMax, Estimator::MovingAverage, Estimator::Percentile,
+        Estimator::MSE, Estimator::Entropy}) {
     auto p = estimateParams(zero, e, options, numerics::signedRange(8), error);
     ASSERT_TRUE(p) << error;
     EXPECT_EQ(p->scale, 1.0f) << getEstimatorName(e).str();

@@ -69,31 +69,49 @@ TEST(TableTest, JsonRoundTrip) {
 }
 
 TEST(TableTest, ErrorsNameFileAndTensor) {
-  EXPECT_NE(errorOf(parseCalibrationTable("{", "a.json")).find("a.json: malformed JSON"),
+  EXPECT_NE(errorOf(parseCalibrationTable("{", "a.json"))
+                .find("a.json: malformed JSON"),
             std::string::npos);
   EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"x\"}", "b.json"))
                 .find("b.json: not a calibration table"),
             std::string::npos);
   const char *head = "{\"format\": \"qlinalg-calibration\", \"version\": 2, ";
-  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t3\": {\"min\": 2, \"max\": 1}}}", "c.json"))
+  EXPECT_NE(errorOf(parseCalibrationTable(
+                        std::string(head) +
+                            "\"tensors\": {\"t3\": {\"min\": 2, \"max\": 1}}}",
+                        "c.json"))
                 .find("c.json: tensor 't3': invalid range"),
             std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t4\": {\"min\": 0}}}", "d.json"))
-                .find("tensor 't4': 'min' and 'max' must come together"),
-            std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t5\": {\"scale\": 0}}}", "e.json"))
-                .find("tensor 't5': scale 0 must be positive"),
-            std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable(std::string(head) + "\"tensors\": {\"t6\": {}}}", "f.json"))
-                .find("tensor 't6': needs 'min'/'max' or 'scale'"),
-            std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 3, \"tensors\": {}}", "g.json"))
-                .find("unsupported calibration table version"),
-            std::string::npos);
-  EXPECT_NE(errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", \"version\": 1, \"tensors\": {}}", "h.json"))
-                .find("h.json: calibration table version 1 numbers tensors by "
-                      "quantizable matmul"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(parseCalibrationTable(std::string(head) +
+                                        "\"tensors\": {\"t4\": {\"min\": 0}}}",
+                                    "d.json"))
+          .find("tensor 't4': 'min' and 'max' must come together"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(parseCalibrationTable(
+                  std::string(head) + "\"tensors\": {\"t5\": {\"scale\": 0}}}",
+                  "e.json"))
+          .find("tensor 't5': scale 0 must be positive"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(parseCalibrationTable(
+                  std::string(head) + "\"tensors\": {\"t6\": {}}}", "f.json"))
+          .find("tensor 't6': needs 'min'/'max' or 'scale'"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", "
+                                    "\"version\": 3, \"tensors\": {}}",
+                                    "g.json"))
+          .find("unsupported calibration table version"),
+      std::string::npos);
+  EXPECT_NE(
+      errorOf(parseCalibrationTable("{\"format\": \"qlinalg-calibration\", "
+                                    "\"version\": 1, \"tensors\": {}}",
+                                    "h.json"))
+          .find("h.json: calibration table version 1 numbers tensors by "
+                "quantizable matmul"),
+      std::string::npos);
   EXPECT_NE(errorOf(readCalibrationTable("/nonexistent/t.json"))
                 .find("/nonexistent/t.json: cannot read calibration table"),
             std::string::npos);

@@ -35,8 +35,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
@@ -49,7 +49,8 @@ using namespace mlir::qlinalg;
 
 static llvm::cl::list<std::string> positional(
     llvm::cl::Positional, llvm::cl::OneOrMore,
-    llvm::cl::desc("<model.mlir> <batch> [<batch>...] | --merge <table.json>..."));
+    llvm::cl::desc(
+        "<model.mlir> <batch> [<batch>...] | --merge <table.json>..."));
 static llvm::cl::opt<std::string>
     entryName("entry", llvm::cl::desc("Entry function to calibrate"),
               llvm::cl::init("main"));
@@ -79,8 +80,9 @@ static int fail(const llvm::Twine &msg) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "qlinalg-calibrate: measure a float model's tensors on "
-                  "calibration batches\n");
+      argc, argv,
+      "qlinalg-calibrate: measure a float model's tensors on "
+      "calibration batches\n");
   if (mergeMode) {
     CalibrationTable merged;
     for (auto [i, path] : llvm::enumerate(positional)) {
@@ -94,8 +96,8 @@ int main(int argc, char **argv) {
       if (table->model != merged.model || table->entry != merged.entry)
         llvm::WithColor::warning(llvm::errs(), "qlinalg-calibrate")
             << path << " was calibrated on " << table->model << " @"
-            << table->entry << ", the first table on " << merged.model
-            << " @" << merged.entry << "\n";
+            << table->entry << ", the first table on " << merged.model << " @"
+            << merged.entry << "\n";
       if (std::optional<std::string> error = merged.merge(*table))
         return fail("cannot merge " + path + ": " + *error);
     }
@@ -145,8 +147,8 @@ int main(int argc, char **argv) {
 
   // Instrument, then return every observed tensor from the entry function.
   llvm::MapVector<Value, int64_t> weightAxes;
-  TensorIdMap ids = assignTensorIds(*module, /*unquantizable=*/nullptr,
-                                    &weightAxes);
+  TensorIdMap ids =
+      assignTensorIds(*module, /*unquantizable=*/nullptr, &weightAxes);
   // Non-constant weights get per-channel ranges along their output
   // channels.
   for (const auto &[value, axis] : weightAxes)
@@ -215,8 +217,7 @@ int main(int argc, char **argv) {
       return fail(where + ": " + llvm::toString(outputs.takeError()));
     for (auto [id, array] :
          llvm::zip(*observed, ArrayRef(*outputs).drop_front(numResults))) {
-      ArrayRef<float> values(array.getDataAs<float>(),
-                             array.getNumElements());
+      ArrayRef<float> values(array.getDataAs<float>(), array.getNumElements());
       TensorStatistics &stats = table.tensors[id];
       if (stats.perChannel && stats.perChannel->axis >= array.getRank())
         return fail("--per-channel axis " +
@@ -234,8 +235,8 @@ int main(int argc, char **argv) {
                     " in earlier batches");
       if (std::optional<size_t> bad =
               stats.accumulate(values, array.getShape()))
-        return fail("tensor id '" + id + "': " +
-                    (std::isnan(values[*bad]) ? "NaN" : "Inf") +
+        return fail("tensor id '" + id +
+                    "': " + (std::isnan(values[*bad]) ? "NaN" : "Inf") +
                     " at element " + llvm::Twine(*bad) +
                     " in calibration data, " + where);
     }
@@ -253,7 +254,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "\n";
   for (const auto &[id, stats] : table.tensors)
     if (!stats.hasRange())
-      return fail("tensor id '" + id + "' saw no values: every calibration "
+      return fail("tensor id '" + id +
+                  "' saw no values: every calibration "
                   "batch was empty for it");
   if (llvm::Error err = writeCalibrationTable(outputPath, table))
     return fail(llvm::toString(std::move(err)));

@@ -55,8 +55,9 @@ static int fail(const llvm::Twine &msg) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "qlinalg-run: run a float, quantized or lowered module on "
-                  ".npy arrays\n");
+      argc, argv,
+      "qlinalg-run: run a float, quantized or lowered module on "
+      ".npy arrays\n");
 
   DialectRegistry registry;
   registerQLinalgDialects(registry);

@@ -70,8 +70,8 @@ estimateRange(const TensorStatistics &stats, Estimator estimator,
 /// `options`, with `range` the storage range (narrow when symmetric).
 std::optional<numerics::QuantParams>
 estimateParams(const TensorStatistics &stats, Estimator estimator,
-               const EstimatorOptions &options,
-               numerics::StorageRange range, std::string &error);
+               const EstimatorOptions &options, numerics::StorageRange range,
+               std::string &error);
 
 /// Expected squared quantization error of the histogram's values under
 /// `params` (each bin at its centre; step^2/12 inside the representable

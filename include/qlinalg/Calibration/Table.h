@@ -1,4 +1,5 @@
-//===- Table.h - the calibration table: statistics per tensor id -*- C++ -*-===//
+//===- Table.h - the calibration table: statistics per tensor id -*- C++
+//-*-===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.

@@ -39,13 +39,14 @@ struct QLinalgPipelineOptions
       llvm::cl::desc("Percentile estimator: percentage kept on each side"),
       llvm::cl::init(99.99)};
   Option<std::string> activationScheme{
-      *this, "activation-scheme",
-      llvm::cl::desc("asymmetric or symmetric"), llvm::cl::init("asymmetric")};
+      *this, "activation-scheme", llvm::cl::desc("asymmetric or symmetric"),
+      llvm::cl::init("asymmetric")};
   Option<std::string> weightScheme{*this, "weight-scheme",
                                    llvm::cl::desc("symmetric or asymmetric"),
                                    llvm::cl::init("symmetric")};
   Option<std::string> weightGranularity{
-      *this, "weight-granularity", llvm::cl::desc("per-channel, per-tensor or per-group"),
+      *this, "weight-granularity",
+      llvm::cl::desc("per-channel, per-tensor or per-group"),
       llvm::cl::init("per-channel")};
   Option<unsigned> groupSize{
       *this, "group-size",

@@ -1,4 +1,5 @@
-//===- Runner.h - JIT-compile a module and run it on .npy arrays -*- C++ -*-===//
+//===- Runner.h - JIT-compile a module and run it on .npy arrays -*- C++
+//-*-===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.

@@ -53,8 +53,12 @@ public:
   }
   void *getData() { return data.get(); }
   const void *getData() const { return data.get(); }
-  template <typename T> T *getDataAs() { return static_cast<T *>(getData()); }
-  template <typename T> const T *getDataAs() const {
+  template <typename T>
+  T *getDataAs() {
+    return static_cast<T *>(getData());
+  }
+  template <typename T>
+  const T *getDataAs() const {
     return static_cast<const T *>(getData());
   }
   /// "3x4xfloat32", for messages.

@@ -95,8 +95,7 @@ bool canRunOnHost(const TargetDescription &target);
 
 /// The target called `name`; `host` resolves to the first target that can
 /// run on this CPU. On failure `error` lists the known names.
-const TargetDescription *lookupTarget(llvm::StringRef name,
-                                      std::string &error);
+const TargetDescription *lookupTarget(llvm::StringRef name, std::string &error);
 
 /// Prints the table (what `qlinalg-opt --qlinalg-list-targets` shows).
 void printTargets(llvm::raw_ostream &os);

@@ -1,4 +1,5 @@
-//===- Quantizable.h - what can be quantized, and its tensor ids -*- C++ -*-===//
+//===- Quantizable.h - what can be quantized, and its tensor ids -*- C++
+//-*-===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.

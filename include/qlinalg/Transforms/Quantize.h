@@ -51,8 +51,8 @@ struct QuantizeOptions {
 };
 
 /// Validates the textual options of the pass (or the pipeline).
-FailureOr<QuantizeOptions> parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
-                                                std::string &error);
+FailureOr<QuantizeOptions>
+parseQuantizeOptions(const QLinalgQuantizeOptions &raw, std::string &error);
 
 struct QuantizableContraction;
 
@@ -83,11 +83,9 @@ private:
   getTableParams(Value value, Operation *user, const Scheme &scheme,
                  int64_t axis, int64_t channels);
   /// The quantized element type of a calibrated tensor.
-  FailureOr<quant::QuantizedType> getCalibratedType(Value value,
-                                                    Operation *user,
-                                                    const Scheme &scheme,
-                                                    int64_t axis,
-                                                    int64_t channels = 0);
+  FailureOr<quant::QuantizedType>
+  getCalibratedType(Value value, Operation *user, const Scheme &scheme,
+                    int64_t axis, int64_t channels = 0);
   Value getQuantized(RewriterBase &rewriter, Value value, Type elementType);
   Value quantizeConstantWeights(RewriterBase &rewriter,
                                 const QuantizableContraction &unit,

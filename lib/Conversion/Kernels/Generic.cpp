@@ -29,18 +29,15 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
     return arith::ExtSIOp::create(nb, nl, i32, v).getResult();
   };
   auto kernel = linalg::GenericOp::create(
-             b, loc, init.getType(), ValueRange{c.lhs, c.rhs},
-             ValueRange{init},
-             ArrayRef<AffineMap>{c.maps.lhs, c.maps.rhs, c.maps.out},
-             iterators,
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value a = extend(nb, nl, args[0], c.lhsUnsigned);
-               Value w = extend(nb, nl, args[1], c.rhsUnsigned);
-               Value prod = arith::MulIOp::create(nb, nl, a, w);
-               linalg::YieldOp::create(
-                   nb, nl,
-                   arith::AddIOp::create(nb, nl, args[2], prod).getResult());
-             });
+      b, loc, init.getType(), ValueRange{c.lhs, c.rhs}, ValueRange{init},
+      ArrayRef<AffineMap>{c.maps.lhs, c.maps.rhs, c.maps.out}, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value a = extend(nb, nl, args[0], c.lhsUnsigned);
+        Value w = extend(nb, nl, args[1], c.rhsUnsigned);
+        Value prod = arith::MulIOp::create(nb, nl, a, w);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddIOp::create(nb, nl, args[2], prod).getResult());
+      });
   kernel->setAttr(kKernelAttrName, b.getUnitAttr());
   return kernel.getResult(0);
 }

@@ -85,8 +85,8 @@ mlir::qlinalg::getQuantizedTypeParams(Type tensorType) {
       p.scales.push_back(v.convertToDouble());
     for (APInt v : t.getZeroPoints().getValues<APInt>())
       p.zeroPoints.push_back(v.getSExtValue());
-    p.blockSizes = getBlockSizesPerDim(
-        t, cast<RankedTensorType>(tensorType).getRank());
+    p.blockSizes =
+        getBlockSizesPerDim(t, cast<RankedTensorType>(tensorType).getRank());
     p.storageMin = t.getStorageTypeMin();
     p.storageMax = t.getStorageTypeMax();
     p.isSigned = t.isSigned();
@@ -141,9 +141,8 @@ LogicalResult mlir::qlinalg::verifyQuantizedTensorType(
                            << " is outside the rank " << ranked.getRank();
     ArrayRef<int64_t> scaleShape = sub.getScales().getType().getShape();
     if (static_cast<int64_t>(scaleShape.size()) != ranked.getRank())
-      return emitError() << what << " has scales of rank "
-                         << scaleShape.size() << " for a tensor of rank "
-                         << ranked.getRank();
+      return emitError() << what << " has scales of rank " << scaleShape.size()
+                         << " for a tensor of rank " << ranked.getRank();
     for (int64_t d = 0; d < ranked.getRank(); ++d) {
       int64_t size = ranked.getDimSize(d), block = p->blockSizes[d];
       if (ShapedType::isDynamic(size))
@@ -151,8 +150,8 @@ LogicalResult mlir::qlinalg::verifyQuantizedTensorType(
                            << " is sub-channel quantized and needs a static "
                               "shape";
       if (size % block != 0 || size / block != scaleShape[d])
-        return emitError() << what << " dimension " << d << " of size "
-                           << size << " does not split into " << scaleShape[d]
+        return emitError() << what << " dimension " << d << " of size " << size
+                           << " does not split into " << scaleShape[d]
                            << " blocks of " << block;
     }
   }
@@ -206,8 +205,7 @@ LogicalResult ObserveOp::verify() {
 static LogicalResult verifyBorder(Operation *op, RankedTensorType floatType,
                                   RankedTensorType quantType) {
   auto emitError = [op]() { return op->emitOpError(); };
-  if (failed(verifyQuantizedTensorType(emitError, quantType,
-                                       "quantized type")))
+  if (failed(verifyQuantizedTensorType(emitError, quantType, "quantized type")))
     return failure();
   if (!areCompatibleShapes(floatType.getShape(), quantType.getShape()))
     return op->emitOpError("shapes differ: ")
@@ -222,8 +220,8 @@ static LogicalResult verifyBorder(Operation *op, RankedTensorType floatType,
   if (floatType.getElementType() != qtype.getExpressedType())
     return op->emitOpError("float element type ")
            << floatType.getElementType()
-           << " does not match the expressed type "
-           << qtype.getExpressedType() << " of the quantized type";
+           << " does not match the expressed type " << qtype.getExpressedType()
+           << " of the quantized type";
   if (qtype.getStorageTypeIntegralWidth() > 32)
     return op->emitOpError("storage wider than 32 bits is not supported");
   return success();
@@ -268,11 +266,11 @@ static LogicalResult verifyRequantization(Operation *op,
            << out.getStorageType();
   for (double s : accScales) {
     double m = s / out.getScale();
-    if (mode == MultiplierMode::FixedPoint &&
-        !numerics::quantizeMultiplier(m))
+    if (mode == MultiplierMode::FixedPoint && !numerics::quantizeMultiplier(m))
       return op->emitOpError("multiplier ")
-             << m << " cannot be represented in fixed_point mode (must be "
-                     "below 2^30)";
+             << m
+             << " cannot be represented in fixed_point mode (must be "
+                "below 2^30)";
   }
   return success();
 }
@@ -289,8 +287,7 @@ SmallVector<AffineMap> ContractionMaps::getMaps() const {
   return maps;
 }
 
-std::optional<unsigned> ContractionMaps::findDim(AffineMap map,
-                                                 unsigned loop) {
+std::optional<unsigned> ContractionMaps::findDim(AffineMap map, unsigned loop) {
   for (auto [i, e] : llvm::enumerate(map.getResults()))
     if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == loop)
       return i;
@@ -316,10 +313,9 @@ ContractionMaps ContractionMaps::getMatmul(MLIRContext *ctx, bool hasBias) {
 
 /// Sizes of a projected-permutation operand agree, loop by loop, with what
 /// the other operands say (static sizes only).
-static LogicalResult checkLoopSizes(Operation *op, const ContractionMaps &maps,
-                                    ArrayRef<std::pair<StringRef,
-                                                       RankedTensorType>>
-                                        operands) {
+static LogicalResult
+checkLoopSizes(Operation *op, const ContractionMaps &maps,
+               ArrayRef<std::pair<StringRef, RankedTensorType>> operands) {
   SmallVector<AffineMap> all = maps.getMaps();
   SmallVector<int64_t> sizes(maps.getNumLoops(), ShapedType::kDynamic);
   SmallVector<StringRef> from(maps.getNumLoops());
@@ -345,10 +341,9 @@ static LogicalResult checkLoopSizes(Operation *op, const ContractionMaps &maps,
 }
 
 /// The structural rules of the maps themselves.
-static LogicalResult verifyMaps(Operation *op, const ContractionMaps &maps,
-                                ArrayRef<std::pair<StringRef,
-                                                   RankedTensorType>>
-                                    operands) {
+static LogicalResult
+verifyMaps(Operation *op, const ContractionMaps &maps,
+           ArrayRef<std::pair<StringRef, RankedTensorType>> operands) {
   SmallVector<AffineMap> all = maps.getMaps();
   unsigned loops = maps.getNumLoops();
   for (auto [map, named] : llvm::zip(all, operands)) {
@@ -535,8 +530,7 @@ LogicalResult mlir::qlinalg::verifyContraction(
              << outAxis << " (the output channel of the per-axis rhs)";
     if (res.scales.size() != accScales.size())
       return op->emitOpError("accumulator result has ")
-             << res.scales.size() << " scales but rhs has "
-             << accScales.size();
+             << res.scales.size() << " scales but rhs has " << accScales.size();
     for (auto [as, rs] : llvm::zip(accScales, res.scales))
       if (!scalesMatch(as, rs))
         return op->emitOpError("accumulator scale ")
@@ -544,7 +538,8 @@ LogicalResult mlir::qlinalg::verifyContraction(
     return success();
   }
   if (!multiplier || !rounding)
-    return op->emitOpError("a requantized result needs multiplier and rounding");
+    return op->emitOpError(
+        "a requantized result needs multiplier and rounding");
   if (failed(verifyRequantization(op, accScales, resultType, *multiplier)))
     return failure();
   if (clamp) {
@@ -588,8 +583,8 @@ LogicalResult MatmulOp::verify() {
   if (biasType && biasType.getRank() != 1)
     return emitOpError("bias must be a rank-1 tensor of i32 storage");
   return verifyContraction(*this, getContractionMaps(), lhsType, rhsType,
-                           biasType, resultType, getMultiplier(),
-                           getRounding(), std::nullopt);
+                           biasType, resultType, getMultiplier(), getRounding(),
+                           std::nullopt);
 }
 
 //===----------------------------------------------------------------------===//
@@ -607,9 +602,10 @@ bool ContractOp::hasFloatResult() {
 
 ContractionMaps ContractOp::getContractionMaps() {
   ContractionMaps maps;
-  SmallVector<AffineMap> all = llvm::map_to_vector(
-      getIndexingMaps(),
-      [](Attribute a) { return cast<AffineMapAttr>(a).getValue(); });
+  SmallVector<AffineMap> all =
+      llvm::map_to_vector(getIndexingMaps(), [](Attribute a) {
+        return cast<AffineMapAttr>(a).getValue();
+      });
   maps.lhs = all[0];
   maps.rhs = all[1];
   maps.bias = getBias() ? all[2] : AffineMap();
@@ -641,11 +637,11 @@ LogicalResult ContractOp::verify() {
   std::optional<ArrayRef<int64_t>> clamp;
   if (getClamp())
     clamp = *getClamp();
-  return verifyContraction(
-      *this, getContractionMaps(), cast<RankedTensorType>(getLhs().getType()),
-      cast<RankedTensorType>(getRhs().getType()), biasType,
-      cast<RankedTensorType>(getResult().getType()), getMultiplier(),
-      getRounding(), clamp);
+  return verifyContraction(*this, getContractionMaps(),
+                           cast<RankedTensorType>(getLhs().getType()),
+                           cast<RankedTensorType>(getRhs().getType()), biasType,
+                           cast<RankedTensorType>(getResult().getType()),
+                           getMultiplier(), getRounding(), clamp);
 }
 
 //===----------------------------------------------------------------------===//

@@ -13,13 +13,13 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/IR/AffineMap.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalgOpsDialect.h.inc"
 
@@ -70,8 +70,9 @@ namespace mlir::qlinalg {
 /// element type (per tensor or per axis): zero points inside the storage range,
 /// a quantized dimension inside the rank, one scale per element of that
 /// dimension when it is static. `what` names the value in messages.
-LogicalResult verifyQuantizedTensorType(function_ref<InFlightDiagnostic()> emitError,
-                                        Type type, StringRef what);
+LogicalResult
+verifyQuantizedTensorType(function_ref<InFlightDiagnostic()> emitError,
+                          Type type, StringRef what);
 
 /// The quantized element type of a tensor type, or null.
 quant::UniformQuantizedType getPerTensorType(Type tensorType);
