@@ -170,9 +170,12 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
     accScales = accScales.take_front(1);
 
   if (mode == MultiplierMode::Float) {
+    // M = f32(s_acc) / f32(s_out), divided in f32: what ONNX's reference
+    // and ONNX Runtime compute from the f32 scales (s_acc = sa * sb is exact
+    // in double, so its f32 rounding is the f32 product).
     SmallVector<float> multipliers;
     for (double s : accScales)
-      multipliers.push_back(static_cast<float>(s / outScale));
+      multipliers.push_back(numerics::getFloatMultiplier(s, outScale));
     return emitElementwise(
         b, loc, acc, storage, axis, {f32Param(b, multipliers)},
         [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {

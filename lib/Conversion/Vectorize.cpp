@@ -159,7 +159,7 @@ mlir::qlinalg::vectorizeQLinalgKernels(ModuleOp module,
     SmallVector<int64_t> sizes;
     if (kernel) {
       sizes = getTileSizes(op, target.getTiles(ContractionKind::Matmul));
-    } else if (op.getNumReductionLoops() == 0) {
+    } else if (op.getNumReductionLoops() == 0 && op.getNumLoops() > 0) {
       // Elementwise: a row of 16 lanes.
       sizes.assign(op.getNumLoops(), 1);
       sizes.back() = 16;

@@ -203,6 +203,13 @@ int64_t mlir::qlinalg::numerics::requantizeFixedPoint(int32_t acc,
   return clampTo(scaled + outZeroPoint, range);
 }
 
+float mlir::qlinalg::numerics::getFloatMultiplier(double accScale,
+                                                  double outScale) {
+  float acc = static_cast<float>(accScale);
+  float out = static_cast<float>(outScale);
+  return acc / out;
+}
+
 int64_t mlir::qlinalg::numerics::requantizeFloat(int32_t acc, float m,
                                                  int64_t outZeroPoint,
                                                  StorageRange range,

@@ -883,15 +883,19 @@ def requantize_float(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike,
                      dtype: type = np.int8) -> np.ndarray:
     """Requantize int32 accumulators with one f32 multiply per element.
 
-    M32 = f32(acc_scale / out_scale) (float64 division, per column);
+    M32 = f32(acc_scale) / f32(out_scale), divided in f32 (per column): the
+    multiplier ONNX's reference and ONNX Runtime compute from f32 scales,
+    since acc_scale = sa * sb of two f32 scales is exact in float64 and its
+    f32 rounding is the f32 product sa * sb;
     y = round(f32(acc) * M32) with ``rounding``; y = f32(y + zp); clamp with
     fmax/fmin in f32; cast to ``dtype``.
     """
     _check_rounding(rounding)
     qmin, qmax = _check_qrange(qmin, qmax)
     acc64 = _as_int32_range_int64(acc, "acc")
-    m32 = _float64_multiplier(_acc_scale_per_column(acc64, acc_scale), out_scale)
-    m32 = m32.astype(np.float32)
+    _check_scale(np.asarray(np.float64(out_scale)), "out_scale")
+    m32 = (_acc_scale_per_column(acc64, acc_scale).astype(np.float32)
+           / np.float32(out_scale)).astype(np.float32)
     with np.errstate(over="ignore"):
         y = (acc64.astype(np.int32).astype(np.float32) * m32).astype(np.float32)
     y = np.rint(y) if rounding == "half_to_even" else _round_half_away_f32(y)

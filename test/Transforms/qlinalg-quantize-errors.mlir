@@ -20,6 +20,16 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/scale-underflows-f32.json"
 // RUN: qlinalg-opt %t/non-finite-constants.mlir --split-input-file --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json"
+// RUN: qlinalg-opt %t/channel-range-beyond-f32.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/channel-range-beyond-f32.json"
+//
+// Contractions left in float, and per-group requests that fall back to per
+// channel: a remark on the op, and the pass succeeds.
+// RUN: qlinalg-opt %t/left-in-float.mlir --split-input-file --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration-all.json"
+// RUN: qlinalg-opt %t/per-group-fallback.mlir --split-input-file --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/per-group-fallback.json weight-granularity=per-group group-size=2" \
+// RUN:   | FileCheck %t/per-group-fallback.mlir
 //
 // Tables that cannot be read: an error on the module.
 // RUN: qlinalg-opt %t/unreadable.mlir --verify-diagnostics \
@@ -52,6 +62,16 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-fraction.json"
 // RUN: qlinalg-opt %t/zero-point-string.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-string.json"
+// RUN: qlinalg-opt %t/negative-count.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/negative-count.json"
+// RUN: qlinalg-opt %t/bad-moving-average.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/bad-moving-average.json"
+// RUN: qlinalg-opt %t/histogram-count.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/histogram-count.json"
+// RUN: qlinalg-opt %t/bad-per-channel.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/bad-per-channel.json"
+// RUN: qlinalg-opt %t/unordered-per-channel.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/unordered-per-channel.json"
 //
 // Bad option values: an error on the module, before the table is read.
 // RUN: qlinalg-opt %t/bad-requantize.mlir --verify-diagnostics \
@@ -62,6 +82,8 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json requantize=float rounding=half_to_even"
 // RUN: qlinalg-opt %t/bad-requantize-bad-table.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/malformed.json requantize=Float"
+// RUN: qlinalg-opt %t/bad-group-size.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json weight-granularity=per-group group-size=0"
 
 //--- missing-entry.mlir
 // Tests that a missing entry for an output id is an error naming the id, on
@@ -211,6 +233,116 @@ func.func @inf_bias(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   return %z : tensor<3x2xf32>
 }
 
+//--- channel-range-beyond-f32.mlir
+// Tests that a per-channel range of a non-constant rhs that is not an f32
+// range ([-1e39, 1] for channel 1 of t1) is an error on the matmul, naming
+// the id and the table.
+func.func @channel_range_beyond_f32(%x: tensor<3x4xf32>, %w: tensor<4x2xf32>) -> tensor<3x2xf32> {
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-error-re @+1 {{calibration entry for tensor id 't1' in {{.*}}Inputs/channel-range-beyond-f32.json has a channel range that does not fit in f32}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x4xf32>, tensor<4x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- left-in-float.mlir
+// Tests that a multiply-accumulate whose reduction loop indexes only one
+// input (a row sum of x scaled by v[m]) is not taken for a contraction.
+func.func @reduction_in_one_input(%x: tensor<3x4xf32>, %v: tensor<3xf32>) -> tensor<3xf32> {
+  %e = tensor.empty() : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3xf32>) -> tensor<3xf32>
+  // expected-remark @+1 {{linalg.generic left in float: its loops are not those of a contraction (every reduction loop indexes both inputs, every parallel loop the result)}}
+  %y = linalg.generic {indexing_maps = [affine_map<(m, k) -> (m, k)>,
+                                        affine_map<(m, k) -> (m)>,
+                                        affine_map<(m, k) -> (m)>],
+                       iterator_types = ["parallel", "reduction"]}
+       ins(%x, %v : tensor<3x4xf32>, tensor<3xf32>) outs(%f : tensor<3xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
+  return %y : tensor<3xf32>
+}
+
+// -----
+
+// Tests that a bias add whose constant does not have one element per output
+// channel (3 for the 2 columns of the weights; the result's columns are
+// dynamic, so the ops themselves verify) leaves the matmul in float.
+func.func @bias_length(%x: tensor<3x2xf32>, %n: index) -> tensor<3x?xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %b = arith.constant dense<[0.25, -0.7, 1.0]> : tensor<3xf32>
+  %e = tensor.empty(%n) : tensor<3x?xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x?xf32>) -> tensor<3x?xf32>
+  // expected-remark @+1 {{linalg.matmul left in float: its bias does not have one element per output channel}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x?xf32>) -> tensor<3x?xf32>
+  %z = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                                        affine_map<(i, j) -> (j)>,
+                                        affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+       ins(%y, %b : tensor<3x?xf32>, tensor<3xf32>) outs(%e : tensor<3x?xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<3x?xf32>
+  return %z : tensor<3x?xf32>
+}
+
+// -----
+
+// Tests that a matmul whose activations are computed from constants alone
+// (and the weights are an argument) has nothing to calibrate them with.
+func.func @activations_from_constants(%w: tensor<2x2xf32>) -> tensor<3x2xf32> {
+  %c = arith.constant dense<1.0> : tensor<3x2xf32>
+  %x = arith.addf %c, %c : tensor<3x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark @+1 {{linalg.matmul left in float: its activations do not depend on the function's arguments}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+//--- per-group-fallback.mlir
+// Tests that per-group quantization of constant weights that are not K x N
+// (here N x K, a transposed matmul) falls back to per-channel weights along
+// their output channel, dimension 0, with a remark.
+// CHECK-LABEL: func.func @per_group_transposed_weights
+// CHECK: quant.scast %{{.*}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {{.*}}>>
+// CHECK: qlinalg.contract
+func.func @per_group_transposed_weights(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0, 0.5, 0.25], [0.3, 0.5, -1.0, 2.0]]> : tensor<2x4xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark @+1 {{per-group quantization needs K x N weights; these are quantized per channel}}
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                      affine_map<(m, n, k) -> (n, k)>,
+                                      affine_map<(m, n, k) -> (m, n)>]
+       ins(%x, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Tests that per-group quantization of weights that are an argument (t1)
+// falls back to per-channel weights from the table, with a remark.
+// CHECK-LABEL: func.func @per_group_argument_weights
+// CHECK: qlinalg.quantize %{{.*}} {qlinalg.tensor_id = "t1"} : tensor<4x2xf32> to tensor<4x2x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>
+// CHECK: qlinalg.matmul
+func.func @per_group_argument_weights(%x: tensor<3x4xf32>, %w: tensor<4x2xf32>) -> tensor<3x2xf32> {
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark @+1 {{per-group quantization needs constant weights; this rhs is quantized per channel}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x4xf32>, tensor<4x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
 //--- unreadable.mlir
 // Tests that a table path that cannot be read is an error on the module.
 // expected-error @+1 {{does-not-exist.json: cannot read calibration table: No such file or directory}}
@@ -302,6 +434,38 @@ module {
 module {
 }
 
+//--- negative-count.mlir
+// Tests that a negative "count" is rejected.
+// expected-error @+1 {{Inputs/negative-count.json: tensor 't0': 'count' must be a non-negative integer}}
+module {
+}
+
+//--- bad-moving-average.mlir
+// Tests that a "moving_average" without its batches, bounds and sums is
+// rejected, not filled in.
+// expected-error @+1 {{Inputs/bad-moving-average.json: tensor 't0': malformed 'moving_average' (needs constant in (0, 1], batches >= 1, min, max, sum_min, sum_max)}}
+module {
+}
+
+//--- histogram-count.mlir
+// Tests that a (canonical) histogram must hold "count" values: 64 in its one
+// bin, 63 counted.
+// expected-error @+1 {{Inputs/histogram-count.json: tensor 't0': histogram holds 64 values but 'count' is 63}}
+module {
+}
+
+//--- bad-per-channel.mlir
+// Tests that "per_channel" needs min and max arrays of one length.
+// expected-error @+1 {{Inputs/bad-per-channel.json: tensor 't0': malformed 'per_channel' (needs axis >= 0 and min/max arrays of one length)}}
+module {
+}
+
+//--- unordered-per-channel.mlir
+// Tests that a channel whose min is above its max is rejected.
+// expected-error @+1 {{Inputs/unordered-per-channel.json: tensor 't0': per-channel ranges must be ordered numbers}}
+module {
+}
+
 //--- bad-requantize.mlir
 // Tests that an unknown requantize= value is an error on the module.
 // expected-error @+1 {{unknown requantize mode 'fixed' (expected fixed-point or float)}}
@@ -325,5 +489,11 @@ module {
 // Tests that the option values are checked before the table is read: one
 // error, about the option.
 // expected-error @+1 {{unknown requantize mode 'Float' (expected fixed-point or float)}}
+module {
+}
+
+//--- bad-group-size.mlir
+// Tests that per-group weights need a group of at least one row.
+// expected-error @+1 {{group-size must be at least 1}}
 module {
 }

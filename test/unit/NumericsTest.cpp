@@ -193,6 +193,13 @@ TEST(RequantizeTest, FixedPointMatchesRealMultiplierAwayFromTies) {
 TEST(RequantizeTest, FloatMode) {
   // 95 * f32(0.3) = 28.500002 -> 29 (the multiplier is rounded to f32).
   EXPECT_EQ(requantizeFloat(95, 0.3f, 0, kI8, true), 29);
+  // The multiplier is divided in f32 from f32 scales (ONNX): for these
+  // scales the f64 quotient rounds to a different f32.
+  double sa = 0.09357217f, sb = 0.0817695f, so = 0.0012711115f;
+  float onnx =
+      static_cast<float>(static_cast<float>(sa * sb) / static_cast<float>(so));
+  EXPECT_EQ(getFloatMultiplier(sa * sb, so), onnx);
+  EXPECT_NE(static_cast<float>(sa * sb / so), onnx);
   EXPECT_EQ(requantizeFloat(5, 0.5f, 0, kI8, true), 2);  // 2.5 -> 2
   EXPECT_EQ(requantizeFloat(5, 0.5f, 0, kI8, false), 3); // 2.5 -> 3
   EXPECT_EQ(requantizeFloat(-5, 0.5f, 0, kI8, false), -3);

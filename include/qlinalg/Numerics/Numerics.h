@@ -114,6 +114,12 @@ int32_t multiplyByQuantizedMultiplier(int32_t x, FixedPointMultiplier m,
 int64_t requantizeFixedPoint(int32_t acc, FixedPointMultiplier m,
                              int64_t outZeroPoint, StorageRange range,
                              bool tiesToEven);
+/// The float-mode multiplier from the accumulator and output scales,
+/// computed as ONNX's reference and ONNX Runtime do from f32 scales:
+/// `f32(accScale) / f32(outScale)`, divided in f32. (accScale = sa * sb of
+/// two f32 scales is exact in double, so f32(accScale) is the f32 product.)
+float getFloatMultiplier(double accScale, double outScale);
+
 /// Requantize one accumulator value in float mode: `f32(acc) * f32(M)`,
 /// rounded, plus the zero point, clamped.
 int64_t requantizeFloat(int32_t acc, float m, int64_t outZeroPoint,

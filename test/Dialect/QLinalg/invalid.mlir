@@ -129,6 +129,25 @@ func.func @negative_scale(%arg0: tensor<2x3xf32>) {
 
 // -----
 
+// Tests that a NaN scale, which the upstream range check lets through
+// (every comparison with NaN is false), is rejected by the qlinalg verifier.
+func.func @nan_scale(%arg0: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.quantize' op quantized type scale nan must be positive}}
+  %0 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0x7FF8000000000000>>
+  return
+}
+
+// -----
+
+// Tests that every per-axis scale is checked for NaN, not only the first.
+func.func @nan_scale_per_axis(%arg0: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.quantize' op quantized type scale nan must be positive}}
+  %0 = qlinalg.quantize %arg0 : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32:1, {0.5, 0x7FF8000000000000, 1.0}>>
+  return
+}
+
+// -----
+
 // Tests that storage wider than 32 bits is rejected by the upstream parser.
 func.func @storage_64_bits(%arg0: tensor<2x3xf32>) {
   // expected-error @+1 {{illegal storage type size: 64}}
