@@ -18,6 +18,7 @@
 
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+#include "qlinalg/Numerics/Builders.h"
 #include "qlinalg/Numerics/Numerics.h"
 #include "qlinalg/Target/Target.h"
 
@@ -40,9 +41,6 @@ using namespace mlir::qlinalg;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-static Value intConst(OpBuilder &b, Location loc, Type type, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
-}
 static Value f32Const(OpBuilder &b, Location loc, float v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
@@ -114,18 +112,6 @@ static Value emitElementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResult(0);
 }
 
-/// Clamps an f32 to the storage range (NaN gives qmin) and converts it.
-static Value clampToStorage(OpBuilder &b, Location loc, Value v,
-                            numerics::StorageRange range, IntegerType storage) {
-  auto [lo, hi] = numerics::getFloatBounds(range);
-  v = arith::MaxNumFOp::create(b, loc, v, f32Const(b, loc, lo));
-  v = arith::MinNumFOp::create(b, loc, v, f32Const(b, loc, hi));
-  Value i = arith::FPToSIOp::create(b, loc, b.getI32Type(), v);
-  if (storage.getWidth() < 32)
-    i = arith::TruncIOp::create(b, loc, storage, i);
-  return i;
-}
-
 static numerics::StorageRange getRange(const QuantizedTypeParams &p) {
   return {p.storageMin, p.storageMax};
 }
@@ -179,14 +165,8 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
     return emitElementwise(
         b, loc, acc, storage, axis, {f32Param(b, multipliers)},
         [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {
-          Value x = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), in[0]);
-          Value prod = arith::MulFOp::create(nb, nl, x, p[0]);
-          Value r = tiesToEven
-                        ? math::RoundEvenOp::create(nb, nl, prod).getResult()
-                        : math::RoundOp::create(nb, nl, prod).getResult();
-          Value y =
-              arith::AddFOp::create(nb, nl, r, f32Const(nb, nl, float(zp)));
-          return clampToStorage(nb, nl, y, range, storage);
+          return numerics::buildRequantizeFloat(nb, nl, in[0], p[0], zp, range,
+                                                storage, tiesToEven);
         });
   }
 
@@ -204,58 +184,8 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
       b, loc, acc, storage, axis,
       {intParam(b, 64, mults), intParam(b, 64, lefts), intParam(b, 64, rights)},
       [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {
-        Type i64 = nb.getI64Type();
-        auto c = [&](int64_t v) { return intConst(nb, nl, i64, v); };
-        Value x = arith::ExtSIOp::create(nb, nl, i64, in[0]);
-        // Saturating left shift.
-        Value xl = arith::ShLIOp::create(nb, nl, x, p[1]);
-        xl = arith::MaxSIOp::create(nb, nl, xl, c(INT32_MIN));
-        xl = arith::MinSIOp::create(nb, nl, xl, c(INT32_MAX));
-        // Saturating rounding doubling high multiply; the multiplier is
-        // positive, so the INT32_MIN * INT32_MIN saturation cannot arise.
-        Value ab = arith::MulIOp::create(nb, nl, xl, p[0]);
-        Value nonNeg =
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, ab, c(0));
-        Value nudge = arith::SelectOp::create(nb, nl, nonNeg, c(1LL << 30),
-                                              c(1 - (1LL << 30)));
-        Value high = arith::DivSIOp::create(
-            nb, nl, arith::AddIOp::create(nb, nl, ab, nudge), c(1LL << 31));
-        // Rounding right shift.
-        Value pot = arith::ShLIOp::create(nb, nl, c(1), p[2]);
-        Value mask = arith::SubIOp::create(nb, nl, pot, c(1));
-        Value rem = arith::AndIOp::create(nb, nl, high, mask);
-        Value floor = arith::ShRSIOp::create(nb, nl, high, p[2]);
-        Value up;
-        if (!tiesToEven) {
-          Value neg = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
-                                            high, c(0));
-          Value threshold = arith::AddIOp::create(
-              nb, nl, arith::ShRSIOp::create(nb, nl, mask, c(1)),
-              arith::ExtUIOp::create(nb, nl, i64, neg));
-          up = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sgt, rem,
-                                     threshold);
-        } else {
-          Value half = arith::ShRSIOp::create(nb, nl, pot, c(1));
-          Value above = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sgt,
-                                              rem, half);
-          Value tie = arith::AndIOp::create(
-              nb, nl,
-              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, rem,
-                                    half),
-              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne, half,
-                                    c(0)));
-          Value odd = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::ne,
-              arith::AndIOp::create(nb, nl, floor, c(1)), c(0));
-          up = arith::OrIOp::create(nb, nl, above,
-                                    arith::AndIOp::create(nb, nl, tie, odd));
-        }
-        Value scaled = arith::AddIOp::create(
-            nb, nl, floor, arith::ExtUIOp::create(nb, nl, i64, up));
-        Value y = arith::AddIOp::create(nb, nl, scaled, c(zp));
-        y = arith::MaxSIOp::create(nb, nl, y, c(range.qmin));
-        y = arith::MinSIOp::create(nb, nl, y, c(range.qmax));
-        return arith::TruncIOp::create(nb, nl, storage, y).getResult();
+        return numerics::buildRequantizeFixedPoint(
+            nb, nl, in[0], p[0], p[1], p[2], zp, range, storage, tiesToEven);
       });
 }
 
@@ -306,13 +236,8 @@ struct QuantizeLowering : public OpConversionPattern<QuantizeOp> {
         rewriter, loc, adaptor.getInput(), storage, p.axis,
         {f32Param(rewriter, scales), f32Param(rewriter, zps)},
         [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value> params) {
-          Value x = in[0];
-          if (!x.getType().isF32())
-            x = arith::ExtFOp::create(b, l, b.getF32Type(), x);
-          Value d = arith::DivFOp::create(b, l, x, params[0]);
-          Value r = math::RoundEvenOp::create(b, l, d);
-          Value y = arith::AddFOp::create(b, l, r, params[1]);
-          return clampToStorage(b, l, y, range, storage);
+          return numerics::buildQuantize(b, l, in[0], params[0], params[1],
+                                         range, storage);
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -333,17 +258,8 @@ struct DequantizeLowering : public OpConversionPattern<DequantizeOp> {
         rewriter, op.getLoc(), adaptor.getInput(), floatElem, p.axis,
         {f32Param(rewriter, scales), intParam(rewriter, 32, p.zeroPoints)},
         [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value> params) {
-          Type i32 = b.getI32Type();
-          Value q = in[0];
-          if (q.getType() != i32)
-            q = p.isSigned ? arith::ExtSIOp::create(b, l, i32, q).getResult()
-                           : arith::ExtUIOp::create(b, l, i32, q).getResult();
-          Value centered = arith::SubIOp::create(b, l, q, params[1]);
-          Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), centered);
-          Value x = arith::MulFOp::create(b, l, f, params[0]);
-          if (floatElem != x.getType())
-            x = arith::TruncFOp::create(b, l, floatElem, x);
-          return x;
+          return numerics::buildDequantize(b, l, in[0], params[0], params[1],
+                                           p.isSigned, floatElem);
         });
     rewriter.replaceOp(op, result);
     return success();
