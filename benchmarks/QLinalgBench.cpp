@@ -105,11 +105,15 @@ void benchMatmul(benchmark::State &state, Variant variant) {
   QLinalgPipelineOptions options;
   options.target = "host";
   if (variant != Variant::Float32)
-    options.calibration = table;
+    options.quantize = "calibration=" + table;
   options.vectorize = variant != Variant::Int8Scalar;
   PassManager pm(&ctx);
-  buildQLinalgCPUPipeline(pm, options);
-  if (!module || failed(pm.run(*module))) {
+  auto onError = [](const Twine &message) {
+    llvm::errs() << message << "\n";
+    return failure();
+  };
+  if (!module || failed(buildQLinalgCPUPipeline(pm, options, onError)) ||
+      failed(pm.run(*module))) {
     state.SkipWithError("the pipeline failed");
     return;
   }

@@ -1,4 +1,4 @@
-//===- Pipeline.cpp - the qlinalg-pipeline named pipeline -----------------===//
+//===- Pipeline.cpp - the staged CPU pipeline -----------------------------===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.
@@ -16,27 +16,20 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
-void mlir::qlinalg::buildQLinalgCPUPipeline(
-    OpPassManager &pm, const QLinalgPipelineOptions &options) {
-  QLinalgQuantizeOptions quantize;
-  quantize.calibration = options.calibration;
-  quantize.requantize = options.requantize;
-  quantize.rounding = options.rounding;
-  quantize.estimator = options.estimator;
-  quantize.coverage = options.coverage;
-  quantize.activationScheme = options.activationScheme;
-  quantize.weightScheme = options.weightScheme;
-  quantize.weightGranularity = options.weightGranularity;
-  quantize.weightBits = options.weightBits;
-  quantize.activationBits = options.activationBits;
-  quantize.target = options.target;
-  quantize.groupSize = options.groupSize;
-  quantize.powerOfTwo = options.powerOfTwo;
-  quantize.floatOutputs = options.floatOutputs;
-  // A float module without a table is compiled as it is (qlinalg-run runs
-  // float, quantized and lowered modules alike).
-  if (!options.calibration.empty())
-    pm.addPass(createQLinalgQuantize(quantize));
+LogicalResult mlir::qlinalg::buildQLinalgCPUPipeline(
+    OpPassManager &pm, const QLinalgPipelineOptions &options,
+    function_ref<LogicalResult(const Twine &)> errorHandler) {
+  if (!options.quantize.empty()) {
+    // The quantizer's options, as it declares them; the pipeline's target
+    // unless they name their own.
+    std::unique_ptr<Pass> quantize = createQLinalgQuantize();
+    std::string text = options.quantize;
+    if (StringRef(text).find("target=") == StringRef::npos)
+      text += " target=" + options.target;
+    if (failed(quantize->initializeOptions(text, errorHandler)))
+      return failure();
+    pm.addPass(std::move(quantize));
+  }
   QLinalgLowerOptions lower;
   lower.target = options.target;
   pm.addPass(createQLinalgLower(lower));
@@ -46,14 +39,26 @@ void mlir::qlinalg::buildQLinalgCPUPipeline(
     pm.addPass(createQLinalgVectorize(vectorize));
   }
   pm.addPass(createQLinalgToLLVM());
+  return success();
 }
 
 void mlir::qlinalg::registerQLinalgPipeline() {
-  PassPipelineRegistration<QLinalgPipelineOptions>(
+  registerPassPipeline(
       "qlinalg-pipeline",
-      "The staged CPU pipeline: quantize from a calibration table (when "
-      "given), lower for a target, tile and vectorize, bufferize and convert "
-      "to the LLVM dialect (--qlinalg-quantize, --qlinalg-lower, "
-      "--qlinalg-vectorize, --qlinalg-to-llvm)",
-      buildQLinalgCPUPipeline);
+      "The staged CPU pipeline: quantize (quantize={...}: the options of "
+      "--qlinalg-quantize), lower for the target, tile and vectorize, "
+      "bufferize and convert to the LLVM dialect (--qlinalg-quantize, "
+      "--qlinalg-lower, --qlinalg-vectorize, --qlinalg-to-llvm)",
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        QLinalgPipelineOptions options;
+        std::string error;
+        llvm::raw_string_ostream os(error);
+        if (failed(options.parseFromString(text, os)))
+          return errorHandler(error);
+        return buildQLinalgCPUPipeline(pm, options, errorHandler);
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> optHandler) {
+        optHandler(QLinalgPipelineOptions());
+      });
 }

@@ -150,7 +150,12 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
     PassManager pm(ctx);
     QLinalgPipelineOptions options;
     options.target = target.str();
-    buildQLinalgCPUPipeline(pm, options);
+    std::string pipelineError;
+    if (failed(buildQLinalgCPUPipeline(pm, options, [&](const Twine &message) {
+          pipelineError = message.str();
+          return failure();
+        })))
+      return makeError(sourceName + ": " + pipelineError);
     if (failed(pm.run(*module)))
       return makeError(sourceName + ": lowering failed (see the diagnostics "
                                     "above)");

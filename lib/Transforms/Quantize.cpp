@@ -41,9 +41,12 @@ static std::optional<bool> parseSymmetric(StringRef name) {
   return std::nullopt;
 }
 
-FailureOr<QuantizeOptions>
-mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
-                                    std::string &error) {
+/// Validates the textual options: `Raw` is the pass itself (its ODS options)
+/// or the generated QLinalgQuantizeOptions struct, so the options are read
+/// where they are declared, never copied field by field.
+template <typename Raw>
+static FailureOr<QuantizeOptions> parseOptions(const Raw &raw,
+                                               std::string &error) {
   QuantizeOptions options;
   auto fail = [&](const llvm::Twine &message) {
     error = message.str();
@@ -73,11 +76,12 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
                 "entropy)");
   options.estimator = *estimator;
   if (!(raw.coverage >= 50.0 && raw.coverage <= 100.0))
-    return fail("coverage " +
-                llvm::formatv("{0}", llvm::format("%g", raw.coverage)).str() +
-                " must be a percentage in [50, 100] (each side keeps that "
-                "share of the values)");
-  options.coverage = raw.coverage;
+    return fail(
+        "coverage " +
+        llvm::formatv("{0}", llvm::format("%g", double(raw.coverage))).str() +
+        " must be a percentage in [50, 100] (each side keeps that "
+        "share of the values)");
+  options.coverage = double(raw.coverage);
   std::optional<bool> activationSymmetric =
       parseSymmetric(raw.activationScheme);
   if (!activationSymmetric)
@@ -85,14 +89,16 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
                 "' (expected asymmetric or symmetric)");
   // The target says which activation widths its kernels accumulate exactly.
   std::string targetError;
-  const TargetDescription *target = lookupTarget(raw.target, targetError);
+  const TargetDescription *target =
+      lookupTarget(std::string(raw.target), targetError);
   if (!target)
     return fail(targetError);
-  if (!target->supportsActivationBits(raw.activationBits)) {
+  unsigned activationBits = raw.activationBits;
+  if (!target->supportsActivationBits(activationBits)) {
     std::string supported;
     llvm::raw_string_ostream os(supported);
     llvm::interleave(target->activationBits, os, ", ");
-    return fail("activation-bits " + std::to_string(raw.activationBits) +
+    return fail("activation-bits " + std::to_string(activationBits) +
                 ": target '" + target->name +
                 "' has no kernel for it (its kernels take " + supported +
                 "-bit activations; a 16-bit one must accumulate 16x8-bit "
@@ -103,16 +109,17 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
   if (!weightSymmetric)
     return fail("unknown weight-scheme '" + raw.weightScheme +
                 "' (expected symmetric or asymmetric)");
-  if (raw.weightBits < 2 || raw.weightBits > 8)
-    return fail("weight-bits " + std::to_string(raw.weightBits) +
+  unsigned weightBits = raw.weightBits;
+  if (weightBits < 2 || weightBits > 8)
+    return fail("weight-bits " + std::to_string(weightBits) +
                 " is outside 2..8");
-  options.weights = {*weightSymmetric, raw.weightBits};
+  options.weights = {*weightSymmetric, weightBits};
   if (raw.weightGranularity == "per-channel") {
     options.perChannelWeights = true;
   } else if (raw.weightGranularity == "per-tensor") {
     options.perChannelWeights = false;
   } else if (raw.weightGranularity == "per-group") {
-    if (raw.groupSize < 1)
+    if (unsigned(raw.groupSize) < 1)
       return fail("group-size must be at least 1");
     options.perChannelWeights = true;
     options.groupSize = raw.groupSize;
@@ -123,6 +130,12 @@ mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
   options.powerOfTwo = raw.powerOfTwo;
   options.floatOutputs = raw.floatOutputs;
   return options;
+}
+
+FailureOr<QuantizeOptions>
+mlir::qlinalg::parseQuantizeOptions(const QLinalgQuantizeOptions &raw,
+                                    std::string &error) {
+  return parseOptions(raw, error);
 }
 
 static RankedTensorType withElementType(Type tensorType, Type elementType) {
@@ -693,26 +706,15 @@ LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
 namespace {
 struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
   using Base::Base;
+  // Reads the ODS options where they are declared.
+  template <typename Raw>
+  friend FailureOr<QuantizeOptions>(::parseOptions)(const Raw &raw,
+                                                    std::string &error);
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
     std::string error;
-    QLinalgQuantizeOptions raw;
-    raw.calibration = calibration;
-    raw.requantize = requantize;
-    raw.rounding = rounding;
-    raw.estimator = estimator;
-    raw.coverage = coverage;
-    raw.activationScheme = activationScheme;
-    raw.weightScheme = weightScheme;
-    raw.weightGranularity = weightGranularity;
-    raw.weightBits = weightBits;
-    raw.activationBits = activationBits;
-    raw.target = target;
-    raw.groupSize = groupSize;
-    raw.powerOfTwo = powerOfTwo;
-    raw.floatOutputs = floatOutputs;
-    FailureOr<QuantizeOptions> parsed = parseQuantizeOptions(raw, error);
+    FailureOr<QuantizeOptions> parsed = parseOptions(*this, error);
     if (failed(parsed)) {
       module.emitError(error);
       return signalPassFailure();

@@ -1,6 +1,6 @@
-// RUN: qlinalg-opt %s --qlinalg-pipeline="calibration=%S/Inputs/calibration.json target=generic" -o %t.lowered.mlir
+// RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json} target=generic" -o %t.lowered.mlir
 // RUN: FileCheck %s < %t.lowered.mlir
-// RUN: qlinalg-opt %s --qlinalg-pipeline="calibration=%S/Inputs/calibration.json requantize=float rounding=half-away-from-zero target=host" \
+// RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json requantize=float rounding=half-away-from-zero} target=host" \
 // RUN:   | FileCheck %s --check-prefix=FLOAT
 //
 // The LLVM-dialect module runs as is: qlinalg-run reads its signature from
@@ -25,7 +25,8 @@
 // CHECK: llvm.sdiv %{{.*}} : vector<2xi64>
 // CHECK: llvm.return
 
-// Tests that the pipeline forwards requantize= and rounding=: float
+// Tests that the pipeline passes quantize={...} to --qlinalg-quantize as its
+// own options (requantize=, rounding=): float
 // requantization has no vector division and rounds with llvm.intr.round.
 
 // FLOAT-LABEL: llvm.func @forward
@@ -47,3 +48,16 @@ func.func @forward(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %z = linalg.add ins(%y, %bb : tensor<?x2xf32>, tensor<?x2xf32>) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
   return %z : tensor<?x2xf32>
 }
+
+// The quantizer's options are its own: a bad one is its error; options the
+// pipeline does not know are refused.
+// RUN: not qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json requantize=floaty}" 2>&1 | FileCheck %s --check-prefix=BAD-MODE
+// BAD-MODE: error: unknown requantize mode 'floaty' (expected fixed-point or float)
+// RUN: not qlinalg-opt %s --qlinalg-pipeline="quantize={bogus=1}" 2>&1 | FileCheck %s --check-prefix=BAD-QUANTIZE
+// BAD-QUANTIZE: no such option bogus
+// RUN: not qlinalg-opt %s --qlinalg-pipeline="calibration=x.json" 2>&1 | FileCheck %s --check-prefix=BAD-PIPELINE
+// BAD-PIPELINE: no such option calibration
+// Without vectorization the kernel stays scalar loops: no vector types.
+// RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json} vectorize=false" | FileCheck %s --check-prefix=SCALAR
+// SCALAR-LABEL: llvm.func @forward
+// SCALAR-NOT: vector<
