@@ -36,6 +36,7 @@ LogicalResult mlir::qlinalg::buildQLinalgCPUPipeline(
   if (options.vectorize) {
     QLinalgVectorizeOptions vectorize;
     vectorize.target = options.target;
+    vectorize.threads = options.threads;
     pm.addPass(createQLinalgVectorize(vectorize));
   }
   pm.addPass(createQLinalgToLLVM());

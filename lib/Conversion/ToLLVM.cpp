@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
@@ -62,7 +63,13 @@ static LogicalResult bufferize(ModuleOp module) {
 /// After bufferization: the upstream passes from buffers + linalg to the
 /// LLVM dialect.
 static void buildPostBufferizePipeline(OpPassManager &pm) {
+  // Contractions split over threads (scf.forall from --qlinalg-vectorize)
+  // become OpenMP parallel loops.
+  // Deallocation runs before the OpenMP conversion: an omp.wsloop may hold
+  // nothing but its loop nest.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertSCFToOpenMPPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Vector code from --qlinalg-vectorize: masks, transfers to loads and
   // stores, contractions to outer products (a broadcast lhs element times a
@@ -87,6 +94,7 @@ static void buildPostBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }

@@ -40,7 +40,9 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <thread>
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGVECTORIZE
@@ -115,6 +117,61 @@ static LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op,
   return success();
 }
 
+/// Smallest contraction (multiply-adds, when static) worth the fork and join
+/// of a parallel region.
+static constexpr int64_t kMinParallelWork = int64_t(1) << 20;
+
+/// Splits `op` over `threads` with an scf.forall along the result's row
+/// dimension (the one before the innermost), or along its innermost one when
+/// the rows are too few for a register tile per thread; returns the op of
+/// one thread, or `op` itself when it is too small to split.
+static FailureOr<linalg::LinalgOp>
+distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
+                      unsigned threads, const TileSizes &tiles) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t work = 1;
+  bool dynamic = false;
+  for (int64_t r : ranges) {
+    if (ShapedType::isDynamic(r))
+      dynamic = true;
+    else
+      work *= r;
+  }
+  if (!dynamic && work < kMinParallelWork)
+    return op;
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (out.getNumResults() == 0)
+    return op;
+  unsigned cols = cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  std::optional<unsigned> rows;
+  if (out.getNumResults() > 1)
+    rows = cast<AffineDimExpr>(out.getResult(out.getNumResults() - 2))
+               .getPosition();
+  unsigned loop = cols;
+  if (rows && (ShapedType::isDynamic(ranges[*rows]) ||
+               ranges[*rows] >= int64_t(threads) * tiles.m))
+    loop = *rows;
+  else if (!ShapedType::isDynamic(ranges[cols]) &&
+           ranges[cols] < int64_t(threads) * tiles.n)
+    return op;
+  SmallVector<OpFoldResult> numThreads(op.getNumLoops(),
+                                       rewriter.getIndexAttr(0));
+  numThreads[loop] = rewriter.getIndexAttr(threads);
+  scf::SCFTilingOptions options;
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  options.setNumThreads(numThreads);
+  auto tileable = dyn_cast<TilingInterface>(op.getOperation());
+  if (!tileable)
+    return failure();
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, tileable, options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+}
+
 /// Vectorizes a tile of static shape.
 static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op) {
   rewriter.setInsertionPoint(op);
@@ -143,9 +200,8 @@ static LogicalResult canonicalize(Operation *root) {
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
-LogicalResult
-mlir::qlinalg::vectorizeQLinalgKernels(ModuleOp module,
-                                       const TargetDescription &target) {
+LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
+    ModuleOp module, const TargetDescription &target, unsigned threads) {
   SmallVector<linalg::LinalgOp> ops;
   module.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
@@ -158,7 +214,15 @@ mlir::qlinalg::vectorizeQLinalgKernels(ModuleOp module,
     bool kernel = op->hasAttr(kKernelAttrName);
     SmallVector<int64_t> sizes;
     if (kernel) {
-      sizes = getTileSizes(op, target.getTiles(ContractionKind::Matmul));
+      const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
+      if (threads > 1) {
+        FailureOr<linalg::LinalgOp> part =
+            distributeOverThreads(rewriter, op, threads, tiles);
+        if (failed(part))
+          return op->emitError("splitting over threads failed");
+        op = *part;
+      }
+      sizes = getTileSizes(op, tiles);
     } else if (op.getNumReductionLoops() == 0 && op.getNumLoops() > 0) {
       // Elementwise: a row of 16 lanes.
       sizes.assign(op.getNumLoops(), 1);
@@ -248,7 +312,10 @@ struct VectorizePass
       getOperation().emitError(error);
       return signalPassFailure();
     }
-    if (failed(vectorizeQLinalgKernels(getOperation(), *description)))
+    unsigned count = threads
+                         ? unsigned(threads)
+                         : std::max(1u, std::thread::hardware_concurrency());
+    if (failed(vectorizeQLinalgKernels(getOperation(), *description, count)))
       signalPassFailure();
   }
 };

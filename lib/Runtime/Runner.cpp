@@ -16,11 +16,13 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -166,6 +168,7 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   ctx->appendDialectRegistry(registry);
 
   // The JIT compiles for the target's CPU and features (a target the CPU
@@ -206,6 +209,17 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   ExecutionEngineOptions options;
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // Contractions split over threads call the OpenMP runtime.
+  bool usesOpenMP = false;
+  module->walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() ==
+                                omp::OpenMPDialect::getDialectNamespace())
+      usesOpenMP = true;
+  });
+  SmallVector<StringRef> libraries;
+  if (usesOpenMP)
+    libraries.push_back(QLINALG_LIBOMP_PATH);
+  options.sharedLibPaths = libraries;
   auto engine = ExecutionEngine::create(*module, options, std::move(*tm));
   if (!engine)
     return engine.takeError();

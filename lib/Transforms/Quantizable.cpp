@@ -305,10 +305,15 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
       if (addMaps[self].isIdentity() && addMaps[2].isIdentity()) {
         if (addMaps[1 - self].isIdentity())
           bias = getChannelBroadcastConstant(other, outDim, rank);
-        else if (outDim >= 0 &&
-                 addMaps[1 - self] ==
-                     AffineMap::get(rank, 0,
-                                    getAffineDimExpr(outDim, op.getContext())))
+        // A rank-1 result (matvec, vecmat) adds its 1-D bias directly.
+        if (!bias && rank == 1 && outDim == 0 && addMaps[1 - self].isIdentity())
+          if (DenseElementsAttr attr = getFloatConstant(other);
+              attr && attr.getType().getRank() == 1)
+            bias = attr;
+        if (!bias && outDim >= 0 &&
+            addMaps[1 - self] ==
+                AffineMap::get(rank, 0,
+                               getAffineDimExpr(outDim, op.getContext())))
           if (DenseElementsAttr attr = getFloatConstant(other);
               attr && attr.getType().getRank() == 1)
             bias = attr;

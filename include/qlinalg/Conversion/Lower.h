@@ -74,10 +74,11 @@ inline constexpr StringLiteral kKernelAttrName = "qlinalg.kernel";
 
 struct TargetDescription;
 
-/// Tiles and vectorizes the lowered integer linalg of `module` for `target`
-/// (see --qlinalg-vectorize).
+/// Tiles and vectorizes the lowered integer linalg of `module` for `target`,
+/// splitting large contractions over `threads` (see --qlinalg-vectorize).
 LogicalResult vectorizeQLinalgKernels(ModuleOp module,
-                                      const TargetDescription &target);
+                                      const TargetDescription &target,
+                                      unsigned threads = 1);
 
 /// Name of the attribute that keeps a function's tensor signature through
 /// lowering.

@@ -70,7 +70,11 @@ def QLinalgVectorize : Pass<"qlinalg-vectorize", "ModuleOp"> {
     `vector.contract` of i8 operands extended to i32. Elementwise generics
     (requantize, quantize, dequantize, the zero-point terms) are tiled by
     rows of 16 lanes and vectorized too. Ops whose operands are indexed
-    through windows (convolutions) stay scalar. The integers do not change.
+    through windows (convolutions) stay scalar. With `threads` > 1 a large
+    contraction is first split over the threads with `scf.forall` along its
+    rows (or, for few rows, its columns), and each thread's part is tiled as
+    above; `--qlinalg-to-llvm` lowers the `scf.forall` to OpenMP. The
+    integers do not change.
 
     Example: `qlinalg-opt q.mlir --qlinalg-lower --qlinalg-vectorize
     --qlinalg-to-llvm`.
@@ -78,7 +82,11 @@ def QLinalgVectorize : Pass<"qlinalg-vectorize", "ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
            "Target whose tile sizes to use: host or a name from "
-           "--qlinalg-list-targets">
+           "--qlinalg-list-targets">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "Threads to split large contractions over (scf.forall, lowered "
+           "to OpenMP): 0 = every core of this machine, 1 = single-threaded "
+           "(no OpenMP runtime needed)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

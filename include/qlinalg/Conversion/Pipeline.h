@@ -38,6 +38,12 @@ struct QLinalgPipelineOptions
       llvm::cl::desc("Target of every stage: host or a name from "
                      "--qlinalg-list-targets"),
       llvm::cl::init("host")};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads to split large contractions over (OpenMP): "
+                     "0 = every core of this machine, 1 = single-threaded, "
+                     "no OpenMP runtime needed"),
+      llvm::cl::init(1)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize the lowered integer code "
