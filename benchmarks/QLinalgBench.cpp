@@ -10,7 +10,9 @@
 // float in and float out, quantize/dequantize at the borders included), JIT
 // compiled through buildQLinalgCPUPipeline, in three forms measured in the
 // same run:
-//   int8/vector  quantized, tiled and vectorized (--qlinalg-vectorize)
+//   int8/threads quantized, vectorized, split over every core (OpenMP)
+//   int8/vector  quantized, tiled and vectorized (--qlinalg-vectorize), one
+//                thread
 //   int8/scalar  quantized, scalar loops (vectorize=false): the path before
 //                the staged pipeline
 //   fp32         the float model itself through the same pipeline
@@ -90,7 +92,7 @@ std::string writeTable(int64_t k) {
   return path.str().str();
 }
 
-enum class Variant { Int8Vector, Int8Scalar, Float32 };
+enum class Variant { Int8Threads, Int8Vector, Int8Scalar, Float32 };
 
 void benchMatmul(benchmark::State &state, Variant variant) {
   int64_t m = state.range(0), k = state.range(1), n = state.range(2);
@@ -107,6 +109,8 @@ void benchMatmul(benchmark::State &state, Variant variant) {
   if (variant != Variant::Float32)
     options.quantize = "calibration=" + table;
   options.vectorize = variant != Variant::Int8Scalar;
+  // Every core for the threaded row, one for the others.
+  options.threads = variant == Variant::Int8Threads ? 0 : 1;
   PassManager pm(&ctx);
   auto onError = [](const Twine &message) {
     llvm::errs() << message << "\n";
@@ -145,12 +149,16 @@ void benchMatmul(benchmark::State &state, Variant variant) {
 }
 
 void shapes(benchmark::internal::Benchmark *b) {
-  b->Args({512, 512, 512})->Args({64, 256, 256})->Args({256, 256, 256});
+  b->Args({512, 512, 512})->Args({1024, 1024, 1024});
+  b->Args({64, 256, 256})->Args({256, 256, 256})->Args({1, 1024, 1024});
   b->Unit(benchmark::kMillisecond)->MinTime(0.5);
 }
 
 } // namespace
 
+BENCHMARK_CAPTURE(benchMatmul, int8_threads, Variant::Int8Threads)
+    ->Apply(shapes)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(benchMatmul, int8_vector, Variant::Int8Vector)->Apply(shapes);
 BENCHMARK_CAPTURE(benchMatmul, int8_scalar, Variant::Int8Scalar)->Apply(shapes);
 BENCHMARK_CAPTURE(benchMatmul, fp32, Variant::Float32)->Apply(shapes);

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGTOLLVM
@@ -80,6 +81,10 @@ static void buildPostBufferizePipeline(OpPassManager &pm) {
   // buffer on the stack of every loop iteration.
   pm.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
+  // The OpenMP bodies come wrapped in memref.alloca_scope, which must keep a
+  // single block: with no allocas left inside, canonicalization inlines
+  // them before the loops inside become branches.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -61,3 +61,13 @@ func.func @forward(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json} vectorize=false" | FileCheck %s --check-prefix=SCALAR
 // SCALAR-LABEL: llvm.func @forward
 // SCALAR-NOT: vector<
+
+// threads=1 needs no OpenMP runtime; threads=2 splits the contraction over
+// an OpenMP parallel region (scf.forall -> scf.parallel -> omp.parallel).
+// RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json} threads=1" | FileCheck %s --check-prefix=ONE
+// ONE-LABEL: llvm.func @forward
+// ONE-NOT: omp.
+// RUN: qlinalg-opt %s --qlinalg-pipeline="quantize={calibration=%S/Inputs/calibration.json} threads=2" | FileCheck %s --check-prefix=TWO
+// TWO-LABEL: llvm.func @forward
+// TWO: omp.parallel
+// TWO: omp.wsloop

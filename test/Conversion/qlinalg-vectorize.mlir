@@ -1,6 +1,7 @@
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize | FileCheck %s
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=x86-avx2 | FileCheck %s --check-prefix=AVX2
 // RUN: not qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=mips 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=threads=2 | FileCheck %s --check-prefix=THREADS
 
 // Tests that the contraction kernel is tiled with the target's register tile
 // (generic: 4 x 32, K step 16) and each full tile becomes one
@@ -53,4 +54,25 @@ func.func @conv(%x: tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<3
          {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
          -> tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
   return %0 : tensor<1x3x3x4x!quant.uniform<i8:f32, 1.0:-3>>
+}
+
+// -----
+
+// Tests that with threads=2 a large contraction is first split over two
+// threads along its rows with scf.forall (each thread's part then tiled and
+// vectorized as above), and that a small one is not split.
+
+// THREADS-LABEL: func.func @large
+// THREADS: scf.forall (%{{.*}}) in (2)
+// THREADS: vector.contract
+// THREADS: scf.forall.in_parallel
+// THREADS-LABEL: func.func @small
+// THREADS-NOT: scf.forall
+func.func @large(%a: tensor<?x256x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<256x256x!quant.uniform<i8:f32, 0.25>>) -> tensor<?x256x!quant.uniform<i32:f32, 0.125>> {
+  %0 = qlinalg.matmul %a, %b : tensor<?x256x!quant.uniform<i8:f32, 0.5:10>>, tensor<256x256x!quant.uniform<i8:f32, 0.25>> -> tensor<?x256x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<?x256x!quant.uniform<i32:f32, 0.125>>
+}
+func.func @small(%a: tensor<8x32x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<32x64x!quant.uniform<i8:f32, 0.25>>) -> tensor<8x64x!quant.uniform<i32:f32, 0.125>> {
+  %0 = qlinalg.matmul %a, %b : tensor<8x32x!quant.uniform<i8:f32, 0.5:10>>, tensor<32x64x!quant.uniform<i8:f32, 0.25>> -> tensor<8x64x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<8x64x!quant.uniform<i32:f32, 0.125>>
 }

@@ -21,6 +21,7 @@
 #include "qlinalg/Support/Npy.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
@@ -61,7 +62,8 @@ int main(int argc, char **argv) {
 
   DialectRegistry registry;
   registerQLinalgDialects(registry);
-  registry.insert<LLVM::LLVMDialect>();
+  // Lowered modules: LLVM, and OpenMP for contractions split over threads.
+  registry.insert<LLVM::LLVMDialect, omp::OpenMPDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;

@@ -43,7 +43,7 @@ struct QLinalgPipelineOptions
       llvm::cl::desc("Threads to split large contractions over (OpenMP): "
                      "0 = every core of this machine, 1 = single-threaded, "
                      "no OpenMP runtime needed"),
-      llvm::cl::init(1)};
+      llvm::cl::init(0)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize the lowered integer code "
