@@ -650,16 +650,23 @@ LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
   return success();
 }
 
+const TargetDescription *
+mlir::qlinalg::lookupTargetOrEmitError(Operation *op, StringRef name) {
+  std::string error;
+  const TargetDescription *description = lookupTarget(name, error);
+  if (!description)
+    op->emitError(error);
+  return description;
+}
+
 namespace {
 struct LowerPass : public qlinalg::impl::QLinalgLowerBase<LowerPass> {
   using Base::Base;
   void runOnOperation() override {
-    std::string error;
-    const TargetDescription *description = lookupTarget(target, error);
-    if (!description) {
-      getOperation().emitError(error);
+    const TargetDescription *description =
+        lookupTargetOrEmitError(getOperation(), target);
+    if (!description)
       return signalPassFailure();
-    }
     const KernelTarget *kernelTarget = lookupKernel(description->kernel);
     if (!kernelTarget) {
       getOperation().emitError("target '")

@@ -306,12 +306,10 @@ struct VectorizePass
     registry.insert<affine::AffineDialect>();
   }
   void runOnOperation() override {
-    std::string error;
-    const TargetDescription *description = lookupTarget(target, error);
-    if (!description) {
-      getOperation().emitError(error);
+    const TargetDescription *description =
+        lookupTargetOrEmitError(getOperation(), target);
+    if (!description)
       return signalPassFailure();
-    }
     unsigned count = threads
                          ? unsigned(threads)
                          : std::max(1u, std::thread::hardware_concurrency());

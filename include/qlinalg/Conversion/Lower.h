@@ -74,6 +74,10 @@ inline constexpr StringLiteral kKernelAttrName = "qlinalg.kernel";
 
 struct TargetDescription;
 
+/// The target called `name` (see qlinalg/Target/Target.h), or an error on
+/// `op` listing the known ones: what every pass with a `target` option does.
+const TargetDescription *lookupTargetOrEmitError(Operation *op, StringRef name);
+
 /// Tiles and vectorizes the lowered integer linalg of `module` for `target`,
 /// splitting large contractions over `threads` (see --qlinalg-vectorize).
 LogicalResult vectorizeQLinalgKernels(ModuleOp module,
