@@ -29,6 +29,7 @@ LogicalResult mlir::qlinalg::buildQLinalgCPUPipeline(
     if (failed(quantize->initializeOptions(text, errorHandler)))
       return failure();
     pm.addPass(std::move(quantize));
+    pm.addPass(createQLinalgFuse());
   }
   QLinalgLowerOptions lower;
   lower.target = options.target;
@@ -47,9 +48,10 @@ void mlir::qlinalg::registerQLinalgPipeline() {
   registerPassPipeline(
       "qlinalg-pipeline",
       "The staged CPU pipeline: quantize (quantize={...}: the options of "
-      "--qlinalg-quantize), lower for the target, tile and vectorize, "
-      "bufferize and convert to the LLVM dialect (--qlinalg-quantize, "
-      "--qlinalg-lower, --qlinalg-vectorize, --qlinalg-to-llvm)",
+      "--qlinalg-quantize) and fuse, lower for the target, split over "
+      "threads, tile and vectorize, bufferize and convert to the LLVM "
+      "dialect (--qlinalg-quantize, --qlinalg-fuse, --qlinalg-lower, "
+      "--qlinalg-vectorize, --qlinalg-to-llvm)",
       [](OpPassManager &pm, StringRef text,
          function_ref<LogicalResult(const Twine &)> errorHandler) {
         QLinalgPipelineOptions options;

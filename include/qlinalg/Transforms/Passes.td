@@ -124,4 +124,31 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
   ];
 }
 
+def QLinalgFuse : Pass<"qlinalg-fuse", "ModuleOp"> {
+  let summary = "Fold requantizations into the epilogue of their contraction";
+  let description = [{
+    A `qlinalg.requantize` whose input is the i32 accumulator of a
+    `qlinalg.contract` (or `qlinalg.matmul`) used nowhere else becomes that
+    contraction's epilogue: the contraction produces the requantized tensor
+    directly, with the requantize's `multiplier` and `rounding`, so that a
+    kernel applies it where it stores the result and no i32 accumulator
+    tensor is materialized. The integers are the same (the epilogue is
+    defined as the requantize). `populateQLinalgFusePatterns` holds the
+    pattern.
+
+    Example:
+
+    ```mlir
+    %acc = qlinalg.contract ins(%a, %w : ...) outs(%e : tensor<...x!quant.uniform<i32:f32, ...>>) ...
+    %y = qlinalg.requantize %acc multiplier(fixed_point) rounding(half_away_from_zero) : ... -> T
+    // becomes
+    %y = qlinalg.contract ins(%a, %w : ...) outs(%e2 : T) multiplier(fixed_point) rounding(half_away_from_zero) ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::qlinalg::QLinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // QLINALG_TRANSFORMS_PASSES_TD

@@ -1,0 +1,53 @@
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-fuse | FileCheck %s
+
+// Tests that a requantize of a contraction's sole i32 accumulator becomes
+// the contraction's epilogue (its multiplier and rounding, and its tensor
+// id), with a new init of the requantized type.
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (n, k)>
+#out = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @contract
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4x{{.*}}>, %[[W:.*]]: tensor<3x4x{{.*}}>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-4>>
+// CHECK: %[[Y:.*]] = qlinalg.contract ins(%[[A]], %[[W]] : {{.*}}) outs(%[[E]] : tensor<?x3x!quant.uniform<i8:f32, 5.000000e-01:-4>>) multiplier(float) rounding(half_to_even) {indexing_maps = {{.*}}, iterator_types = ["parallel", "parallel", "reduction"], qlinalg.tensor_id = "t2"}
+// CHECK-NOT: qlinalg.requantize
+// CHECK: return %[[Y]]
+func.func @contract(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<3x4x!quant.uniform<i8:f32, 0.25>>) -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %a, %c0 : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>
+  %e = tensor.empty(%m) : tensor<?x3x!quant.uniform<i32:f32, 0.125>>
+  %acc = qlinalg.contract ins(%a, %w : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x4x!quant.uniform<i8:f32, 0.25>>)
+           outs(%e : tensor<?x3x!quant.uniform<i32:f32, 0.125>>)
+           {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+           -> tensor<?x3x!quant.uniform<i32:f32, 0.125>>
+  %y = qlinalg.requantize %acc multiplier(float) rounding(half_to_even) {qlinalg.tensor_id = "t2"} : tensor<?x3x!quant.uniform<i32:f32, 0.125>> -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>>
+  return %y : tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>>
+}
+
+// -----
+
+// Tests the same for qlinalg.matmul, with its bias.
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[Y:.*]] = qlinalg.matmul %{{.*}}, %{{.*}} bias %{{.*}} multiplier(fixed_point) rounding(half_away_from_zero) : {{.*}} -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e+00>>
+// CHECK-NEXT: return %[[Y]]
+func.func @matmul(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>, %b: tensor<3x!quant.uniform<i32:f32, 0.125>>) -> tensor<2x3x!quant.uniform<i8:f32, 1.0>> {
+  %acc = qlinalg.matmul %a, %w bias %b : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>>, tensor<3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+  %y = qlinalg.requantize %acc multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+  return %y : tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+}
+
+// -----
+
+// Tests that an accumulator with another use is left alone.
+
+// CHECK-LABEL: func.func @shared
+// CHECK: %[[ACC:.*]] = qlinalg.matmul %{{.*}}, %{{.*}} : {{.*}} -> tensor<2x3x!quant.uniform<i32:f32, 1.250000e-01>>
+// CHECK: qlinalg.requantize %[[ACC]]
+// CHECK: return %[[ACC]]
+func.func @shared(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) -> (tensor<2x3x!quant.uniform<i32:f32, 0.125>>, tensor<2x3x!quant.uniform<i8:f32, 1.0>>) {
+  %acc = qlinalg.matmul %a, %w : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+  %y = qlinalg.requantize %acc multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+  return %acc, %y : tensor<2x3x!quant.uniform<i32:f32, 0.125>>, tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+}
