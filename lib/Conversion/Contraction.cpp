@@ -118,7 +118,7 @@ public:
     }
   }
 
-  Value run(const KernelTarget &target);
+  Value run(const KernelTarget &kernel, const TargetDescription *target);
 
 private:
   /// Static sizes of `loops` (all static: the constant rhs has them).
@@ -426,9 +426,15 @@ Value Decomposition::emitRowCorrection(Value acc) {
       .getResult(0);
 }
 
-Value Decomposition::run(const KernelTarget &target) {
+Value Decomposition::run(const KernelTarget &kernel,
+                         const TargetDescription *target) {
   Value init = emitInit();
-  Value acc = target.emitAccumulate(b, loc, c, init);
+  // Constant weights in the target's packed layout when it has one.
+  FailureOr<Value> packed = failure();
+  if (target)
+    packed = emitPackedKernel(b, loc, c, init, *target, kernel);
+  Value acc =
+      succeeded(packed) ? *packed : kernel.emitAccumulate(b, loc, c, init);
   if (c.hasRhsZeroPoints())
     acc = emitRowCorrection(acc);
   return acc;
@@ -437,6 +443,7 @@ Value Decomposition::run(const KernelTarget &target) {
 Value mlir::qlinalg::emitZeroPointContraction(OpBuilder &b, Location loc,
                                               const IntegerContraction &c,
                                               ArrayRef<OpFoldResult> outSizes,
-                                              const KernelTarget &target) {
-  return Decomposition(b, loc, c, outSizes).run(target);
+                                              const KernelTarget &kernel,
+                                              const TargetDescription *target) {
+  return Decomposition(b, loc, c, outSizes).run(kernel, target);
 }

@@ -410,8 +410,10 @@ template <typename OpTy>
 struct ContractionLowering : public OpConversionPattern<OpTy> {
   using Adaptor = typename OpTy::Adaptor;
   ContractionLowering(const TypeConverter &converter, MLIRContext *ctx,
-                      const KernelTarget &target)
-      : OpConversionPattern<OpTy>(converter, ctx), target(target) {}
+                      const KernelTarget &target,
+                      const TargetDescription *description)
+      : OpConversionPattern<OpTy>(converter, ctx), target(target),
+        description(description) {}
 
   LogicalResult
   matchAndRewrite(OpTy op, Adaptor adaptor,
@@ -426,14 +428,9 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
                     getInitOperand(op, adaptor));
     if (getSubChannelType(rhsType))
       return lowerPerGroup(op, c, rhsType, rhs, outSizes, rewriter);
-    // Pack constant weights for the target, whatever the bias.
-    if (c.rhsConstant) {
-      DenseElementsAttr packed =
-          packWeights(c.rhsConstant, target.weightLayout);
-      if (packed != c.rhsConstant)
-        c.rhs = arith::ConstantOp::create(rewriter, loc, packed);
-    }
-    Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
+    // Constant weights are packed for the target, whatever the bias.
+    Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target,
+                                         description);
     if (op.hasAccumulatorResult()) {
       rewriter.replaceOp(op, castToResultType(rewriter, op, acc));
       return success();
@@ -536,6 +533,7 @@ private:
   }
 
   const KernelTarget &target;
+  const TargetDescription *description;
 };
 
 /// `tensor.dim` of a quantized tensor reads the dimension of its storage.
@@ -593,17 +591,18 @@ void mlir::qlinalg::populateQLinalgTypeConversion(TypeConverter &converter) {
 
 void mlir::qlinalg::populateQLinalgToLinalgPatterns(
     RewritePatternSet &patterns, const TypeConverter &converter,
-    const KernelTarget &target) {
+    const KernelTarget &target, const TargetDescription *description) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ObserveLowering, StorageCastLowering, QuantizeLowering,
                DequantizeLowering, RequantizeLowering>(converter, ctx);
   patterns.add<EmptyLowering, DimLowering>(converter, ctx);
   patterns.add<ContractionLowering<ContractOp>, ContractionLowering<MatmulOp>>(
-      converter, ctx, target);
+      converter, ctx, target, description);
 }
 
-LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
-                                          const KernelTarget &target) {
+LogicalResult
+mlir::qlinalg::lowerQLinalg(ModuleOp module, const KernelTarget &target,
+                            const TargetDescription *description) {
   MLIRContext *ctx = module.getContext();
   TypeConverter converter;
   populateQLinalgTypeConversion(converter);
@@ -635,7 +634,7 @@ LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
   });
 
   RewritePatternSet patterns(ctx);
-  populateQLinalgToLinalgPatterns(patterns, converter, target);
+  populateQLinalgToLinalgPatterns(patterns, converter, target, description);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  converter);
   populateReturnOpTypeConversionPattern(patterns, converter);
@@ -674,7 +673,10 @@ struct LowerPass : public qlinalg::impl::QLinalgLowerBase<LowerPass> {
           << "', which this build does not have";
       return signalPassFailure();
     }
-    if (failed(lowerQLinalg(getOperation(), *kernelTarget)))
+    // The description's packed layout, where the kernel reads it.
+    bool pack = packWeights || kernelTarget->packsWeights;
+    if (failed(lowerQLinalg(getOperation(), *kernelTarget,
+                            pack ? description : nullptr)))
       signalPassFailure();
   }
 };

@@ -58,6 +58,15 @@ using namespace mlir::qlinalg;
 static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
                                          const TileSizes &tiles) {
   unsigned loops = op.getNumLoops();
+  // The lowering chose them (packed weights).
+  if (auto chosen = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttrName)) {
+    SmallVector<int64_t> sizes(chosen.asArrayRef());
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    for (auto [size, range] : llvm::zip(sizes, ranges))
+      if (!ShapedType::isDynamic(range))
+        size = std::min(size, range);
+    return sizes;
+  }
   SmallVector<int64_t> sizes(loops, 1);
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   SmallVector<unsigned> outLoops;

@@ -30,6 +30,7 @@
 namespace mlir::qlinalg {
 
 struct KernelTarget;
+struct TargetDescription;
 
 /// One contraction on storage (integer) tensors, with the constants the
 /// decomposition folds.
@@ -57,7 +58,17 @@ struct IntegerContraction {
 Value emitZeroPointContraction(OpBuilder &b, Location loc,
                                const IntegerContraction &c,
                                ArrayRef<OpFoldResult> outSizes,
-                               const KernelTarget &target);
+                               const KernelTarget &kernel,
+                               const TargetDescription *target = nullptr);
+
+/// The kernel of `c` on constant rank-2 weights packed at compile time into
+/// `target`'s layout (Packing.cpp), accumulating into `init`; failure when
+/// the target does not pack or the weights do not fit the layout (then the
+/// kernel runs on the weights as they are).
+FailureOr<Value> emitPackedKernel(OpBuilder &b, Location loc,
+                                  const IntegerContraction &c, Value init,
+                                  const TargetDescription &target,
+                                  const KernelTarget &kernel);
 
 /// Maps `map`, whose dimensions are the loops of a contraction, onto the
 /// iteration space made of `domainLoops` only (dimension i is loop

@@ -28,51 +28,52 @@
 
 namespace mlir::qlinalg {
 
-/// How a target wants constant weights (K x N, row-major i8) laid out.
-enum class WeightLayout {
-  /// K x N row-major, as quantized: no packing.
-  RowMajorKN,
-};
+struct TargetDescription;
 
-/// A kernel target: a row of the target table.
+/// A kernel emitter (Conversion/Kernels), named by target descriptions.
 struct KernelTarget {
-  /// Name used by `target=`.
+  /// Name a TargetDescription::kernel refers to.
   StringRef name;
-  /// One line for --help and error messages.
+  /// One line for messages.
   StringRef summary;
-  /// Layout of packed constant weights.
-  WeightLayout weightLayout;
   /// Emits `init[out] + sum_r ext(lhs[lhs]) * ext(rhs[rhs])` in i32 on the
-  /// storage tensors of `c`, with its maps; the rhs is in `weightLayout`
-  /// when it is a packed constant.
+  /// storage tensors of `c`, with its maps (the rhs may be packed weights:
+  /// its map then indexes the panel layout, see Packing.cpp).
   Value (*emitAccumulate)(OpBuilder &b, Location loc,
                           const IntegerContraction &c, Value init);
+  /// Whether the emitter wants constant weights in the target's packed
+  /// layout (an ISA dot-product step reads panels; the portable outer
+  /// products read rows of the weights as they are).
+  bool packsWeights = false;
 };
 
 /// The kernel emitter a target description names (TargetDescription::kernel),
 /// or null.
 const KernelTarget *lookupKernel(StringRef name);
 
-/// Packs constant row-major K x N i8 weights into `layout` at compile time.
-DenseElementsAttr packWeights(DenseElementsAttr weights, WeightLayout layout);
-
 /// Converts `!quant.uniform` tensors to their storage tensors, with
 /// `quant.scast` as the materialization.
 void populateQLinalgTypeConversion(TypeConverter &converter);
 
-/// Patterns lowering qlinalg ops (and quant.scast) to integer linalg/arith.
+/// Patterns lowering qlinalg ops (and quant.scast) to integer linalg/arith
+/// with `kernel`; constant weights are packed in `target`'s layout when it
+/// is given and has one.
 void populateQLinalgToLinalgPatterns(RewritePatternSet &patterns,
                                      const TypeConverter &converter,
-                                     const KernelTarget &target);
+                                     const KernelTarget &kernel,
+                                     const TargetDescription *target = nullptr);
 
 /// Lowers every qlinalg op of `module`, converting function signatures too.
-LogicalResult lowerQLinalg(ModuleOp module, const KernelTarget &target);
+LogicalResult lowerQLinalg(ModuleOp module, const KernelTarget &kernel,
+                           const TargetDescription *target = nullptr);
 
 /// Marks the linalg op a kernel emitter produced for `sum a*b`, for the
 /// tiling and vectorization that follow.
 inline constexpr StringLiteral kKernelAttrName = "qlinalg.kernel";
 
-struct TargetDescription;
+/// Register tile sizes (one per loop) a lowering chose for a kernel, e.g.
+/// for packed weights; --qlinalg-vectorize uses them instead of its own.
+inline constexpr StringLiteral kTileSizesAttrName = "qlinalg.tile_sizes";
 
 /// The target called `name` (see qlinalg/Target/Target.h), or an error on
 /// `op` listing the known ones: what every pass with a `target` option does.

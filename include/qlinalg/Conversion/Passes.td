@@ -46,7 +46,11 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
-           "Target: host or a name from --qlinalg-list-targets">
+           "Target: host or a name from --qlinalg-list-targets">,
+    Option<"packWeights", "pack-weights", "bool", /*default=*/"false",
+           "Pack constant weights into the target's layout even when its "
+           "kernel emitter reads them unpacked (the ISA kernels pack; "
+           "this exercises the layout with the portable kernel)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -43,8 +43,8 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
 }
 
 static const KernelTarget kKernels[] = {
-    {"generic", "portable integer linalg", WeightLayout::RowMajorKN,
-     emitGenericAccumulate},
+    {"generic", "portable integer linalg", emitGenericAccumulate,
+     /*packsWeights=*/false},
 };
 
 const KernelTarget *mlir::qlinalg::lookupKernel(StringRef name) {
@@ -52,13 +52,4 @@ const KernelTarget *mlir::qlinalg::lookupKernel(StringRef name) {
     if (k.name == name)
       return &k;
   return nullptr;
-}
-
-DenseElementsAttr mlir::qlinalg::packWeights(DenseElementsAttr weights,
-                                             WeightLayout layout) {
-  switch (layout) {
-  case WeightLayout::RowMajorKN:
-    return weights;
-  }
-  llvm_unreachable("unknown weight layout");
 }
