@@ -11,8 +11,10 @@
 // linalg vectorizer (masked where a remainder tile has dynamic sizes): the
 // contraction kernel becomes a vector.contract on i8 operands extended to
 // i32, the elementwise epilogues (requantize, quantize, dequantize) vector
-// arithmetic. This is the portable vector code of the `generic` kernel; ISA
-// kernels replace the contraction step with their dot-product patterns.
+// arithmetic; a convolution's tiles, once their unit window loops are
+// dropped, a vector.contract of the channels. This is the portable vector
+// code of the `generic` kernel; ISA kernels replace the contraction step
+// with their dot-product patterns.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,6 +86,42 @@ static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
       break;
     }
   // Never tile beyond a static trip count.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [size, range] : llvm::zip(sizes, ranges))
+    if (!ShapedType::isDynamic(range))
+      size = std::min(size, range);
+  return sizes;
+}
+
+/// Register tiles of a convolution kernel (its lhs indexed through
+/// windows): every loop inside a window expression is tiled by one, so that
+/// once the unit loops are dropped the tile is a plain contraction of the
+/// channels (vecmat-shaped: N output channels, K input channels); the
+/// result's innermost dimension gets the N tile, the innermost reduction
+/// outside the windows the K step.
+static SmallVector<int64_t> getWindowTileSizes(linalg::LinalgOp op,
+                                               const TileSizes &tiles) {
+  unsigned loops = op.getNumLoops();
+  SmallVector<int64_t> sizes(loops, 1);
+  llvm::SmallDenseSet<unsigned> inWindows;
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr e : map.getResults())
+      if (!isa<AffineDimExpr>(e))
+        e.walk([&](AffineExpr sub) {
+          if (auto d = dyn_cast<AffineDimExpr>(sub))
+            inWindows.insert(d.getPosition());
+        });
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (auto d = dyn_cast<AffineDimExpr>(out.getResults().back());
+      d && !inWindows.contains(d.getPosition()))
+    sizes[d.getPosition()] = tiles.n;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (int64_t l = loops - 1; l >= 0; --l)
+    if (iterators[l] == utils::IteratorType::reduction &&
+        !inWindows.contains(l)) {
+      sizes[l] = std::max<int64_t>(tiles.k, 16);
+      break;
+    }
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   for (auto [size, range] : llvm::zip(sizes, ranges))
     if (!ShapedType::isDynamic(range))
@@ -214,7 +252,8 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
   SmallVector<linalg::LinalgOp> ops;
   module.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
-        isa<linalg::GenericOp>(op) && hasProjectedMaps(op))
+        isa<linalg::GenericOp>(op) &&
+        (hasProjectedMaps(op) || op->hasAttr(kKernelAttrName)))
       ops.push_back(op);
   });
   IRRewriter rewriter(module.getContext());
@@ -231,7 +270,8 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
           return op->emitError("splitting over threads failed");
         op = *part;
       }
-      sizes = getTileSizes(op, tiles);
+      sizes = hasProjectedMaps(op) ? getTileSizes(op, tiles)
+                                   : getWindowTileSizes(op, tiles);
     } else if (op.getNumReductionLoops() == 0 && op.getNumLoops() > 0) {
       // Elementwise: a row of 16 lanes.
       sizes.assign(op.getNumLoops(), 1);
@@ -281,6 +321,22 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
         !op.hasDynamicShape())
       tiles.push_back(op);
   });
+  // Window tiles: their unit loops dropped, the windows become constant
+  // offsets and the maps projected permutations, which vectorize.
+  for (linalg::LinalgOp &op : tiles) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic || hasProjectedMaps(op))
+      continue;
+    rewriter.setInsertionPoint(generic);
+    linalg::ControlDropUnitDims control;
+    FailureOr<linalg::DropUnitDimsResult> dropped =
+        linalg::dropUnitDims(rewriter, generic, control);
+    if (failed(dropped))
+      continue;
+    rewriter.replaceOp(generic, dropped->replacements);
+    op = cast<linalg::LinalgOp>(dropped->resultOp.getOperation());
+    op->setAttr(kTileAttrName, rewriter.getUnitAttr());
+  }
   for (linalg::LinalgOp op : tiles)
     vectorizeTile(rewriter, op);
   // The vectorized contraction (a broadcast product reduced over k) as a

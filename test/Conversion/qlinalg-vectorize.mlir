@@ -36,12 +36,22 @@ func.func @matmul(%a: tensor<?x32x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<32
 
 // -----
 
-// Tests that a convolution kernel (its lhs indexed through a window) is not
-// vectorized and stays a tileable linalg.generic, while its requantize
-// epilogue is vectorized.
+// Tests that a convolution kernel (its lhs indexed through windows) is
+// tiled by one along every loop inside a window (n, oh, ow, kh, kw here),
+// by the N tile along the output channels and the K step along the input
+// channels; with its unit loops dropped the windows become constant offsets
+// and each tile a vector.contract of the channels (3 input channels into 4
+// output channels). The requantize epilogue is vectorized too.
 
 // CHECK-LABEL: func.func @conv
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]{{.*}}qlinalg.kernel
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[X:.*]] = vector.transfer_read {{.*}} : tensor<3xi8>, vector<3xi8>
+// CHECK: %[[W:.*]] = vector.transfer_read {{.*}} : tensor<3x4xi8>, vector<3x4xi8>
+// CHECK: vector.contract {{.*}} : vector<3xi32>, vector<3x4xi32> into vector<4xi32>
+// CHECK-NOT: qlinalg.kernel
 // CHECK: vector.transfer_write {{.*}} : vector<1x1x1x4xi8>
 #lhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>
 #rhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>

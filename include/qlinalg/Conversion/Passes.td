@@ -73,8 +73,11 @@ def QLinalgVectorize : Pass<"qlinalg-vectorize", "ModuleOp"> {
     vectorizer, masked where a remainder tile has dynamic sizes: a
     `vector.contract` of i8 operands extended to i32. Elementwise generics
     (requantize, quantize, dequantize, the zero-point terms) are tiled by
-    rows of 16 lanes and vectorized too. Ops whose operands are indexed
-    through windows (convolutions) stay scalar. With `threads` > 1 a large
+    rows of 16 lanes and vectorized too. A convolution kernel (its lhs
+    indexed through windows) is tiled by one along every loop inside a
+    window, by the N tile along its output channels and the K step along
+    its input channels; with the unit loops dropped each tile is a
+    `vector.contract` of the channels. With `threads` > 1 a large
     contraction is first split over the threads with `scf.forall` along its
     rows (or, for few rows, its columns), and each thread's part is tiled as
     above; `--qlinalg-to-llvm` lowers the `scf.forall` to OpenMP. The
