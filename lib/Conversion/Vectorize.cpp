@@ -54,6 +54,17 @@ namespace mlir::qlinalg {
 using namespace mlir;
 using namespace mlir::qlinalg;
 
+/// `sizes` capped at the static trip counts of `op`'s loops: never tile
+/// beyond a loop.
+static SmallVector<int64_t> capAtLoopRanges(linalg::LinalgOp op,
+                                            SmallVector<int64_t> sizes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  for (auto [size, range] : llvm::zip(sizes, ranges))
+    if (!ShapedType::isDynamic(range))
+      size = std::min(size, range);
+  return sizes;
+}
+
 /// Register-tile sizes of `op` from the target: the result's innermost
 /// dimension gets the N tile, the one before it the M tile, the innermost
 /// reduction loop the K step; every other loop is tiled by 1.
@@ -61,14 +72,8 @@ static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
                                          const TileSizes &tiles) {
   unsigned loops = op.getNumLoops();
   // The lowering chose them (packed weights).
-  if (auto chosen = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttrName)) {
-    SmallVector<int64_t> sizes(chosen.asArrayRef());
-    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    for (auto [size, range] : llvm::zip(sizes, ranges))
-      if (!ShapedType::isDynamic(range))
-        size = std::min(size, range);
-    return sizes;
-  }
+  if (auto chosen = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttrName))
+    return capAtLoopRanges(op, SmallVector<int64_t>(chosen.asArrayRef()));
   SmallVector<int64_t> sizes(loops, 1);
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   SmallVector<unsigned> outLoops;
@@ -85,12 +90,7 @@ static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
       sizes[l] = tiles.k;
       break;
     }
-  // Never tile beyond a static trip count.
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (auto [size, range] : llvm::zip(sizes, ranges))
-    if (!ShapedType::isDynamic(range))
-      size = std::min(size, range);
-  return sizes;
+  return capAtLoopRanges(op, std::move(sizes));
 }
 
 /// Register tiles of a convolution kernel (its lhs indexed through
@@ -122,11 +122,7 @@ static SmallVector<int64_t> getWindowTileSizes(linalg::LinalgOp op,
       sizes[l] = std::max<int64_t>(tiles.k, 16);
       break;
     }
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (auto [size, range] : llvm::zip(sizes, ranges))
-    if (!ShapedType::isDynamic(range))
-      size = std::min(size, range);
-  return sizes;
+  return capAtLoopRanges(op, std::move(sizes));
 }
 
 /// Whether every operand is indexed by a projected permutation: a window
