@@ -11,7 +11,10 @@
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 #include "qlinalg/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qlinalg {
@@ -68,6 +71,106 @@ struct FoldRequantizeIntoContraction : public OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// Whether `op` is an elementwise ReLU on tensors: identity maps, all
+/// parallel, yield(maximumf(x, 0.0)) in either operand order.
+static bool isRelu(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0 || !op.hasPureTensorSemantics() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  auto max = yield.getValues()[0].getDefiningOp<arith::MaximumFOp>();
+  auto maxnum = yield.getValues()[0].getDefiningOp<arith::MaxNumFOp>();
+  Value lhs, rhs;
+  if (max) {
+    lhs = max.getLhs();
+    rhs = max.getRhs();
+  } else if (maxnum) {
+    lhs = maxnum.getLhs();
+    rhs = maxnum.getRhs();
+  } else {
+    return false;
+  }
+  Value in = op.getBody()->getArgument(0);
+  Value other = lhs == in ? rhs : rhs == in ? lhs : Value();
+  return other && matchPattern(other, m_AnyZeroFloat());
+}
+
+/// quantize(relu(dequantize(contract with epilogue))) -> the contraction
+/// requantizing straight to the quantize's type, clamped below at its zero
+/// point (real 0): the ReLU in the epilogue, one rounding instead of two.
+struct FoldReluIntoContraction : public OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto relu = op.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!relu || !isRelu(relu) || !relu->getResult(0).hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not a sole-use ReLU");
+    auto dq = relu.getDpsInputs()[0].getDefiningOp<DequantizeOp>();
+    if (!dq || !dq->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the ReLU does not take a "
+                                             "sole-use dequantize");
+    Value produced = dq.getInput();
+    if (!produced.hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the contraction has other uses");
+    auto outType = cast<RankedTensorType>(op.getOutput().getType());
+    auto out = getPerTensorType(outType);
+    if (!out)
+      return rewriter.notifyMatchFailure(op, "not quantized per tensor");
+    SmallVector<int64_t> clamp{out.getZeroPoint(), out.getStorageTypeMax()};
+
+    Operation *producer = produced.getDefiningOp();
+    Value lhs, rhs, bias;
+    ArrayAttr maps, iterators;
+    MultiplierModeAttr multiplier;
+    RoundingModeAttr rounding;
+    SmallVector<OpFoldResult> sizes;
+    rewriter.setInsertionPoint(producer);
+    if (auto contract = dyn_cast_or_null<ContractOp>(producer)) {
+      if (contract.hasAccumulatorResult() || contract.hasFloatResult() ||
+          contract.getClamp())
+        return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
+      lhs = contract.getLhs();
+      rhs = contract.getRhs();
+      bias = contract.getBias();
+      maps = contract.getIndexingMaps();
+      iterators = contract.getIteratorTypes();
+      multiplier = contract.getMultiplierAttr();
+      rounding = contract.getRoundingAttr();
+      sizes = tensor::getMixedSizes(rewriter, op.getLoc(), contract.getInit());
+    } else if (auto matmul = dyn_cast_or_null<MatmulOp>(producer)) {
+      if (matmul.hasAccumulatorResult() || matmul.hasFloatResult())
+        return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
+      lhs = matmul.getLhs();
+      rhs = matmul.getRhs();
+      bias = matmul.getBias();
+      maps =
+          rewriter.getAffineMapArrayAttr(matmul.getContractionMaps().getMaps());
+      iterators =
+          rewriter.getStrArrayAttr({"parallel", "parallel", "reduction"});
+      multiplier = matmul.getMultiplierAttr();
+      rounding = matmul.getRoundingAttr();
+      sizes = {tensor::getMixedSize(rewriter, op.getLoc(), lhs, 0),
+               tensor::getMixedSize(rewriter, op.getLoc(), rhs, 1)};
+    } else {
+      return rewriter.notifyMatchFailure(op, "not after a contraction");
+    }
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes,
+                                         outType.getElementType());
+    auto fused = ContractOp::create(
+        rewriter, op.getLoc(), outType, lhs, rhs, bias, init, maps, iterators,
+        multiplier, rounding, rewriter.getDenseI64ArrayAttr(clamp));
+    fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    rewriter.replaceOp(op, fused.getResult());
+    rewriter.eraseOp(relu);
+    rewriter.eraseOp(dq);
+    rewriter.eraseOp(producer);
+    return success();
+  }
+};
+
 struct FusePass : public qlinalg::impl::QLinalgFuseBase<FusePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -79,5 +182,6 @@ struct FusePass : public qlinalg::impl::QLinalgFuseBase<FusePass> {
 } // namespace
 
 void mlir::qlinalg::populateQLinalgFusePatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldRequantizeIntoContraction>(patterns.getContext());
+  patterns.add<FoldRequantizeIntoContraction, FoldReluIntoContraction>(
+      patterns.getContext());
 }

@@ -51,3 +51,52 @@ func.func @shared(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3
   %y = qlinalg.requantize %acc multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 1.0>>
   return %acc, %y : tensor<2x3x!quant.uniform<i32:f32, 0.125>>, tensor<2x3x!quant.uniform<i8:f32, 1.0>>
 }
+
+// -----
+
+// Tests that a ReLU between a contraction and the next quantize (as the
+// quantizer leaves it: dequantize, a maximumf generic, quantize) becomes
+// the contraction's epilogue: it requantizes straight to the ReLU output's
+// type and clamps at its zero point -128 (real 0).
+
+// CHECK-LABEL: func.func @relu
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2x3x!quant.uniform<i8:f32, 2.000000e-01:-128>>
+// CHECK: %[[Y:.*]] = qlinalg.contract ins(%{{.*}}, %{{.*}} : {{.*}}) bias(%{{.*}}) outs(%[[E]] : {{.*}}) multiplier(fixed_point) rounding(half_away_from_zero) clamp [-128, 127] {{{.*}}qlinalg.tensor_id = "t3"}
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: qlinalg.dequantize
+// CHECK: return %[[Y]]
+func.func @relu(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>, %b: tensor<3x!quant.uniform<i32:f32, 0.125>>) -> tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>> {
+  %acc = qlinalg.matmul %a, %w bias %b : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>>, tensor<3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+  %y = qlinalg.requantize %acc multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 0.3:5>>
+  %d = qlinalg.dequantize %y : tensor<2x3x!quant.uniform<i8:f32, 0.3:5>> to tensor<2x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3xf32>
+  %q = qlinalg.quantize %r {qlinalg.tensor_id = "t3"} : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
+  return %q : tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
+}
+
+// -----
+
+// Tests that a ReLU whose float result is also returned is left alone.
+
+// CHECK-LABEL: func.func @relu_shared
+// CHECK: linalg.generic
+// CHECK: qlinalg.quantize
+func.func @relu_shared(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) -> (tensor<2x3xf32>, tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>) {
+  %y = qlinalg.matmul %a, %w multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>> -> tensor<2x3x!quant.uniform<i8:f32, 0.3:5>>
+  %d = qlinalg.dequantize %y : tensor<2x3x!quant.uniform<i8:f32, 0.3:5>> to tensor<2x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3xf32>
+  %q = qlinalg.quantize %r : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
+  return %r, %q : tensor<2x3xf32>, tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
+}

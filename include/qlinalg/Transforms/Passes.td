@@ -133,8 +133,15 @@ def QLinalgFuse : Pass<"qlinalg-fuse", "ModuleOp"> {
     directly, with the requantize's `multiplier` and `rounding`, so that a
     kernel applies it where it stores the result and no i32 accumulator
     tensor is materialized. The integers are the same (the epilogue is
-    defined as the requantize). `populateQLinalgFusePatterns` holds the
-    pattern.
+    defined as the requantize).
+
+    A ReLU between two quantized ops (`dequantize` -> an elementwise
+    `linalg.generic` of `maximumf(x, 0)` -> `quantize`) goes into the
+    epilogue too: the contraction requantizes straight to the quantize's
+    type and clamps below at its zero point (real 0), as quantized runtimes
+    fuse conv + ReLU. That is one rounding instead of two, so these integers
+    can differ by a step from the unfused sequence's.
+    `populateQLinalgFusePatterns` holds the patterns.
 
     Example:
 
