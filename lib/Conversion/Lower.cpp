@@ -332,10 +332,10 @@ static std::optional<ArrayRef<int64_t>> getClamp(MatmulOp) {
 /// Splits the grouped reduction loop of a per-group contraction into a
 /// parallel group loop g (the same loop number) and a reduction loop kk
 /// (appended), expanding lhs and rhs accordingly; the result gets g as its
-/// last dimension.
-static void splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
-                        RankedTensorType rhsType,
-                        const QuantizedTypeParams &rhs) {
+/// last dimension. Returns the number of groups.
+static int64_t splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
+                           RankedTensorType rhsType,
+                           const QuantizedTypeParams &rhs) {
   MLIRContext *ctx = b.getContext();
   unsigned rhsDim = 0;
   for (int64_t d = 0; d < rhsType.getRank(); ++d)
@@ -401,6 +401,7 @@ static void splitGroups(OpBuilder &b, Location loc, IntegerContraction &c,
       c.zeroPointLoops.push_back(
           ContractionMaps::getLoop(c.maps.rhs, d + (d > rhsDim)));
   }
+  return groups;
 }
 
 /// The zero-point decomposition around a target's `sum a*b` kernel, then
@@ -473,13 +474,9 @@ private:
     MLIRContext *ctx = rewriter.getContext();
     Type f32 = rewriter.getF32Type();
     ContractionMaps original = c.maps;
-    splitGroups(rewriter, loc, c, rhsType, rhs);
+    int64_t groups = splitGroups(rewriter, loc, c, rhsType, rhs);
     unsigned groupLoop =
         ContractionMaps::getLoop(c.maps.out, c.maps.out.getNumResults() - 1);
-    int64_t groups = 0;
-    for (int64_t d = 0; d < rhsType.getRank(); ++d)
-      if (ContractionMaps::getLoop(original.rhs, d) == groupLoop)
-        groups = rhsType.getDimSize(d) / rhs.blockSizes[d];
     SmallVector<OpFoldResult> accSizes(outSizes);
     accSizes.push_back(rewriter.getIndexAttr(groups));
     Value acc = emitZeroPointContraction(rewriter, loc, c, accSizes, target);

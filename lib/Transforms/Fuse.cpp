@@ -146,10 +146,12 @@ struct FoldReluIntoContraction : public OpRewritePattern<QuantizeOp> {
       lhs = matmul.getLhs();
       rhs = matmul.getRhs();
       bias = matmul.getBias();
-      maps =
-          rewriter.getAffineMapArrayAttr(matmul.getContractionMaps().getMaps());
-      iterators =
-          rewriter.getStrArrayAttr({"parallel", "parallel", "reduction"});
+      ContractionMaps matmulMaps = matmul.getContractionMaps();
+      maps = rewriter.getAffineMapArrayAttr(matmulMaps.getMaps());
+      SmallVector<StringRef> kinds;
+      for (bool r : matmulMaps.reduction)
+        kinds.push_back(r ? "reduction" : "parallel");
+      iterators = rewriter.getStrArrayAttr(kinds);
       multiplier = matmul.getMultiplierAttr();
       rounding = matmul.getRoundingAttr();
       sizes = {tensor::getMixedSize(rewriter, op.getLoc(), lhs, 0),

@@ -220,13 +220,15 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   c.iterators = op.getIteratorTypesArray();
   Value in0 = op.getDpsInputs()[0], in1 = op.getDpsInputs()[1];
+  // Each side's constant data, computed once (a transpose folds here).
+  DenseElementsAttr const0 = getFloatConstant(in0);
+  DenseElementsAttr const1 = getFloatConstant(in1);
   unsigned lhsIndex = 0;
   // The weights are the constant side.
-  if (getFloatConstant(in0) && !getFloatConstant(in1) &&
-      maps[0].isProjectedPermutation())
+  if (const0 && !const1 && maps[0].isProjectedPermutation())
     lhsIndex = 1;
   Value lhs = lhsIndex ? in1 : in0, rhs = lhsIndex ? in0 : in1;
-  if (getFloatConstant(lhs))
+  if (const0 && const1)
     return fail("both operands are constants");
   c.lhsMap = maps[lhsIndex];
   c.rhsMap = maps[1 - lhsIndex];
@@ -246,7 +248,7 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
                   "the result)");
   }
   c.rhs = rhs;
-  c.constantRhs = getFloatConstant(rhs);
+  c.constantRhs = lhsIndex ? const0 : const1;
   c.lhs = lhs;
   if (auto pad = lhs.getDefiningOp<tensor::PadOp>()) {
     if (Value padValue = pad.getConstantPaddingValue()) {
@@ -341,7 +343,8 @@ static bool isFloatTensor(Value v) {
 TensorIdMap mlir::qlinalg::assignTensorIds(
     ModuleOp module,
     SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable,
-    llvm::MapVector<Value, int64_t> *weightAxes) {
+    llvm::MapVector<Value, int64_t> *weightAxes,
+    SmallVectorImpl<QuantizableContraction> *units) {
   // Every float tensor that carries data of the inputs (block arguments,
   // and results of ops with such an operand; not constants, fills or
   // broadcasts of constants), in pre-order. Probes pass their input's data
@@ -399,6 +402,8 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
         unquantizable->emplace_back(op, whyNot);
       return;
     }
+    if (units)
+      units->push_back(*c);
     assign(c->lhs);
     if (!c->constantRhs) {
       assign(c->rhs);

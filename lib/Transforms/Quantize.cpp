@@ -185,22 +185,16 @@ QuantizationState::QuantizationState(ModuleOp module,
                                      StringRef tableName,
                                      const QuantizeOptions &options)
     : table(table), tableName(tableName), options(options) {
-  SmallVector<std::pair<Operation *, std::string>> unquantizable;
-  for (const auto &[value, id] : assignTensorIds(module, &unquantizable))
+  SmallVector<QuantizableContraction> units;
+  for (const auto &[value, id] :
+       assignTensorIds(module, &unquantizable, /*weightAxes=*/nullptr, &units))
     idOf[value] = id;
   for (auto &[op, why] : unquantizable)
     skipped.insert(op);
-  module.walk([&](linalg::LinalgOp op) {
-    std::string whyNot;
-    if (!isContractionCandidate(op))
-      return;
-    if (FailureOr<QuantizableContraction> c =
-            matchQuantizableContraction(op, whyNot);
-        succeeded(c)) {
-      quantizedInputs.insert(c->lhs);
-      quantizedInputs.insert(c->rhs);
-    }
-  });
+  for (const QuantizableContraction &c : units) {
+    quantizedInputs.insert(c.lhs);
+    quantizedInputs.insert(c.rhs);
+  }
 }
 
 FailureOr<SmallVector<numerics::QuantParams>>
@@ -687,12 +681,9 @@ LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
     op.getOutput().replaceAllUsesWith(op.getInput());
     op.erase();
   });
-  SmallVector<std::pair<Operation *, std::string>> unquantizable;
-  assignTensorIds(module, &unquantizable);
-  for (auto &[op, why] : unquantizable)
-    op->emitRemark() << op->getName() << " left in float: " << why;
-
   QuantizationState state(module, table, tableName, options);
+  for (auto &[op, why] : state.getUnquantizable())
+    op->emitRemark() << op->getName() << " left in float: " << why;
   RewritePatternSet patterns(module.getContext());
   populateQLinalgQuantizePatterns(patterns, state);
   GreedyRewriteConfig config;

@@ -92,12 +92,14 @@ using TensorIdMap = llvm::MapVector<Value, std::string>;
 /// needs ranges for: every non-constant input and output of every
 /// quantizable unit. Candidates that cannot be quantized go to
 /// `unquantizable` (optional) with the reason; non-constant weights go to
-/// `weightAxes` (optional) with the axis of their output channel.
+/// `weightAxes` (optional) with the axis of their output channel; the
+/// matched units to `units` (optional), in walk order.
 TensorIdMap assignTensorIds(
     ModuleOp module,
     SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable =
         nullptr,
-    llvm::MapVector<Value, int64_t> *weightAxes = nullptr);
+    llvm::MapVector<Value, int64_t> *weightAxes = nullptr,
+    SmallVectorImpl<QuantizableContraction> *units = nullptr);
 
 /// Puts a `qlinalg.observe` after every value of `ids` and reroutes its uses
 /// through it. Values already observed are skipped.

@@ -74,6 +74,10 @@ public:
   bool hasFailed() const { return !failedOps.empty(); }
   /// True for candidates that stay in float (they got a remark).
   bool isSkipped(Operation *op) const { return skipped.contains(op); }
+  /// The candidates that stay in float, with the reason, in walk order.
+  ArrayRef<std::pair<Operation *, std::string>> getUnquantizable() const {
+    return unquantizable;
+  }
 
 private:
   /// Parameters of `value` from its table entry: explicit ones, per-channel
@@ -101,6 +105,7 @@ private:
   DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
   DenseSet<Operation *> failedOps;
   DenseSet<Operation *> skipped;
+  SmallVector<std::pair<Operation *, std::string>> unquantizable;
 };
 
 /// The quantize patterns: one per kind of contraction (contractions through

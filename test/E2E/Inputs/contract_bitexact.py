@@ -52,9 +52,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from matmul_bitexact import Case, QType, dense_int, f32_scale, tensor  # noqa: E402
+from matmul_bitexact import (Case, QType, compare_cases, dense_int,  # noqa: E402
+                             f32_scale, tensor)
 from qlinalg import numerics as nm  # noqa: E402
-from qlinalg.npyio import load_npy, save_npy  # noqa: E402
+from qlinalg.npyio import save_npy  # noqa: E402
 
 SEED = 11
 
@@ -801,30 +802,8 @@ def compare(out_dir: str, names: Sequence[str] = ()) -> int:
     if unknown:
         print(f"unknown cases: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    failures = 0
-    for case in [cases[n] for n in names] if names else cases.values():
-        for j in range(len(case.expected)):
-            exp = load_npy(os.path.join(out_dir, f"{case.name}.expected{j}.npy"))
-            try:
-                got = load_npy(os.path.join(out_dir, f"{case.name}.out{j}.npy"))
-            except (ValueError, OSError) as exc:
-                print(f"{case.name}: FAIL result {j}: {exc}")
-                failures += 1
-                continue
-            if got.dtype != exp.dtype or got.shape != exp.shape:
-                print(f"{case.name}: FAIL result {j}: got {got.dtype} {got.shape}, "
-                      f"expected {exp.dtype} {exp.shape}")
-                failures += 1
-                continue
-            bad = np.argwhere(got != exp)
-            if bad.size:
-                idx = tuple(bad[0])
-                print(f"{case.name}: FAIL result {j}: {len(bad)} of {exp.size} elements "
-                      f"differ; first at {list(idx)}: got {got[idx]!r}, expected {exp[idx]!r}")
-                failures += 1
-                continue
-            print(f"{case.name}: result {j} ok ({exp.size} x {exp.dtype})")
-    return 1 if failures else 0
+    return compare_cases(out_dir, [cases[n] for n in names] if names
+                         else cases.values())
 
 
 def main(argv: Sequence[str]) -> int:
