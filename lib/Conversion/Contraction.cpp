@@ -118,7 +118,12 @@ public:
     }
   }
 
-  Value run(const KernelTarget &kernel, const TargetDescription *target);
+  Value run(const KernelTarget &kernel);
+  /// `-za * sum_r b + |R| * za * zb` (+ the constant bias when it is indexed
+  /// by rhs loops only), per rhs-parallel index, at compile time.
+  SmallVector<int64_t> computeColumnTerm(bool &biasFolded);
+  /// `sum_r ext(input)` per parallel index of `map`, at run time.
+  Value emitSum(Value input, AffineMap map, bool isUnsigned);
 
 private:
   /// Static sizes of `loops` (all static: the constant rhs has them).
@@ -136,11 +141,10 @@ private:
   }
   /// The trip count of the reduction, as an i32 value.
   Value getReductionSize();
-  /// `-za * sum_r b + |R| * za * zb` (+ the constant bias when it is indexed
-  /// by rhs loops only), per rhs-parallel index, at compile time.
-  Value foldColumnTerm(bool &biasFolded);
-  /// `sum_r ext(input)` per parallel index of `map`, at run time.
-  Value emitSum(Value input, AffineMap map, bool isUnsigned);
+  Value foldColumnTerm(bool &biasFolded) {
+    return i32Tensor(b, loc, getStaticSizes(rhsParallel),
+                     computeColumnTerm(biasFolded));
+  }
   /// The zero points as a value for the body of a generic over `domain`:
   /// a constant for per-tensor zero points, else an input tensor.
   Value getZeroPointTensor();
@@ -164,7 +168,7 @@ Value Decomposition::getReductionSize() {
   return arith::IndexCastOp::create(b, loc, b.getI32Type(), size);
 }
 
-Value Decomposition::foldColumnTerm(bool &biasFolded) {
+SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
   auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
   SmallVector<int64_t> termShape = getStaticSizes(rhsParallel);
   int64_t termSize = 1;
@@ -251,7 +255,7 @@ Value Decomposition::foldColumnTerm(bool &biasFolded) {
       biasFolded = true;
     }
   }
-  return i32Tensor(b, loc, termShape, term);
+  return term;
 }
 
 Value Decomposition::emitSum(Value input, AffineMap map, bool isUnsigned) {
@@ -426,15 +430,9 @@ Value Decomposition::emitRowCorrection(Value acc) {
       .getResult(0);
 }
 
-Value Decomposition::run(const KernelTarget &kernel,
-                         const TargetDescription *target) {
+Value Decomposition::run(const KernelTarget &kernel) {
   Value init = emitInit();
-  // Constant weights in the target's packed layout when it has one.
-  FailureOr<Value> packed = failure();
-  if (target)
-    packed = emitPackedKernel(b, loc, c, init, *target, kernel);
-  Value acc =
-      succeeded(packed) ? *packed : kernel.emitAccumulate(b, loc, c, init);
+  Value acc = kernel.emitAccumulate(b, loc, c, init);
   if (c.hasRhsZeroPoints())
     acc = emitRowCorrection(acc);
   return acc;
@@ -443,7 +441,19 @@ Value Decomposition::run(const KernelTarget &kernel,
 Value mlir::qlinalg::emitZeroPointContraction(OpBuilder &b, Location loc,
                                               const IntegerContraction &c,
                                               ArrayRef<OpFoldResult> outSizes,
-                                              const KernelTarget &kernel,
-                                              const TargetDescription *target) {
-  return Decomposition(b, loc, c, outSizes).run(kernel, target);
+                                              const KernelTarget &kernel) {
+  return Decomposition(b, loc, c, outSizes).run(kernel);
+}
+
+SmallVector<int64_t> mlir::qlinalg::foldColumnTerm(
+    OpBuilder &b, Location loc, const IntegerContraction &c,
+    ArrayRef<OpFoldResult> outSizes, bool &biasFolded) {
+  return Decomposition(b, loc, c, outSizes).computeColumnTerm(biasFolded);
+}
+
+Value mlir::qlinalg::emitLhsSums(OpBuilder &b, Location loc,
+                                 const IntegerContraction &c,
+                                 ArrayRef<OpFoldResult> outSizes) {
+  return Decomposition(b, loc, c, outSizes)
+      .emitSum(c.lhs, c.maps.lhs, c.lhsUnsigned);
 }

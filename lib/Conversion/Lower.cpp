@@ -15,6 +15,7 @@
 #include "qlinalg/Conversion/Lower.h"
 
 #include "qlinalg/Conversion/Contraction.h"
+#include "qlinalg/Conversion/Microkernel.h"
 
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
@@ -27,7 +28,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
+
+#include <thread>
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGLOWER
@@ -135,6 +139,89 @@ static DenseElementsAttr getConstantStorage(Value value) {
 // Requantization
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The requantization of an i32 accumulator to a quantized type, as data:
+/// multipliers per channel (or one), the output zero point, range and
+/// storage.
+struct Requantization {
+  MultiplierMode mode;
+  bool tiesToEven;
+  int64_t zeroPoint;
+  numerics::StorageRange range;
+  IntegerType storage;
+  /// Float mode: M = f32(s_acc) / f32(s_out).
+  SmallVector<float> multipliers;
+  /// Fixed point: quantizeMultiplier's Q31 multiplier and shifts.
+  SmallVector<int64_t> mults, lefts, rights;
+
+  size_t size() const {
+    return mode == MultiplierMode::Float ? multipliers.size() : mults.size();
+  }
+  /// The scalar or vector arithmetic with parameters `p` (one value, or
+  /// three for fixed point, of matching shape).
+  Value emit(OpBuilder &b, Location loc, Value acc, ArrayRef<Value> p) const {
+    if (mode == MultiplierMode::Float)
+      return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,
+                                            storage, tiesToEven);
+    return numerics::buildRequantizeFixedPoint(
+        b, loc, acc, p[0], p[1], p[2], zeroPoint, range, storage, tiesToEven);
+  }
+};
+} // namespace
+
+/// The requantization to `outType` of an accumulator with scales
+/// `accScales` (one per channel, or the first when not `perChannel`).
+static Requantization
+getRequantization(OpBuilder &b, ArrayRef<double> accScales, bool perChannel,
+                  Type outType, MultiplierMode mode, RoundingMode rounding,
+                  std::optional<ArrayRef<int64_t>> clamp) {
+  QuantizedTypeParams out = *getQuantizedTypeParams(outType);
+  Requantization r;
+  r.mode = mode;
+  r.tiesToEven = rounding == RoundingMode::HalfToEven;
+  r.zeroPoint = out.zeroPoints[0];
+  r.range = getRange(out);
+  if (clamp)
+    r.range = {std::max(r.range.qmin, (*clamp)[0]),
+               std::min(r.range.qmax, (*clamp)[1])};
+  r.storage = getStorageType(b, outType);
+  double outScale = out.scales[0];
+  if (!perChannel)
+    accScales = accScales.take_front(1);
+  for (double s : accScales) {
+    if (mode == MultiplierMode::Float) {
+      // M = f32(s_acc) / f32(s_out), divided in f32: what ONNX's reference
+      // and ONNX Runtime compute from the f32 scales (s_acc = sa * sb is
+      // exact in double, so its f32 rounding is the f32 product).
+      r.multipliers.push_back(numerics::getFloatMultiplier(s, outScale));
+      continue;
+    }
+    // Fixed point: TFLite's MultiplyByQuantizedMultiplier in i64 arithmetic.
+    std::optional<numerics::FixedPointMultiplier> m =
+        numerics::quantizeMultiplier(s / outScale);
+    assert(m && "verifier checked that the multiplier is representable");
+    r.mults.push_back(m->multiplier);
+    r.lefts.push_back(std::max(m->shift, 0));
+    r.rights.push_back(std::max(-m->shift, 0));
+  }
+  return r;
+}
+
+/// The parameters of `r` as 1-D constants, each padded to `size` entries
+/// (repeating the last) when that is larger.
+static SmallVector<DenseElementsAttr>
+getParams(OpBuilder &b, const Requantization &r, int64_t size = 0) {
+  auto pad = [&](auto values) {
+    while (int64_t(values.size()) < size)
+      values.push_back(values.back());
+    return values;
+  };
+  if (r.mode == MultiplierMode::Float)
+    return {f32Param(b, pad(r.multipliers))};
+  return {intParam(b, 64, pad(r.mults)), intParam(b, 64, pad(r.lefts)),
+          intParam(b, 64, pad(r.rights))};
+}
+
 /// `acc` (i32 storage) to `outType`'s storage: numerics::requantizeFixedPoint
 /// or numerics::requantizeFloat per element, multipliers per channel along
 /// `axis` (or one when `axis` < 0).
@@ -143,50 +230,48 @@ static Value emitRequantize(OpBuilder &b, Location loc, Value acc,
                             Type outType, MultiplierMode mode,
                             RoundingMode rounding,
                             std::optional<ArrayRef<int64_t>> clamp = {}) {
-  QuantizedTypeParams out = *getQuantizedTypeParams(outType);
-  numerics::StorageRange range = getRange(out);
-  if (clamp)
-    range = {std::max(range.qmin, (*clamp)[0]),
-             std::min(range.qmax, (*clamp)[1])};
-  IntegerType storage = getStorageType(b, outType);
-  double outScale = out.scales[0];
-  int64_t zp = out.zeroPoints[0];
-  bool tiesToEven = rounding == RoundingMode::HalfToEven;
-  if (axis < 0)
-    accScales = accScales.take_front(1);
-
-  if (mode == MultiplierMode::Float) {
-    // M = f32(s_acc) / f32(s_out), divided in f32: what ONNX's reference
-    // and ONNX Runtime compute from the f32 scales (s_acc = sa * sb is exact
-    // in double, so its f32 rounding is the f32 product).
-    SmallVector<float> multipliers;
-    for (double s : accScales)
-      multipliers.push_back(numerics::getFloatMultiplier(s, outScale));
-    return emitElementwise(
-        b, loc, acc, storage, axis, {f32Param(b, multipliers)},
-        [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {
-          return numerics::buildRequantizeFloat(nb, nl, in[0], p[0], zp, range,
-                                                storage, tiesToEven);
-        });
-  }
-
-  // Fixed point: TFLite's MultiplyByQuantizedMultiplier in i64 arithmetic.
-  SmallVector<int64_t> mults, lefts, rights;
-  for (double s : accScales) {
-    std::optional<numerics::FixedPointMultiplier> m =
-        numerics::quantizeMultiplier(s / outScale);
-    assert(m && "verifier checked that the multiplier is representable");
-    mults.push_back(m->multiplier);
-    lefts.push_back(std::max(m->shift, 0));
-    rights.push_back(std::max(-m->shift, 0));
-  }
+  Requantization r = getRequantization(b, accScales, axis >= 0, outType, mode,
+                                       rounding, clamp);
   return emitElementwise(
-      b, loc, acc, storage, axis,
-      {intParam(b, 64, mults), intParam(b, 64, lefts), intParam(b, 64, rights)},
+      b, loc, acc, r.storage, axis, getParams(b, r),
       [&](OpBuilder &nb, Location nl, ValueRange in, ArrayRef<Value> p) {
-        return numerics::buildRequantizeFixedPoint(
-            nb, nl, in[0], p[0], p[1], p[2], zp, range, storage, tiesToEven);
+        return r.emit(nb, nl, in[0], p);
       });
+}
+
+/// The requantization as the store epilogue of a packed kernel: on a
+/// vector<L x i32> of columns [col, col + L), per-channel parameters read
+/// from constants padded to whole 64-column tiles.
+static PackedEpilogue getVectorRequantize(OpBuilder &b, Location loc,
+                                          Requantization r, int64_t columns) {
+  int64_t padded = (columns + 63) / 64 * 64;
+  SmallVector<Value> tensors;
+  bool perChannel = r.size() > 1;
+  SmallVector<DenseElementsAttr> params = getParams(b, r, padded);
+  if (perChannel)
+    for (DenseElementsAttr p : params)
+      tensors.push_back(arith::ConstantOp::create(b, loc, p));
+  return [r = std::move(r), tensors, params, perChannel](
+             OpBuilder &nb, Location nl, Value acc, Value col) -> Value {
+    auto accType = cast<VectorType>(acc.getType());
+    SmallVector<Value> p;
+    for (auto [i, attr] : llvm::enumerate(params)) {
+      Type elem = attr.getElementType();
+      auto type = VectorType::get(accType.getShape(), elem);
+      if (perChannel) {
+        Value pad = arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elem));
+        p.push_back(vector::TransferReadOp::create(nb, nl, type, tensors[i],
+                                                   ValueRange{col}, pad,
+                                                   ArrayRef<bool>{true}));
+      } else {
+        p.push_back(arith::ConstantOp::create(
+            nb, nl,
+            DenseElementsAttr::get(type,
+                                   *attr.getValues<Attribute>().begin())));
+      }
+    }
+    return r.emit(nb, nl, acc, p);
+  };
 }
 
 //===----------------------------------------------------------------------===//
@@ -412,9 +497,9 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
   using Adaptor = typename OpTy::Adaptor;
   ContractionLowering(const TypeConverter &converter, MLIRContext *ctx,
                       const KernelTarget &target,
-                      const TargetDescription *description)
+                      const LoweringOptions &options)
       : OpConversionPattern<OpTy>(converter, ctx), target(target),
-        description(description) {}
+        options(options) {}
 
   LogicalResult
   matchAndRewrite(OpTy op, Adaptor adaptor,
@@ -427,11 +512,35 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     SmallVector<OpFoldResult> outSizes =
         getOutSizes(rewriter, loc, op, adaptor.getLhs(), adaptor.getRhs(),
                     getInitOperand(op, adaptor));
-    if (getSubChannelType(rhsType))
+    if (getSubChannelType(rhsType)) {
+      if (options.explain)
+        op->emitRemark("kernel generic: per-group weights");
       return lowerPerGroup(op, c, rhsType, rhs, outSizes, rewriter);
-    // Constant weights are packed for the target, whatever the bias.
-    Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target,
-                                         description);
+    }
+    // The target's packed kernel, where it has one and the contraction
+    // fits it.
+    std::string explain;
+    FailureOr<Value> packed = lowerPacked(op, c, outSizes, rewriter, explain);
+    if (succeeded(packed)) {
+      if (options.explain)
+        op->emitRemark(explain);
+      // The function needs the target's CPU features wherever it is
+      // compiled (--qlinalg-to-llvm sets them on the llvm.func).
+      if (!options.emulate)
+        if (auto func = op->template getParentOfType<func::FuncOp>())
+          rewriter.modifyOpInPlace(func, [&] {
+            func->setAttr(kTargetAttrName,
+                          rewriter.getStringAttr(options.target->name));
+          });
+      rewriter.replaceOp(op, castToResultType(rewriter, op, *packed));
+      return success();
+    }
+    if (options.explain) {
+      InFlightDiagnostic remark = op->emitRemark("kernel generic");
+      if (!explain.empty())
+        remark << ": " << explain;
+    }
+    Value acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
     if (op.hasAccumulatorResult()) {
       rewriter.replaceOp(op, castToResultType(rewriter, op, acc));
       return success();
@@ -453,6 +562,45 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
   }
 
 private:
+  /// The packed kernel with the requantization (or none) as its store
+  /// epilogue.
+  FailureOr<Value> lowerPacked(OpTy op, const IntegerContraction &c,
+                               ArrayRef<OpFoldResult> outSizes,
+                               ConversionPatternRewriter &rewriter,
+                               std::string &explain) const {
+    if (!target.step)
+      return failure();
+    Location loc = op.getLoc();
+    QuantizedTypeParams lhs = *getQuantizedTypeParams(op.getLhs().getType());
+    if (op.hasAccumulatorResult())
+      return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
+                                   lhs.storageMax, rewriter.getI32Type(), {},
+                                   target, options, explain);
+    QuantizedTypeParams rhs = *getQuantizedTypeParams(op.getRhs().getType());
+    SmallVector<double> accScales;
+    for (double sb : rhs.scales)
+      accScales.push_back(lhs.scales[0] * sb);
+    bool perChannel = rhs.axis >= 0;
+    if (perChannel && ContractionMaps::getLoop(c.maps.rhs, rhs.axis) !=
+                          ContractionMaps::getLoop(
+                              c.maps.out, c.maps.out.getNumResults() - 1)) {
+      explain = "the weight channels are not the result's last dimension";
+      return failure();
+    }
+    Requantization r =
+        getRequantization(rewriter, accScales, perChannel, op.getType(),
+                          *op.getMultiplier(), *op.getRounding(), getClamp(op));
+    int64_t columns = cast<RankedTensorType>(op.getType()).getShape().back();
+    if (ShapedType::isDynamic(columns)) {
+      explain = "the number of output channels is dynamic";
+      return failure();
+    }
+    return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
+                                 lhs.storageMax, r.storage,
+                                 getVectorRequantize(rewriter, loc, r, columns),
+                                 target, options, explain);
+  }
+
   /// Sizes the decomposition knows statically (from a constant rhs, say)
   /// may be dynamic in the op's type: cast back to the converted type.
   Value castToResultType(OpBuilder &b, OpTy op, Value v) const {
@@ -530,7 +678,7 @@ private:
   }
 
   const KernelTarget &target;
-  const TargetDescription *description;
+  LoweringOptions options;
 };
 
 /// `tensor.dim` of a quantized tensor reads the dimension of its storage.
@@ -588,18 +736,18 @@ void mlir::qlinalg::populateQLinalgTypeConversion(TypeConverter &converter) {
 
 void mlir::qlinalg::populateQLinalgToLinalgPatterns(
     RewritePatternSet &patterns, const TypeConverter &converter,
-    const KernelTarget &target, const TargetDescription *description) {
+    const KernelTarget &target, const LoweringOptions &options) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<ObserveLowering, StorageCastLowering, QuantizeLowering,
                DequantizeLowering, RequantizeLowering>(converter, ctx);
   patterns.add<EmptyLowering, DimLowering>(converter, ctx);
   patterns.add<ContractionLowering<ContractOp>, ContractionLowering<MatmulOp>>(
-      converter, ctx, target, description);
+      converter, ctx, target, options);
 }
 
-LogicalResult
-mlir::qlinalg::lowerQLinalg(ModuleOp module, const KernelTarget &target,
-                            const TargetDescription *description) {
+LogicalResult mlir::qlinalg::lowerQLinalg(ModuleOp module,
+                                          const KernelTarget &target,
+                                          const LoweringOptions &options) {
   MLIRContext *ctx = module.getContext();
   TypeConverter converter;
   populateQLinalgTypeConversion(converter);
@@ -619,6 +767,7 @@ mlir::qlinalg::lowerQLinalg(ModuleOp module, const KernelTarget &target,
            converter.isLegal(&op.getBody());
   });
   conversionTarget.addIllegalDialect<QLinalgDialect>();
+  conversionTarget.addLegalOp<IntrinsicOp>();
   conversionTarget.addIllegalOp<quant::StorageCastOp>();
 
   // The storage constants behind quant.scast: the matmul lowering folds the
@@ -631,7 +780,7 @@ mlir::qlinalg::lowerQLinalg(ModuleOp module, const KernelTarget &target,
   });
 
   RewritePatternSet patterns(ctx);
-  populateQLinalgToLinalgPatterns(patterns, converter, target, description);
+  populateQLinalgToLinalgPatterns(patterns, converter, target, options);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  converter);
   populateReturnOpTypeConversionPattern(patterns, converter);
@@ -670,10 +819,15 @@ struct LowerPass : public qlinalg::impl::QLinalgLowerBase<LowerPass> {
           << "', which this build does not have";
       return signalPassFailure();
     }
-    // The description's packed layout, where the kernel reads it.
-    bool pack = packWeights || kernelTarget->packsWeights;
-    if (failed(lowerQLinalg(getOperation(), *kernelTarget,
-                            pack ? description : nullptr)))
+    LoweringOptions options;
+    options.target = description;
+    options.emulate = emulate;
+    options.threads = threads
+                          ? unsigned(threads)
+                          : std::max(1u, std::thread::hardware_concurrency());
+    options.exactPairs = exactPairs;
+    options.explain = explain;
+    if (failed(lowerQLinalg(getOperation(), *kernelTarget, options)))
       signalPassFailure();
   }
 };

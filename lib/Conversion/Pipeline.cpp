@@ -32,7 +32,10 @@ LogicalResult mlir::qlinalg::buildQLinalgCPUPipeline(
     pm.addPass(createQLinalgFuse());
   }
   QLinalgLowerOptions lower;
-  lower.target = options.target;
+  // The packed kernels are vector code: without vectorization the portable
+  // kernel's scalar loops, for the target's CPU.
+  lower.target = options.vectorize ? std::string(options.target) : "generic";
+  lower.threads = options.threads;
   pm.addPass(createQLinalgLower(lower));
   if (options.vectorize) {
     QLinalgVectorizeOptions vectorize;

@@ -8,6 +8,7 @@
 
 #include "qlinalg/Conversion/Lower.h"
 #include "qlinalg/Conversion/Passes.h"
+#include "qlinalg/Target/Target.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -17,6 +18,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -61,15 +63,19 @@ static LogicalResult bufferize(ModuleOp module) {
   return bufferization::runOneShotModuleBufferize(module, options, state);
 }
 
-/// After bufferization: the upstream passes from buffers + linalg to the
-/// LLVM dialect.
-static void buildPostBufferizePipeline(OpPassManager &pm) {
-  // Contractions split over threads (scf.forall from --qlinalg-vectorize)
-  // become OpenMP parallel loops.
-  // Deallocation runs before the OpenMP conversion: an omp.wsloop may hold
-  // nothing but its loop nest.
+/// After bufferization: deallocation. It runs before the OpenMP conversion
+/// (an omp.wsloop may hold nothing but its loop nest) and before the
+/// kernels' qlinalg.intrinsic become llvm.call_intrinsic (whose memory
+/// effects are unknown to it).
+static void buildDeallocationPipeline(OpPassManager &pm) {
+  // Contractions split over threads (scf.forall from --qlinalg-vectorize
+  // and the packed kernels) become parallel loops, then OpenMP.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+/// The upstream passes from buffers + linalg to the LLVM dialect.
+static void buildPostBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // Vector code from --qlinalg-vectorize: masks, transfers to loads and
@@ -110,9 +116,13 @@ struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
     OpPassManager pre(ModuleOp::getOperationName());
     buildPreBufferizePipeline(pre);
     pre.getDependentDialects(registry);
+    OpPassManager dealloc(ModuleOp::getOperationName());
+    buildDeallocationPipeline(dealloc);
+    dealloc.getDependentDialects(registry);
     OpPassManager post(ModuleOp::getOperationName());
     buildPostBufferizePipeline(post);
     post.getDependentDialects(registry);
+    registry.insert<LLVM::LLVMDialect>();
     registry.insert<bufferization::BufferizationDialect, memref::MemRefDialect,
                     linalg::LinalgDialect>();
     // Bufferization models of the dialects --qlinalg-lower produces, so that
@@ -130,7 +140,7 @@ struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
     ModuleOp module = getOperation();
     bool quantized = false;
     module.walk([&](Operation *op) {
-      if (isa<QLinalgDialect>(op->getDialect()))
+      if (isa<QLinalgDialect>(op->getDialect()) && !isa<IntrinsicOp>(op))
         quantized = true;
     });
     if (quantized) {
@@ -145,10 +155,43 @@ struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
     });
     OpPassManager pre(ModuleOp::getOperationName());
     buildPreBufferizePipeline(pre);
+    OpPassManager dealloc(ModuleOp::getOperationName());
+    buildDeallocationPipeline(dealloc);
     OpPassManager post(ModuleOp::getOperationName());
     buildPostBufferizePipeline(post);
     if (failed(runPipeline(pre, module)) || failed(bufferize(module)) ||
-        failed(runPipeline(post, module)))
+        failed(runPipeline(dealloc, module)))
+      return signalPassFailure();
+    // The kernels' ISA steps, now that no pass needs their memory effects.
+    module.walk([](IntrinsicOp op) {
+      OpBuilder b(op);
+      auto call = LLVM::CallIntrinsicOp::create(
+          b, op.getLoc(), op.getType(), op.getIntrinAttr(), op.getArgs());
+      op.replaceAllUsesWith(call.getResult(0));
+      op.erase();
+    });
+    if (failed(runPipeline(post, module)))
+      return signalPassFailure();
+    // Functions with ISA kernels carry their target's CPU and features.
+    WalkResult walk = module.walk([&](LLVM::LLVMFuncOp func) {
+      auto name = func->getAttrOfType<StringAttr>(kTargetAttrName);
+      if (!name)
+        return WalkResult::advance();
+      std::string error;
+      const TargetDescription *target = lookupTarget(name.getValue(), error);
+      if (!target) {
+        func.emitError(error);
+        return WalkResult::interrupt();
+      }
+      if (!target->cpu.empty())
+        func.setTargetCpuAttr(StringAttr::get(func.getContext(), target->cpu));
+      SmallVector<StringRef> features(target->features.begin(),
+                                      target->features.end());
+      func.setTargetFeaturesAttr(
+          LLVM::TargetFeaturesAttr::get(func.getContext(), features));
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
       signalPassFailure();
   }
 };

@@ -71,9 +71,6 @@ static SmallVector<int64_t> capAtLoopRanges(linalg::LinalgOp op,
 static SmallVector<int64_t> getTileSizes(linalg::LinalgOp op,
                                          const TileSizes &tiles) {
   unsigned loops = op.getNumLoops();
-  // The lowering chose them (packed weights).
-  if (auto chosen = op->getAttrOfType<DenseI64ArrayAttr>(kTileSizesAttrName))
-    return capAtLoopRanges(op, SmallVector<int64_t>(chosen.asArrayRef()));
   SmallVector<int64_t> sizes(loops, 1);
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   SmallVector<unsigned> outLoops;

@@ -331,10 +331,18 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
     size_t elemSize = getDTypeSize(spec.dtype);
     int64_t n = out.getNumElements();
     auto *dst = static_cast<char *>(out.getData());
-    // Copy element by element through the strides (identity layouts make
-    // this a plain copy, but offsets and strides are honoured).
+    // Identity layouts are one copy; other offsets and strides are honoured
+    // element by element.
+    bool contiguous = true;
+    for (int64_t j = rank - 1, expected = 1; j >= 0; --j) {
+      if (shape[j] != 1 && strides[j] != expected)
+        contiguous = false;
+      expected *= shape[j];
+    }
+    if (contiguous && n > 0)
+      std::memcpy(dst, aligned + d[2] * elemSize, n * elemSize);
     SmallVector<int64_t> index(rank, 0);
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < n && !contiguous; ++i) {
       int64_t src = d[2];
       for (unsigned j = 0; j < rank; ++j)
         src += index[j] * strides[j];

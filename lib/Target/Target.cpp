@@ -21,9 +21,9 @@ using llvm::StringLiteral;
 // or 6x64 register tile (16-24 zmm accumulators) with weights packed as
 // BA16a64b4a; on AVX2 4x16 (8 ymm accumulators), weights in panels of 8
 // columns of 4 k; on AArch64 8x8 (dotprod) and 8x8 with 2x8 blocks (i8mm).
-// The ISA kernels land with issue 7 (x86) and the AArch64 issue; until then
-// every row is implemented by the portable kernel, compiled for the row's
-// triple and features.
+// The x86 rows have packed kernels (Conversion/Microkernel.h); the AArch64
+// kernels land with their issue: until then those rows are implemented by
+// the portable kernel, compiled for the row's triple and features.
 static const unsigned kEightBit[] = {8};
 static const StringLiteral kVnniFeatures[] = {"+avx512f", "+avx512bw",
                                               "+avx512vl", "+avx512vnni"};
@@ -38,8 +38,7 @@ static const StringLiteral kDotHost[] = {"neon", "dotprod"};
 
 static const TargetDescription kTargets[] = {
     {"x86-avx512-vnni",
-     "x86-64 with AVX-512 VNNI (vpdpbusd, u8 x s8); portable kernel until "
-     "the VNNI kernel lands",
+     "x86-64 with AVX-512 VNNI: packed kernel, vpdpbusd zmm (u8 x s8)",
      "x86_64-unknown-linux-gnu",
      "znver4",
      kVnniFeatures,
@@ -51,10 +50,10 @@ static const TargetDescription kTargets[] = {
      /*conv=*/{4, 64, 4},
      /*depthwise=*/{1, 64, 1},
      {"BA16a64b4a", 16, 4},
-     "generic"},
+     "x86-avx512-vnni"},
     {"x86-avx2",
-     "x86-64 with AVX2 (vpmaddubsw pairs saturate at int16); portable "
-     "kernel until the AVX2 kernel lands",
+     "x86-64 with AVX2: packed kernel, vpmaddubsw + vpmaddwd ymm where the "
+     "int16 pair sums are proven exact, else vpmaddwd on s16 weights",
      "x86_64-unknown-linux-gnu",
      "znver3",
      kAvx2Features,
@@ -66,7 +65,7 @@ static const TargetDescription kTargets[] = {
      /*conv=*/{4, 16, 4},
      /*depthwise=*/{1, 32, 1},
      {"BA8a32b4a", 8, 4},
-     "generic"},
+     "x86-avx2"},
     {"aarch64-i8mm",
      "AArch64 with i8mm (smmla 2x8 x 8x2 blocks); portable kernel until the "
      "AArch64 kernels land",

@@ -1,10 +1,8 @@
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower | FileCheck %s
-// Every target produces the same integers; in this build both are the
-// portable code, so both RUN lines share the checks.
+// The default target is the portable kernel (the packed kernels of the x86
+// targets: qlinalg-lower-packed.mlir).
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower=target=generic | FileCheck %s
-// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower=target=host | FileCheck %s
 // RUN: qlinalg-opt %S/Inputs/lower-unknown-target.mlir --qlinalg-lower=target=x86 --verify-diagnostics
-// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx512-vnni pack-weights=true" | FileCheck %s --check-prefix=PACK
 
 //===----------------------------------------------------------------------===//
 // qlinalg.matmul: the zero-point decomposition
@@ -451,34 +449,4 @@ func.func @caller(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %s = call @external(%r) : (!Q) -> !Q
   %y = qlinalg.dequantize %s : !Q to tensor<?x4xf32>
   return %y : tensor<?x4xf32>
-}
-
-// -----
-
-// Tests that with pack-weights the constant K x N weights are packed at
-// compile time into the target's panels (x86-avx512-vnni: 16 columns x 4 k;
-// N = 20 padded to 32 with zeros), the lhs viewed as [M, K/4, 4] and the
-// accumulator padded and viewed as [M, 2, 16], with the target's register
-// tiles recorded for the vectorizer; the result is collapsed and sliced back.
-
-// Without pack-weights (the portable kernel reads the weights as they are):
-// CHECK-LABEL: func.func @packed
-// CHECK-NOT: tensor<2x2x16x4xi8>
-// PACK-LABEL: func.func @packed
-// PACK-SAME: (%[[A:.*]]: tensor<?x8xi8>)
-// PACK-DAG: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x16x4xi8>
-// PACK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0] high[0, 12]
-// PACK: %[[ACC:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] {{.*}} : tensor<?x32xi32> into tensor<?x2x16xi32>
-// PACK: %[[AV:.*]] = tensor.expand_shape %[[A]] {{\[}}[0], [1, 2]] {{.*}} : tensor<?x8xi8> into tensor<?x2x4xi8>
-// PACK: %[[K:.*]] = linalg.generic {{.*}} ins(%[[AV]], %[[P]] : tensor<?x2x4xi8>, tensor<2x2x16x4xi8>) outs(%[[ACC]] : tensor<?x2x16xi32>) attrs = {qlinalg.kernel, qlinalg.tile_sizes = array<i64: 4, 4, 1, 16, 4>}
-// PACK: %[[FLAT:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0], [1, 2]] : tensor<?x2x16xi32> into tensor<?x32xi32>
-// PACK: tensor.extract_slice %[[FLAT]][0, 0] [%{{.*}}, 20] [1, 1]
-!A = tensor<?x8x!quant.uniform<i8:f32, 0.5:10>>
-!W = tensor<8x20x!quant.uniform<i8:f32, 0.25>>
-!ACC = tensor<?x20x!quant.uniform<i32:f32, 0.125>>
-func.func @packed(%a: !A) -> !ACC {
-  %wd = arith.constant dense<3> : tensor<8x20xi8>
-  %w = quant.scast %wd : tensor<8x20xi8> to !W
-  %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
-  return %0 : !ACC
 }

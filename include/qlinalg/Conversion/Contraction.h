@@ -30,7 +30,6 @@
 namespace mlir::qlinalg {
 
 struct KernelTarget;
-struct TargetDescription;
 
 /// One contraction on storage (integer) tensors, with the constants the
 /// decomposition folds.
@@ -58,17 +57,21 @@ struct IntegerContraction {
 Value emitZeroPointContraction(OpBuilder &b, Location loc,
                                const IntegerContraction &c,
                                ArrayRef<OpFoldResult> outSizes,
-                               const KernelTarget &kernel,
-                               const TargetDescription *target = nullptr);
+                               const KernelTarget &kernel);
 
-/// The kernel of `c` on constant rank-2 weights packed at compile time into
-/// `target`'s layout (Packing.cpp), accumulating into `init`; failure when
-/// the target does not pack or the weights do not fit the layout (then the
-/// kernel runs on the weights as they are).
-FailureOr<Value> emitPackedKernel(OpBuilder &b, Location loc,
-                                  const IntegerContraction &c, Value init,
-                                  const TargetDescription &target,
-                                  const KernelTarget &kernel);
+/// The per-channel term of the decomposition at compile time (`c` has a
+/// constant rhs of static shape): `-za * sum_r b + |R| * za * zb`, plus the
+/// bias when it is a constant indexed by rhs loops only (then `biasFolded`),
+/// row-major over the rhs's parallel loops, wrapped to 32 bits.
+SmallVector<int64_t> foldColumnTerm(OpBuilder &b, Location loc,
+                                    const IntegerContraction &c,
+                                    ArrayRef<OpFoldResult> outSizes,
+                                    bool &biasFolded);
+
+/// `sum_r ext(lhs)` per parallel index of the lhs, at run time (the row
+/// sums the zero points of the weights multiply).
+Value emitLhsSums(OpBuilder &b, Location loc, const IntegerContraction &c,
+                  ArrayRef<OpFoldResult> outSizes);
 
 /// Maps `map`, whose dimensions are the loops of a contraction, onto the
 /// iteration space made of `domainLoops` only (dimension i is loop

@@ -29,6 +29,7 @@
 namespace mlir::qlinalg {
 
 struct TargetDescription;
+struct DotStep;
 
 /// A kernel emitter (Conversion/Kernels), named by target descriptions.
 struct KernelTarget {
@@ -41,10 +42,37 @@ struct KernelTarget {
   /// its map then indexes the panel layout, see Packing.cpp).
   Value (*emitAccumulate)(OpBuilder &b, Location loc,
                           const IntegerContraction &c, Value init);
-  /// Whether the emitter wants constant weights in the target's packed
-  /// layout (an ISA dot-product step reads panels; the portable outer
-  /// products read rows of the weights as they are).
-  bool packsWeights = false;
+  /// The dot-product step of the packed kernel (Microkernel.h) for the
+  /// contractions it covers, or null (everything through emitAccumulate).
+  const DotStep *step = nullptr;
+  /// An exact step for when `step` saturates pairs and the lowering cannot
+  /// prove that the weights and activations keep them in range.
+  const DotStep *exactStep = nullptr;
+};
+
+/// The portable `sum a*b`: a linalg.generic over the contraction's maps.
+/// ISA kernels use it for what their packed kernel does not cover.
+Value emitGenericAccumulate(OpBuilder &b, Location loc,
+                            const IntegerContraction &c, Value init);
+
+/// The x86 kernels (Kernels/X86.cpp).
+ArrayRef<KernelTarget> getX86Kernels();
+
+/// How --qlinalg-lower builds kernels beyond the kernel emitter.
+struct LoweringOptions {
+  /// The target description: the packed kernels' tiles and features.
+  const TargetDescription *target = nullptr;
+  /// The packed kernels' dot-product step emulated with portable vector
+  /// arithmetic: the same packing, tiles and epilogue on any CPU.
+  bool emulate = false;
+  /// Threads the packed kernels split large products over.
+  unsigned threads = 1;
+  /// Never the fast step of a target whose pairs saturate, even where the
+  /// lowering proves it exact.
+  bool exactPairs = false;
+  /// A remark per contraction: kernel, step, tiles, packing, threads, the
+  /// saturation proof, or why the portable kernel runs it.
+  bool explain = false;
 };
 
 /// The kernel emitter a target description names (TargetDescription::kernel),
@@ -56,24 +84,20 @@ const KernelTarget *lookupKernel(StringRef name);
 void populateQLinalgTypeConversion(TypeConverter &converter);
 
 /// Patterns lowering qlinalg ops (and quant.scast) to integer linalg/arith
-/// with `kernel`; constant weights are packed in `target`'s layout when it
-/// is given and has one.
+/// with `kernel` (its packed kernel where it has one and the contraction
+/// fits, see Microkernel.h).
 void populateQLinalgToLinalgPatterns(RewritePatternSet &patterns,
                                      const TypeConverter &converter,
                                      const KernelTarget &kernel,
-                                     const TargetDescription *target = nullptr);
+                                     const LoweringOptions &options = {});
 
 /// Lowers every qlinalg op of `module`, converting function signatures too.
 LogicalResult lowerQLinalg(ModuleOp module, const KernelTarget &kernel,
-                           const TargetDescription *target = nullptr);
+                           const LoweringOptions &options = {});
 
 /// Marks the linalg op a kernel emitter produced for `sum a*b`, for the
 /// tiling and vectorization that follow.
 inline constexpr StringLiteral kKernelAttrName = "qlinalg.kernel";
-
-/// Register tile sizes (one per loop) a lowering chose for a kernel, e.g.
-/// for packed weights; --qlinalg-vectorize uses them instead of its own.
-inline constexpr StringLiteral kTileSizesAttrName = "qlinalg.tile_sizes";
 
 /// The target called `name` (see qlinalg/Target/Target.h), or an error on
 /// `op` listing the known ones: what every pass with a `target` option does.
@@ -84,6 +108,11 @@ const TargetDescription *lookupTargetOrEmitError(Operation *op, StringRef name);
 LogicalResult vectorizeQLinalgKernels(ModuleOp module,
                                       const TargetDescription &target,
                                       unsigned threads = 1);
+
+/// Name of the attribute naming the target whose ISA a function's kernels
+/// use; --qlinalg-to-llvm turns it into the llvm.func's target_cpu and
+/// target_features, so that any compiler of the module emits them.
+inline constexpr StringLiteral kTargetAttrName = "qlinalg.target";
 
 /// Name of the attribute that keeps a function's tensor signature through
 /// lowering.

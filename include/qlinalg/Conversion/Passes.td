@@ -47,17 +47,33 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
            "Target: host or a name from --qlinalg-list-targets">,
-    Option<"packWeights", "pack-weights", "bool", /*default=*/"false",
-           "Pack constant weights into the target's layout even when its "
-           "kernel emitter reads them unpacked (the ISA kernels pack; "
-           "this exercises the layout with the portable kernel)">
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Emulate the packed kernels' dot-product step with portable "
+           "vector arithmetic: the target's packing, tiles and epilogue, "
+           "runnable on any CPU">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "Threads the packed kernels split large products over "
+           "(scf.forall, lowered to OpenMP): 0 = every core of this "
+           "machine, 1 = single-threaded">,
+    Option<"exactPairs", "exact-pairs", "bool", /*default=*/"false",
+           "On targets whose fast step saturates pair sums (x86-avx2's "
+           "vpmaddubsw), always use the exact step; by default the fast "
+           "step runs only where the weights and the activations' range "
+           "prove it exact">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Remark, per contraction, the kernel, its step, tiles, packing "
+           "and threads, the saturation proof, or why it fell back to the "
+           "portable kernel">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::tensor::TensorDialect",
-    "::mlir::quant::QuantDialect"
+    "::mlir::quant::QuantDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::LLVM::LLVMDialect"
   ];
 }
 

@@ -16,8 +16,9 @@ using namespace mlir::qlinalg;
 
 /// Portable code: the contraction as a linalg.generic over its own maps,
 /// extending each operand by its signedness.
-static Value emitGenericAccumulate(OpBuilder &b, Location loc,
-                                   const IntegerContraction &c, Value init) {
+Value mlir::qlinalg::emitGenericAccumulate(OpBuilder &b, Location loc,
+                                           const IntegerContraction &c,
+                                           Value init) {
   SmallVector<utils::IteratorType> iterators;
   for (bool r : c.maps.reduction)
     iterators.push_back(r ? utils::IteratorType::reduction
@@ -43,12 +44,14 @@ static Value emitGenericAccumulate(OpBuilder &b, Location loc,
 }
 
 static const KernelTarget kKernels[] = {
-    {"generic", "portable integer linalg", emitGenericAccumulate,
-     /*packsWeights=*/false},
+    {"generic", "portable integer linalg", emitGenericAccumulate},
 };
 
 const KernelTarget *mlir::qlinalg::lookupKernel(StringRef name) {
   for (const KernelTarget &k : kKernels)
+    if (k.name == name)
+      return &k;
+  for (const KernelTarget &k : getX86Kernels())
     if (k.name == name)
       return &k;
   return nullptr;

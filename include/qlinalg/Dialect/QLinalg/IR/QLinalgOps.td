@@ -331,4 +331,31 @@ def QLinalg_RequantizeOp : QLinalg_Op<"requantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// IntrinsicOp
+//===----------------------------------------------------------------------===//
+
+def QLinalg_IntrinsicOp : QLinalg_Op<"intrinsic", [Pure]> {
+  let summary = "a side-effect-free LLVM intrinsic on vectors";
+  let description = [{
+    The ISA step of a packed kernel (`llvm.x86.avx512.vpdpbusd.512`, ...)
+    while the module is still on tensors. `llvm.call_intrinsic` has unknown
+    memory effects, which bufferization's deallocation refuses; this op is
+    `Pure`, and `--qlinalg-to-llvm` rewrites it to `llvm.call_intrinsic`
+    after bufferization. The intrinsic must read and write no memory.
+
+    Example:
+
+    ```mlir
+    %acc1 = qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %a, %w)
+        : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$intrin, Variadic<AnyVectorOfAnyRank>:$args);
+  let results = (outs AnyVectorOfAnyRank:$result);
+  let assemblyFormat = [{
+    $intrin `(` $args `)` attr-dict `:` functional-type($args, $result)
+  }];
+}
+
 #endif // QLINALG_DIALECT_QLINALG_IR_QLINALGOPS_TD

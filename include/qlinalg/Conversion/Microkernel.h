@@ -1,0 +1,133 @@
+//===- Microkernel.h - packed, register-tiled int8 kernels ------*- C++ -*-===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The structure every ISA kernel shares, generated as tensor-level scf loops
+// of vector ops (KERNELS.md has the measurements behind it):
+//
+//   weights packed at compile time in panels of L columns, each column's kg
+//   consecutive k adjacent: one vector load is the weight operand of one
+//   dot-product step for L columns;
+//   for each block of NT panels (split over threads):
+//     for each block of MR rows (then the remaining rows one at a time):
+//       MR x NT accumulators (vector<L x i32>) start at the per-column term
+//       of the zero-point decomposition;
+//       for each group of kg k (unrolled): kg activation bytes of every row
+//       broadcast to a register, one step per accumulator;
+//       the epilogue (row correction, requantization, clamp) runs on the
+//       registers and stores the result: no i32 M x N buffer.
+//
+// Only the step is ISA-specific (Kernels/X86.cpp); `emulate` replaces it by
+// portable vector arithmetic with the same semantics, so the packing, tiling
+// and epilogue are tested bit for bit on any CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QLINALG_CONVERSION_MICROKERNEL_H
+#define QLINALG_CONVERSION_MICROKERNEL_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <functional>
+#include <string>
+
+namespace mlir::qlinalg {
+
+struct TargetDescription;
+
+/// One dot-product step: acc[l] += sum_{i < kg} a[l*kg+i] * b[l*kg+i] for
+/// l < lanes, with `a` unsigned (u8, or u8 zero-extended to i16 when
+/// weightBits is 16) and `b` signed weights of weightBits.
+struct DotStep {
+  /// The instruction sequence, for messages ("vpdpbusd zmm").
+  StringRef name;
+  /// i32 accumulators per register and k values per accumulator and step.
+  int64_t lanes = 16, kGroup = 4;
+  /// Width of the packed weights (and of the activations in the step).
+  unsigned weightBits = 8;
+  /// Whether pairs of u8 x s8 products saturate at int16 (vpmaddubsw): then
+  /// the lowering must prove that no pair can, or use the exact step.
+  bool saturatesPairs = false;
+  /// Vector registers the accumulators of one tile may take.
+  int64_t accumulatorRegisters = 16;
+  Value (*emit)(OpBuilder &b, Location loc, Value acc, Value a, Value w);
+};
+
+/// The portable emulation of `step`'s arithmetic (vector dialect: extend,
+/// multiply, reduce groups of kg), exact, for any CPU.
+Value emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc, Value a,
+                          Value w);
+
+/// A store epilogue: from a vector<L x i32> accumulator of columns
+/// [col, col + L) to the result's vector<L x element>.
+using PackedEpilogue =
+    std::function<Value(OpBuilder &, Location, Value acc, Value col)>;
+
+/// What the kernel computes, on storage tensors.
+struct PackedMatmul {
+  /// Activations [M, K], M static or dynamic; `lhsSigned` s8 activations
+  /// are shifted to u8 (xor 0x80) as they are loaded.
+  Value lhs;
+  bool lhsSigned = false;
+  /// Weights as signed values of at most the step's width, [K][N] row-major
+  /// (already shifted from u8 by the caller).
+  SmallVector<int64_t> weights;
+  int64_t k = 0, n = 0;
+  /// The accumulator's start per column (bias, zero-point terms).
+  SmallVector<int64_t> columnTerm;
+  /// When non-null, acc[m][n] -= rowZeroPoints[n or 0] * rowSums[m]
+  /// (rowSums: i32 [M]).
+  Value rowSums;
+  SmallVector<int64_t> rowZeroPoints;
+  /// The result element type (i32 for an accumulator result) and the
+  /// epilogue from a vector<L x i32> accumulator of columns [col, col + L)
+  /// to a vector<L x resultType>; null keeps the accumulator.
+  Type resultType;
+  PackedEpilogue epilogue;
+};
+
+/// How the kernel was built, for --qlinalg-lower's explain remarks.
+struct MicrokernelPlan {
+  int64_t rows = 0, panels = 0, threads = 1;
+};
+
+/// Emits the kernel for `mm` with `step`: a tensor [M, N] of
+/// `mm.resultType`. `threads` > 1 splits blocks of panels over an
+/// scf.forall when the work is large enough.
+Value emitPackedMatmul(OpBuilder &b, Location loc, const PackedMatmul &mm,
+                       const TargetDescription &target, const DotStep &step,
+                       bool emulate, unsigned threads, MicrokernelPlan &plan);
+
+/// Whether no pair of adjacent k (2j, 2j+1 within a step's group) of any
+/// column can leave [-limit - 1, limit] for activations in [amin, amax]
+/// (u8, after the shift): what makes vpmaddubsw exact. On failure `why`
+/// names the first column and pair that can.
+bool provePairSumsFit(ArrayRef<int64_t> weights, int64_t k, int64_t n,
+                      int64_t amin, int64_t amax, int64_t limit,
+                      std::string &why);
+
+struct IntegerContraction;
+struct KernelTarget;
+struct LoweringOptions;
+
+/// The packed kernel of `kernel` for `c` when it fits one: a matmul-shaped
+/// contraction (lhs [..., K], constant rhs [K, N] or [N, K], result
+/// [..., N]) whose bias, if any, is constant per output channel. The
+/// activations' storage values lie in [lhsMin, lhsMax]. The result has
+/// the shape of `outSizes` and element `resultType`, through `epilogue`.
+/// On failure `explain` says why the portable kernel runs it; on success,
+/// what was built.
+FailureOr<Value> emitPackedContraction(
+    OpBuilder &b, Location loc, const IntegerContraction &c,
+    ArrayRef<OpFoldResult> outSizes, int64_t lhsMin, int64_t lhsMax,
+    Type resultType, const PackedEpilogue &epilogue, const KernelTarget &kernel,
+    const LoweringOptions &options, std::string &explain);
+
+} // namespace mlir::qlinalg
+
+#endif // QLINALG_CONVERSION_MICROKERNEL_H

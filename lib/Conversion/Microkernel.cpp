@@ -1,0 +1,428 @@
+//===- Microkernel.cpp - packed, register-tiled int8 kernels --------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The loop nest of Microkernel.h on tensors. Panels of L columns are
+// grouped into blocks of NT panels (the register tile's width); only blocks
+// whose columns are all in range run in the main (possibly multi-threaded)
+// loop, the last block, with its partial panel written under a mask, after
+// it. Rows run in blocks of MR, the rest one tile of the remaining rows (M
+// static) or one row at a time (M dynamic). The reduction runs whole inside
+// a tile (no K blocking: the accumulators never leave the registers), four
+// groups per iteration, then the remaining groups, then the last group with
+// its activations read under a mask when K is not a multiple of kg (the
+// packed weights are zero there).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Conversion/Microkernel.h"
+
+#include "qlinalg/Target/Target.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+Value mlir::qlinalg::emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc,
+                                         Value a, Value w) {
+  auto accType = cast<VectorType>(acc.getType());
+  auto wType = cast<VectorType>(w.getType());
+  int64_t lanes = accType.getNumElements();
+  int64_t group = wType.getNumElements() / lanes;
+  Type i32 = b.getI32Type();
+  auto wide = VectorType::get({wType.getNumElements()}, i32);
+  // Activations are unsigned (u8, or u8 zero-extended to i16), weights
+  // signed.
+  Value a32 = arith::ExtUIOp::create(b, loc, wide, a);
+  Value w32 = arith::ExtSIOp::create(b, loc, wide, w);
+  Value prod = arith::MulIOp::create(b, loc, a32, w32);
+  Value grouped = vector::ShapeCastOp::create(
+      b, loc, VectorType::get({lanes, group}, i32), prod);
+  return vector::MultiDimReductionOp::create(b, loc, grouped, acc,
+                                             ArrayRef<bool>{false, true},
+                                             vector::CombiningKind::ADD);
+}
+
+bool mlir::qlinalg::provePairSumsFit(ArrayRef<int64_t> weights, int64_t k,
+                                     int64_t n, int64_t amin, int64_t amax,
+                                     int64_t limit, std::string &why) {
+  for (int64_t col = 0; col < n; ++col) {
+    for (int64_t k0 = 0; k0 < k; k0 += 2) {
+      int64_t hi = 0, lo = 0;
+      for (int64_t kk = k0; kk < std::min(k, k0 + 2); ++kk) {
+        int64_t w = weights[kk * n + col];
+        hi += w > 0 ? amax * w : amin * w;
+        lo += w > 0 ? amin * w : amax * w;
+      }
+      if (hi > limit || lo < -limit - 1) {
+        why = llvm::formatv("column {0}, k {1}..{2} reaches [{3}, {4}] for "
+                            "activations in [{5}, {6}], beyond the limit {7}",
+                            col, k0, std::min(k, k0 + 2) - 1, lo, hi, amin,
+                            amax, limit);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+static Value cIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+namespace {
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &b, Location loc, const PackedMatmul &mm,
+                const TargetDescription &target, const DotStep &step,
+                bool emulate)
+      : loc(loc), mm(mm), step(step), emulate(emulate) {
+    lanes = step.lanes;
+    group = step.kGroup;
+    panels = (mm.n + lanes - 1) / lanes;
+    groups = (mm.k + group - 1) / group;
+    weightType = b.getIntegerType(step.weightBits);
+    pack(b);
+    (void)target;
+  }
+
+  Value build(OpBuilder &b, Value out, int64_t mr, int64_t nt, unsigned threads,
+              int64_t &usedThreads);
+
+private:
+  void pack(OpBuilder &b);
+  Value emitColumnBlocks(OpBuilder &b, Value out, Value lo, Value hi,
+                         int64_t mr, int64_t nt);
+  Value emitRows(OpBuilder &b, Value out, Value p0, Value outCol0, int64_t mr,
+                 int64_t nt, int64_t lastColumns);
+  Value emitTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
+                 Value outCol0, int64_t nt, int64_t lastColumns);
+  SmallVector<Value> emitGroup(OpBuilder &b, Value g, ValueRange accs, Value m0,
+                               int64_t mr, Value p0, int64_t nt, bool tail);
+  Value broadcastActivation(OpBuilder &b, Value m, Value k, bool tail);
+  Value dot(OpBuilder &b, Value acc, Value a, Value w) {
+    return emulate ? emitEmulatedDotStep(b, loc, acc, a, w)
+                   : step.emit(b, loc, acc, a, w);
+  }
+
+  Location loc;
+  const PackedMatmul &mm;
+  const DotStep &step;
+  bool emulate;
+  int64_t lanes, group, panels, groups;
+  Type weightType;
+  Value packed, columnTerm, rowZeroPoints;
+};
+} // namespace
+
+void KernelBuilder::pack(OpBuilder &b) {
+  // P[p][g][l][i] = W[g*kg + i][p*L + l], zero past K and N, as
+  // [panels][groups * L * kg].
+  int64_t panelSize = groups * lanes * group;
+  SmallVector<APInt> data;
+  data.reserve(panels * panelSize);
+  unsigned bits = step.weightBits;
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t l = 0; l < lanes; ++l)
+        for (int64_t i = 0; i < group; ++i) {
+          int64_t kk = g * group + i, nn = p * lanes + l;
+          int64_t v = kk < mm.k && nn < mm.n ? mm.weights[kk * mm.n + nn] : 0;
+          data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
+        }
+  packed = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({panels, panelSize}, weightType), data));
+  auto padded = [&](ArrayRef<int64_t> values) {
+    SmallVector<int32_t> v(panels * lanes, 0);
+    for (auto [i, x] : llvm::enumerate(values))
+      v[i] = static_cast<int32_t>(static_cast<uint32_t>(x));
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({panels * lanes}, b.getI32Type()),
+            ArrayRef<int32_t>(v)));
+  };
+  columnTerm = padded(mm.columnTerm);
+  if (mm.rowSums && mm.rowZeroPoints.size() > 1)
+    rowZeroPoints = padded(mm.rowZeroPoints);
+}
+
+Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
+                                         bool tail) {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  auto bytes = VectorType::get({group}, i8);
+  Value a = vector::TransferReadOp::create(
+      b, loc, bytes, mm.lhs, ValueRange{m, k}, zero, ArrayRef<bool>{!tail});
+  if (mm.lhsSigned) {
+    // s8 + 128 as u8: the shift the column term corrects.
+    Value bias = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(-128)));
+    a = arith::XOrIOp::create(b, loc, a, bias);
+  }
+  Type elem = weightType;
+  if (step.weightBits != 8)
+    a = arith::ExtUIOp::create(b, loc, VectorType::get({group}, elem), a);
+  // The kg values as one i32, broadcast to every lane (vpbroadcastd).
+  Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), a);
+  Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+  Value splat = vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, i32), scalar);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes * group}, elem), splat);
+}
+
+SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
+                                            ValueRange accs, Value m0,
+                                            int64_t mr, Value p0, int64_t nt,
+                                            bool tail) {
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getIntegerAttr(weightType, 0));
+  auto wType = VectorType::get({lanes * group}, weightType);
+  Value wOffset =
+      arith::MulIOp::create(b, loc, g, cIndex(b, loc, lanes * group));
+  Value kOffset = arith::MulIOp::create(b, loc, g, cIndex(b, loc, group));
+  SmallVector<Value> w;
+  for (int64_t j = 0; j < nt; ++j) {
+    Value p = arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j));
+    w.push_back(vector::TransferReadOp::create(b, loc, wType, packed,
+                                               ValueRange{p, wOffset}, zero,
+                                               ArrayRef<bool>{true}));
+  }
+  SmallVector<Value> result;
+  for (int64_t r = 0; r < mr; ++r) {
+    Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
+    Value a = broadcastActivation(b, m, kOffset, tail);
+    for (int64_t j = 0; j < nt; ++j)
+      result.push_back(dot(b, accs[r * nt + j], a, w[j]));
+  }
+  return result;
+}
+
+Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
+                              Value p0, Value outCol0, int64_t nt,
+                              int64_t lastColumns) {
+  Type i32 = b.getI32Type();
+  auto accType = VectorType::get({lanes}, i32);
+  Value zero32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  SmallVector<Value> cols;
+  for (int64_t j = 0; j < nt; ++j)
+    cols.push_back(arith::MulIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j)),
+        cIndex(b, loc, lanes)));
+  SmallVector<Value> accs;
+  for (int64_t r = 0; r < mr; ++r)
+    for (int64_t j = 0; j < nt; ++j)
+      accs.push_back(vector::TransferReadOp::create(b, loc, accType, columnTerm,
+                                                    ValueRange{cols[j]}, zero32,
+                                                    ArrayRef<bool>{true}));
+
+  // Whole groups: four (or eight) per iteration, then the rest unrolled.
+  int64_t whole = mm.k / group;
+  int64_t unroll = 16 / (group * step.weightBits / 8);
+  unroll = std::max<int64_t>(1, unroll);
+  int64_t mainGroups = whole - whole % unroll;
+  if (mainGroups > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, cIndex(b, loc, 0), cIndex(b, loc, mainGroups),
+        cIndex(b, loc, unroll), accs,
+        [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
+          SmallVector<Value> a(iters);
+          for (int64_t u = 0; u < unroll; ++u) {
+            Value gu = arith::AddIOp::create(nb, nl, g, cIndex(nb, nl, u));
+            a = emitGroup(nb, gu, a, m0, mr, p0, nt, /*tail=*/false);
+          }
+          scf::YieldOp::create(nb, nl, a);
+        });
+    accs.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  for (int64_t g = mainGroups; g < whole; ++g)
+    accs = emitGroup(b, cIndex(b, loc, g), accs, m0, mr, p0, nt, false);
+  if (whole < groups)
+    accs = emitGroup(b, cIndex(b, loc, whole), accs, m0, mr, p0, nt, true);
+
+  // The epilogue on the registers, then the store.
+  for (int64_t r = 0; r < mr; ++r) {
+    Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
+    Value rowSum;
+    if (mm.rowSums) {
+      Value s = tensor::ExtractOp::create(b, loc, mm.rowSums, ValueRange{m});
+      rowSum = vector::BroadcastOp::create(b, loc, accType, s);
+    }
+    for (int64_t j = 0; j < nt; ++j) {
+      Value v = accs[r * nt + j];
+      if (rowSum) {
+        Value zb;
+        if (rowZeroPoints)
+          zb = vector::TransferReadOp::create(b, loc, accType, rowZeroPoints,
+                                              ValueRange{cols[j]}, zero32,
+                                              ArrayRef<bool>{true});
+        else
+          zb = arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(
+                  accType, b.getI32IntegerAttr(int32_t(mm.rowZeroPoints[0]))));
+        v = arith::SubIOp::create(b, loc, v,
+                                  arith::MulIOp::create(b, loc, zb, rowSum));
+      }
+      if (mm.epilogue)
+        v = mm.epilogue(b, loc, v, cols[j]);
+      Value col =
+          arith::AddIOp::create(b, loc, outCol0, cIndex(b, loc, j * lanes));
+      bool inBounds = j + 1 < nt || lastColumns == lanes;
+      out = vector::TransferWriteOp::create(b, loc, v, out, ValueRange{m, col},
+                                            ArrayRef<bool>{inBounds})
+                .getResult();
+    }
+  }
+  return out;
+}
+
+Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
+                              int64_t mr, int64_t nt, int64_t lastColumns) {
+  auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
+  auto rowLoop = [&](Value lo, Value hi, int64_t rows, Value acc) -> Value {
+    return scf::ForOp::create(
+               b, loc, lo, hi, cIndex(b, loc, rows), ValueRange{acc},
+               [&](OpBuilder &nb, Location nl, Value m0, ValueRange iters) {
+                 scf::YieldOp::create(nb, nl,
+                                      emitTile(nb, iters[0], m0, rows, p0,
+                                               outCol0, nt, lastColumns));
+               })
+        .getResult(0);
+  };
+  if (!lhsType.isDynamicDim(0)) {
+    int64_t m = lhsType.getDimSize(0);
+    int64_t whole = m - m % mr;
+    if (whole == mr)
+      out =
+          emitTile(b, out, cIndex(b, loc, 0), mr, p0, outCol0, nt, lastColumns);
+    else if (whole > 0)
+      out = rowLoop(cIndex(b, loc, 0), cIndex(b, loc, whole), mr, out);
+    if (m % mr)
+      out = emitTile(b, out, cIndex(b, loc, whole), m % mr, p0, outCol0, nt,
+                     lastColumns);
+    return out;
+  }
+  Value m = tensor::DimOp::create(b, loc, mm.lhs, 0);
+  Value whole = arith::SubIOp::create(
+      b, loc, m, arith::RemUIOp::create(b, loc, m, cIndex(b, loc, mr)));
+  out = rowLoop(cIndex(b, loc, 0), whole, mr, out);
+  if (mr > 1)
+    out = rowLoop(whole, m, 1, out);
+  return out;
+}
+
+Value KernelBuilder::emitColumnBlocks(OpBuilder &b, Value out, Value lo,
+                                      Value hi, int64_t mr, int64_t nt) {
+  return scf::ForOp::create(
+             b, loc, lo, hi, cIndex(b, loc, 1), ValueRange{out},
+             [&](OpBuilder &nb, Location nl, Value block, ValueRange iters) {
+               Value p0 =
+                   arith::MulIOp::create(nb, nl, block, cIndex(nb, nl, nt));
+               Value local = arith::MulIOp::create(
+                   nb, nl, arith::SubIOp::create(nb, nl, block, lo),
+                   cIndex(nb, nl, nt * lanes));
+               scf::YieldOp::create(
+                   nb, nl, emitRows(nb, iters[0], p0, local, mr, nt, lanes));
+             })
+      .getResult(0);
+}
+
+/// Smallest contraction (multiply-adds) worth the fork and join of a
+/// parallel region; an M = 1 product of 1024 x 1024 runs faster alone.
+static constexpr int64_t kMinParallelWork = int64_t(1) << 21;
+
+Value KernelBuilder::build(OpBuilder &b, Value out, int64_t mr, int64_t nt,
+                           unsigned threads, int64_t &usedThreads) {
+  int64_t fullBlocks = (mm.n / lanes) / nt;
+  int64_t tailPanels = panels - fullBlocks * nt;
+  auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
+  int64_t rows = lhsType.isDynamicDim(0) ? 64 : lhsType.getDimSize(0);
+  int64_t work = rows * mm.n * mm.k;
+  usedThreads = 1;
+  if (fullBlocks > 0) {
+    int64_t chunks = std::min<int64_t>(threads, fullBlocks);
+    if (chunks > 1 && work >= kMinParallelWork) {
+      usedThreads = chunks;
+      // Chunk t runs blocks [t * B / T, (t + 1) * B / T).
+      auto forall = scf::ForallOp::create(
+          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
+          ValueRange{out}, std::nullopt);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forall.getBody());
+      Value t = forall.getInductionVar(0);
+      auto bound = [&](Value chunk) -> Value {
+        Value scaled =
+            arith::MulIOp::create(b, loc, chunk, cIndex(b, loc, fullBlocks));
+        return arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
+      };
+      Value lo = bound(t);
+      Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
+      Value width =
+          arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo),
+                                cIndex(b, loc, nt * lanes));
+      Value col0 =
+          arith::MulIOp::create(b, loc, lo, cIndex(b, loc, nt * lanes));
+      Value shared = forall.getRegionOutArgs()[0];
+      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), col0};
+      SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, shared, 0),
+                                      width};
+      SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+      Value slice = tensor::ExtractSliceOp::create(b, loc, shared, offsets,
+                                                   sizes, strides);
+      Value done = emitColumnBlocks(b, slice, lo, hi, mr, nt);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets,
+                                            sizes, strides);
+      out = forall.getResult(0);
+    } else {
+      out = emitColumnBlocks(b, out, cIndex(b, loc, 0),
+                             cIndex(b, loc, fullBlocks), mr, nt);
+    }
+  }
+  if (tailPanels > 0) {
+    int64_t p0 = fullBlocks * nt;
+    out = emitRows(b, out, cIndex(b, loc, p0), cIndex(b, loc, p0 * lanes), mr,
+                   tailPanels, mm.n - (panels - 1) * lanes);
+  }
+  return out;
+}
+
+Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
+                                      const PackedMatmul &mm,
+                                      const TargetDescription &target,
+                                      const DotStep &step, bool emulate,
+                                      unsigned threads, MicrokernelPlan &plan) {
+  // Tile: MR = M for small static M (KERNELS.md: 8x32 and 1x64 at M = 8 and
+  // 1), else the target's; as many panels as the accumulator registers
+  // allow, at most 64 columns.
+  const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
+  auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
+  int64_t mr = tiles.m;
+  if (!lhsType.isDynamicDim(0) && lhsType.getDimSize(0) <= 8)
+    mr = std::max<int64_t>(1, lhsType.getDimSize(0));
+  int64_t panels = (mm.n + step.lanes - 1) / step.lanes;
+  int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / mr, 1,
+                                   std::max<int64_t>(1, 64 / step.lanes));
+  nt = std::min(nt, panels);
+  KernelBuilder builder(b, loc, mm, target, step, emulate);
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, mm.lhs, 0),
+                                  b.getIndexAttr(mm.n)};
+  Value out = tensor::EmptyOp::create(b, loc, sizes, mm.resultType);
+  plan.rows = mr;
+  plan.panels = nt;
+  return builder.build(b, out, mr, nt, threads, plan.threads);
+}
