@@ -1,4 +1,4 @@
-//===- QLinalgBench.cpp - matmul through the pipeline, as users call it ---===//
+//===- QLinalgBench.cpp - matmul through the pipeline, beside its peers ---===//
 //
 // Part of the qlinalg project, under the Apache License v2.0 with LLVM
 // Exceptions. See LICENSE for license information.
@@ -6,18 +6,23 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Times the entry function of a float linalg.matmul model (constant weights,
-// float in and float out, quantize/dequantize at the borders included), JIT
-// compiled through buildQLinalgCPUPipeline, in three forms measured in the
-// same run:
-//   int8/threads quantized, vectorized, split over every core (OpenMP)
-//   int8/vector  quantized, tiled and vectorized (--qlinalg-vectorize), one
-//                thread
-//   int8/scalar  quantized, scalar loops (vectorize=false): the path before
-//                the staged pipeline
-//   fp32         the float model itself through the same pipeline
-// Each reports GOPS (2*M*N*K per call). Run it with `scripts/bench`; pin it
-// (`taskset -c 1`) for stable numbers on these 2-core machines.
+// Times, in one run (scripts/bench interleaves the rows at random), a
+// matmul y = x @ w with constant weights in five forms:
+//   qlinalg_int8   the float linalg model quantized and JIT-compiled through
+//                  buildQLinalgCPUPipeline for the host target, timed as a
+//                  user calls it: float in, float out, the quantize and
+//                  dequantize at the borders included
+//   qlinalg_fp32   the float model itself through the same pipeline
+//   dnnl_matmul    oneDNN's matmul primitive: u8 source, s8 weights
+//                  prepacked (format any, reordered outside the timing),
+//                  s8 destination, a per-tensor output scale
+//   dnnl_gemm      oneDNN's dnnl_gemm_u8s8s32 (s32 result)
+//   openblas_sgemm OpenBLAS cblas_sgemm
+// and a batch matmul (8 x 128 x 64 x 128) the same ways where the peer has
+// one. Each row reports GOPS (2*M*N*K per call, 2*B*M*N*K for a batch).
+// Threads: OMP_NUM_THREADS (read by oneDNN's and qlinalg's OpenMP runtimes
+// and by OpenBLAS); unset means every core. scripts/bench runs it once with
+// one thread and once with all, and prints the table with the ratios.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,44 +42,67 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <benchmark/benchmark.h>
+#include <cblas.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
+#include <thread>
 
 using namespace mlir;
 using namespace mlir::qlinalg;
 
 namespace {
 
-/// The float model y = x @ w with constant random weights, as text.
-std::string makeModel(int64_t m, int64_t k, int64_t n) {
-  std::mt19937 rng(42);
+/// Threads of this run: OMP_NUM_THREADS, else every core.
+unsigned getThreads() {
+  if (const char *env = std::getenv("OMP_NUM_THREADS"))
+    return std::max(1, std::atoi(env));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<float> randomFloats(int64_t size, unsigned seed) {
+  std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(size);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+std::string hexOf(const std::vector<float> &values) {
   std::string hex;
   llvm::raw_string_ostream os(hex);
-  for (int64_t i = 0; i < k * n; ++i) {
-    float v = dist(rng);
+  for (float v : values) {
     uint32_t bits;
     std::memcpy(&bits, &v, 4);
     for (int b = 0; b < 4; ++b)
       os << llvm::format_hex_no_prefix((bits >> (8 * b)) & 0xff, 2, true);
   }
-  std::string text;
-  llvm::raw_string_ostream t(text);
-  t << "func.func @forward(%x: tensor<" << m << "x" << k << "xf32>) -> tensor<"
-    << m << "x" << n << "xf32> {\n"
-    << "  %w = arith.constant dense<\"0x" << hex << "\"> : tensor<" << k << "x"
-    << n << "xf32>\n"
-    << "  %z = arith.constant 0.0 : f32\n"
-    << "  %e = tensor.empty() : tensor<" << m << "x" << n << "xf32>\n"
-    << "  %f = linalg.fill ins(%z : f32) outs(%e : tensor<" << m << "x" << n
-    << "xf32>) -> tensor<" << m << "x" << n << "xf32>\n"
-    << "  %y = linalg.matmul ins(%x, %w : tensor<" << m << "x" << k
-    << "xf32>, tensor<" << k << "x" << n << "xf32>) outs(%f : tensor<" << m
-    << "x" << n << "xf32>) -> tensor<" << m << "x" << n << "xf32>\n"
-    << "  return %y : tensor<" << m << "x" << n << "xf32>\n}\n";
-  return text;
+  return hex;
+}
+
+/// The float model y = x @ w (a batch matmul when `batch` > 0) with
+/// constant random weights, as text.
+std::string makeModel(int64_t batch, int64_t m, int64_t k, int64_t n) {
+  std::string b = batch ? std::to_string(batch) + "x" : "";
+  std::string x =
+      "tensor<" + b + std::to_string(m) + "x" + std::to_string(k) + "xf32>";
+  std::string w =
+      "tensor<" + b + std::to_string(k) + "x" + std::to_string(n) + "xf32>";
+  std::string y =
+      "tensor<" + b + std::to_string(m) + "x" + std::to_string(n) + "xf32>";
+  std::string op = batch ? "linalg.batch_matmul" : "linalg.matmul";
+  return "func.func @forward(%x: " + x + ") -> " + y + " {\n" +
+         "  %w = arith.constant dense<\"0x" +
+         hexOf(randomFloats((batch ? batch : 1) * k * n, 42)) + "\"> : " + w +
+         "\n  %z = arith.constant 0.0 : f32\n" +
+         "  %e = tensor.empty() : " + y + "\n" +
+         "  %f = linalg.fill ins(%z : f32) outs(%e : " + y + ") -> " + y +
+         "\n  %y = " + op + " ins(%x, %w : " + x + ", " + w +
+         ") outs(%f : " + y + ") -> " + y + "\n  return %y : " + y + "\n}\n";
 }
 
 /// A calibration table for the model's input (t0) and output (t1).
@@ -92,25 +120,29 @@ std::string writeTable(int64_t k) {
   return path.str().str();
 }
 
-enum class Variant { Int8Threads, Int8Vector, Int8Scalar, Float32 };
+void setCounters(benchmark::State &state, double ops) {
+  state.counters["GOPS"] = benchmark::Counter(
+      ops * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["threads"] = getThreads();
+}
 
-void benchMatmul(benchmark::State &state, Variant variant) {
-  int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+/// qlinalg: the model through the pipeline, float in and out.
+void benchQLinalg(benchmark::State &state, bool quantize) {
+  int64_t batch = state.range(0), m = state.range(1), k = state.range(2),
+          n = state.range(3);
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerQLinalgDialects(registry);
   MLIRContext ctx(registry);
   OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>(makeModel(m, k, n), &ctx);
+      parseSourceString<ModuleOp>(makeModel(batch, m, k, n), &ctx);
   std::string table = writeTable(k);
   QLinalgPipelineOptions options;
   options.target = "host";
-  if (variant != Variant::Float32)
+  if (quantize)
     options.quantize = "calibration=" + table;
-  options.vectorize = variant != Variant::Int8Scalar;
-  // Every core for the threaded row, one for the others.
-  options.threads = variant == Variant::Int8Threads ? 0 : 1;
+  options.threads = getThreads();
   PassManager pm(&ctx);
   auto onError = [](const Twine &message) {
     llvm::errs() << message << "\n";
@@ -128,11 +160,12 @@ void benchMatmul(benchmark::State &state, Variant variant) {
     state.SkipWithError(llvm::toString(compiled.takeError()).c_str());
     return;
   }
-  NpyArray x(NpyDType::Float32, {m, k});
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int64_t i = 0; i < m * k; ++i)
-    x.getDataAs<float>()[i] = dist(rng);
+  SmallVector<int64_t> shape{m, k};
+  if (batch)
+    shape.insert(shape.begin(), batch);
+  NpyArray x(NpyDType::Float32, shape);
+  std::vector<float> data = randomFloats(x.getNumElements(), 7);
+  std::memcpy(x.getData(), data.data(), data.size() * sizeof(float));
   std::vector<NpyArray> inputs;
   inputs.push_back(std::move(x));
   for (auto _ : state) {
@@ -143,24 +176,106 @@ void benchMatmul(benchmark::State &state, Variant variant) {
     }
     benchmark::DoNotOptimize(out->data());
   }
-  state.counters["GOPS"] =
-      benchmark::Counter(2.0 * double(m) * n * k * state.iterations() / 1e9,
-                         benchmark::Counter::kIsRate);
+  setCounters(state, 2.0 * double(batch ? batch : 1) * m * n * k);
 }
 
-void shapes(benchmark::internal::Benchmark *b) {
-  b->Args({512, 512, 512})->Args({1024, 1024, 1024});
-  b->Args({64, 256, 256})->Args({256, 256, 256})->Args({1, 1024, 1024});
-  b->Unit(benchmark::kMillisecond)->MinTime(0.5);
+/// oneDNN's matmul primitive: u8 x s8 (prepacked) -> s8, one output scale.
+void benchDnnlMatmul(benchmark::State &state) {
+  using namespace dnnl;
+  using dt = memory::data_type;
+  using tag = memory::format_tag;
+  int64_t batch = state.range(0), m = state.range(1), k = state.range(2),
+          n = state.range(3);
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  memory::dims a = {m, k}, b = {k, n}, c = {m, n};
+  tag plain = tag::ab;
+  if (batch) {
+    a.insert(a.begin(), batch);
+    b.insert(b.begin(), batch);
+    c.insert(c.begin(), batch);
+    plain = tag::abc;
+  }
+  memory::desc aDesc(a, dt::u8, plain), bAny(b, dt::s8, tag::any),
+      bPlain(b, dt::s8, plain), cDesc(c, dt::s8, plain);
+  primitive_attr attr;
+  attr.set_output_scales(0, {0.01f});
+  matmul::primitive_desc pd(matmul::desc(aDesc, bAny, cDesc), attr, eng);
+  memory aMem(aDesc, eng), bUser(bPlain, eng), bMem(pd.weights_desc(), eng),
+      cMem(cDesc, eng);
+  std::mt19937 rng(3);
+  auto fill = [&](memory &mem, size_t bytes) {
+    auto *p = static_cast<uint8_t *>(mem.get_data_handle());
+    for (size_t i = 0; i < bytes; ++i)
+      p[i] = uint8_t(rng());
+  };
+  fill(aMem, aDesc.get_size());
+  fill(bUser, bPlain.get_size());
+  reorder(bUser, bMem).execute(s, bUser, bMem);
+  matmul prim(pd);
+  s.wait();
+  for (auto _ : state) {
+    prim.execute(
+        s,
+        {{DNNL_ARG_SRC, aMem}, {DNNL_ARG_WEIGHTS, bMem}, {DNNL_ARG_DST, cMem}});
+    s.wait();
+  }
+  setCounters(state, 2.0 * double(batch ? batch : 1) * m * n * k);
+}
+
+/// oneDNN's dnnl_gemm_u8s8s32 (row-major, s32 result).
+void benchDnnlGemm(benchmark::State &state) {
+  int64_t m = state.range(1), k = state.range(2), n = state.range(3);
+  std::vector<uint8_t> a(m * k);
+  std::vector<int8_t> b(k * n);
+  std::vector<int32_t> c(m * n);
+  std::mt19937 rng(5);
+  for (uint8_t &v : a)
+    v = uint8_t(rng());
+  for (int8_t &v : b)
+    v = int8_t(rng());
+  int32_t co = 0;
+  for (auto _ : state) {
+    dnnl_gemm_u8s8s32('N', 'N', 'F', m, n, k, 1.0f, a.data(), k, 0, b.data(), n,
+                      0, 0.0f, c.data(), n, &co);
+    benchmark::DoNotOptimize(c.data());
+  }
+  setCounters(state, 2.0 * double(m) * n * k);
+}
+
+/// OpenBLAS cblas_sgemm.
+void benchSgemm(benchmark::State &state) {
+  int64_t m = state.range(1), k = state.range(2), n = state.range(3);
+  std::vector<float> a = randomFloats(m * k, 1), b = randomFloats(k * n, 2),
+                     c(m * n);
+  for (auto _ : state) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
+                a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+  }
+  setCounters(state, 2.0 * double(m) * n * k);
+}
+
+/// Arguments: batch (0: a plain matmul), M, K, N.
+void matmulShapes(benchmark::internal::Benchmark *b) {
+  for (int64_t s : {256, 512, 1024, 2048})
+    b->Args({0, s, s, s});
+  for (int64_t m : {1, 8, 64})
+    b->Args({0, m, 1024, 1024});
+  b->Args({0, 128, 768, 3072});
+  b->Unit(benchmark::kMillisecond)->MinTime(0.3)->UseRealTime();
+}
+void allShapes(benchmark::internal::Benchmark *b) {
+  matmulShapes(b);
+  b->Args({8, 128, 64, 128});
 }
 
 } // namespace
 
-BENCHMARK_CAPTURE(benchMatmul, int8_threads, Variant::Int8Threads)
-    ->Apply(shapes)
-    ->UseRealTime();
-BENCHMARK_CAPTURE(benchMatmul, int8_vector, Variant::Int8Vector)->Apply(shapes);
-BENCHMARK_CAPTURE(benchMatmul, int8_scalar, Variant::Int8Scalar)->Apply(shapes);
-BENCHMARK_CAPTURE(benchMatmul, fp32, Variant::Float32)->Apply(shapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8, true)->Apply(allShapes);
+BENCHMARK(benchDnnlMatmul)->Name("dnnl_matmul")->Apply(allShapes);
+BENCHMARK(benchDnnlGemm)->Name("dnnl_gemm")->Apply(matmulShapes);
+BENCHMARK(benchSgemm)->Name("openblas_sgemm")->Apply(matmulShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, false)->Apply(allShapes);
 
 BENCHMARK_MAIN();

@@ -29,3 +29,25 @@ config.substitutions.append(
 tool_dirs = [config.qlinalg_tools_dir, config.llvm_tools_dir]
 tools = ["qlinalg-opt", "qlinalg-run", "qlinalg-calibrate", "qlinalg-unittests"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The ISAs this CPU executes, for tests that run a target's kernels
+# (`REQUIRES: cpu-avx512vnni`); lit reports the others as UNSUPPORTED, and
+# the assembly of every target is FileChecked on every machine regardless.
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+_flags = _cpu_flags()
+if {"avx2", "fma"} <= _flags:
+    config.available_features.add("cpu-avx2")
+if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= _flags:
+    config.available_features.add("cpu-avx512vnni")
+
+# LLVM 22's llc (plain `llc` on PATH may be an older LLVM).
+config.substitutions.append(("%llc", os.path.join(config.llvm_tools_dir, "llc")))

@@ -166,12 +166,6 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   auto bytes = VectorType::get({group}, i8);
   Value a = vector::TransferReadOp::create(
       b, loc, bytes, mm.lhs, ValueRange{m, k}, zero, ArrayRef<bool>{!tail});
-  if (mm.lhsSigned) {
-    // s8 + 128 as u8: the shift the column term corrects.
-    Value bias = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(-128)));
-    a = arith::XOrIOp::create(b, loc, a, bias);
-  }
   Type elem = weightType;
   if (step.weightBits != 8)
     a = arith::ExtUIOp::create(b, loc, VectorType::get({group}, elem), a);
@@ -180,8 +174,18 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
   Value splat = vector::BroadcastOp::create(
       b, loc, VectorType::get({lanes}, i32), scalar);
-  return vector::BitCastOp::create(
-      b, loc, VectorType::get({lanes * group}, elem), splat);
+  auto broadcastType = VectorType::get({lanes * group}, elem);
+  Value broadcast = vector::BitCastOp::create(b, loc, broadcastType, splat);
+  if (!mm.lhsSigned)
+    return broadcast;
+  // s8 + 128 as u8 (the shift the column term corrects), on the broadcast
+  // register: the broadcast stays a load (vpbroadcastd zmm, m32).
+  Value flip = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          broadcastType,
+          b.getIntegerAttr(elem, step.weightBits == 8 ? -128 : 0x80)));
+  return arith::XOrIOp::create(b, loc, broadcast, flip);
 }
 
 SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
@@ -231,8 +235,7 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
 
   // Whole groups: four (or eight) per iteration, then the rest unrolled.
   int64_t whole = mm.k / group;
-  int64_t unroll = 16 / (group * step.weightBits / 8);
-  unroll = std::max<int64_t>(1, unroll);
+  int64_t unroll = std::max<int64_t>(1, step.unroll);
   int64_t mainGroups = whole - whole % unroll;
   if (mainGroups > 0) {
     auto loop = scf::ForOp::create(

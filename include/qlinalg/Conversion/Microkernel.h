@@ -55,6 +55,9 @@ struct DotStep {
   bool saturatesPairs = false;
   /// Vector registers the accumulators of one tile may take.
   int64_t accumulatorRegisters = 16;
+  /// Groups of k per iteration of the reduction loop (KERNELS.md: 16 bytes
+  /// on VNNI; twice on AVX2, whose 16 ymm spill at more).
+  int64_t unroll = 4;
   Value (*emit)(OpBuilder &b, Location loc, Value acc, Value a, Value w);
 };
 

@@ -66,6 +66,7 @@ static const DotStep kVnniStep = {"vpdpbusd zmm",
                                   /*weightBits=*/8,
                                   /*saturatesPairs=*/false,
                                   /*accumulatorRegisters=*/16,
+                                  /*unroll=*/4,
                                   emitVpdpbusd512};
 static const DotStep kAvx2Step = {"vpmaddubsw + vpmaddwd ymm",
                                   /*lanes=*/8,
@@ -73,6 +74,7 @@ static const DotStep kAvx2Step = {"vpmaddubsw + vpmaddwd ymm",
                                   /*weightBits=*/8,
                                   /*saturatesPairs=*/true,
                                   /*accumulatorRegisters=*/8,
+                                  /*unroll=*/2,
                                   emitMaddubsw};
 static const DotStep kAvx2ExactStep = {"vpmaddwd ymm on s16 weights",
                                        /*lanes=*/8,
@@ -80,6 +82,7 @@ static const DotStep kAvx2ExactStep = {"vpmaddwd ymm on s16 weights",
                                        /*weightBits=*/16,
                                        /*saturatesPairs=*/false,
                                        /*accumulatorRegisters=*/8,
+                                       /*unroll=*/2,
                                        emitMaddwd};
 
 static const KernelTarget kKernels[] = {
