@@ -163,8 +163,12 @@ struct Requantization {
     if (mode == MultiplierMode::Float)
       return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,
                                             storage, tiesToEven);
-    return numerics::buildRequantizeFixedPoint(
-        b, loc, acc, p[0], p[1], p[2], zeroPoint, range, storage, tiesToEven);
+    int64_t maxRight = 0;
+    for (int64_t r : rights)
+      maxRight = std::max(maxRight, r);
+    return numerics::buildRequantizeFixedPoint(b, loc, acc, p[0], p[1], p[2],
+                                               zeroPoint, range, storage,
+                                               tiesToEven, maxRight);
   }
 };
 } // namespace

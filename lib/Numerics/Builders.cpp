@@ -103,13 +103,14 @@ Value numerics::buildRequantizeFloat(OpBuilder &b, Location loc, Value acc,
 // (round to nearest, ties away from zero, of (x * m) / 2^31; m > 0 so the
 // INT32_MIN * INT32_MIN overflow cannot occur); the division by 2^right is
 // RoundingDivideByPOT (ties away from zero) or, with tiesToEven, its
-// ties-to-even variant. Everything is exact in i64.
+// ties-to-even variant. Everything is exact in i64; from the high
+// multiply on, in i32 when no right shift exceeds 30.
 Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
                                           Value multiplier, Value left,
                                           Value right, int64_t zeroPoint,
                                           StorageRange range,
-                                          IntegerType storage,
-                                          bool tiesToEven) {
+                                          IntegerType storage, bool tiesToEven,
+                                          int64_t maxRight) {
   Type i64 = withElement(acc.getType(), b.getI64Type());
   auto c = [&](int64_t v) { return intConstant(b, loc, i64, v); };
   Value x = arith::ExtSIOp::create(b, loc, i64, acc);
@@ -123,41 +124,56 @@ Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, ab, c(0));
   Value nudge =
       arith::SelectOp::create(b, loc, nonNeg, c(1LL << 30), c(1 - (1LL << 30)));
-  Value high = arith::DivSIOp::create(
+  Value high64 = arith::DivSIOp::create(
       b, loc, arith::AddIOp::create(b, loc, ab, nudge), c(1LL << 31));
+  // |high| < 2^31 (the multiplier is below 2^31): with right shifts below
+  // 31 the rest runs in i32, half the width of i64 lanes in a vector
+  // epilogue.
+  bool narrow = maxRight <= 30;
+  Type i32 = narrow ? withElement(acc.getType(), b.getI32Type()) : i64;
+  auto c32 = [&](int64_t v) { return intConstant(b, loc, i32, v); };
+  Value high = high64, shift = right;
+  if (narrow) {
+    high = arith::TruncIOp::create(b, loc, i32, high64);
+    shift = arith::TruncIOp::create(b, loc, i32, right);
+  }
   // Rounding right shift.
-  Value pot = arith::ShLIOp::create(b, loc, c(1), right);
-  Value mask = arith::SubIOp::create(b, loc, pot, c(1));
+  Value pot = arith::ShLIOp::create(b, loc, c32(1), shift);
+  Value mask = arith::SubIOp::create(b, loc, pot, c32(1));
   Value rem = arith::AndIOp::create(b, loc, high, mask);
-  Value floor = arith::ShRSIOp::create(b, loc, high, right);
+  Value floor = arith::ShRSIOp::create(b, loc, high, shift);
   Value up;
   if (!tiesToEven) {
     Value neg =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, high, c(0));
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, high, c32(0));
     Value threshold = arith::AddIOp::create(
-        b, loc, arith::ShRSIOp::create(b, loc, mask, c(1)),
-        arith::ExtUIOp::create(b, loc, i64, neg));
+        b, loc, arith::ShRSIOp::create(b, loc, mask, c32(1)),
+        arith::ExtUIOp::create(b, loc, i32, neg));
     up = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem,
                                threshold);
   } else {
-    Value half = arith::ShRSIOp::create(b, loc, pot, c(1));
+    Value half = arith::ShRSIOp::create(b, loc, pot, c32(1));
     Value above =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem, half);
     Value tie = arith::AndIOp::create(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem, half),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, half, c(0)));
-    Value odd =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                              arith::AndIOp::create(b, loc, floor, c(1)), c(0));
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, half, c32(0)));
+    Value odd = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::AndIOp::create(b, loc, floor, c32(1)), c32(0));
     up = arith::OrIOp::create(b, loc, above,
                               arith::AndIOp::create(b, loc, tie, odd));
   }
   Value scaled = arith::AddIOp::create(b, loc, floor,
-                                       arith::ExtUIOp::create(b, loc, i64, up));
-  Value y = arith::AddIOp::create(b, loc, scaled, c(zeroPoint));
-  y = arith::MaxSIOp::create(b, loc, y, c(range.qmin));
-  y = arith::MinSIOp::create(b, loc, y, c(range.qmax));
+                                       arith::ExtUIOp::create(b, loc, i32, up));
+  // clamp(scaled + zp, qmin, qmax) as clamp(scaled, qmin - zp, qmax - zp) +
+  // zp: the same integers, with no i32 overflow in the addition.
+  Value y = arith::MaxSIOp::create(b, loc, scaled, c32(range.qmin - zeroPoint));
+  y = arith::MinSIOp::create(b, loc, y, c32(range.qmax - zeroPoint));
+  y = arith::AddIOp::create(b, loc, y, c32(zeroPoint));
+  if (storage.getWidth() == getElementTypeOrSelf(i32).getIntOrFloatBitWidth())
+    return y;
   return arith::TruncIOp::create(b, loc, withElement(acc.getType(), storage),
                                  y);
 }

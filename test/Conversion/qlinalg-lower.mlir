@@ -313,8 +313,10 @@ func.func @dequantize_i8(%q: tensor<4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor
 // [0.125, 0.1875, 0.25] / 0.5 = [0.25, 0.375, 0.5], as Q31 multipliers and
 // shifts: 0.25 = 0.5 * 2^-1, 0.375 = 0.75 * 2^-1, 0.5 = 0.5 * 2^0, so the
 // multipliers are [2^30, 0.75 * 2^31, 2^30], the left shifts 0 and the right
-// shifts [1, 1, 0]. The high multiply divides by 2^31 with arith.divsi; ties
-// of the right shift round away from zero.
+// shifts [1, 1, 0]. The high multiply divides by 2^31 with arith.divsi in
+// i64; with no right shift above 30 the rest runs in i32, the clamp to
+// [-128, 127] applied before the zero point (-4) as [-124, 131]. Ties of the
+// right shift round away from zero.
 
 // CHECK-LABEL: func.func @requantize_fixed_point_per_channel
 // CHECK-SAME: (%[[ACC:.*]]: tensor<?x3xi32>) -> tensor<?x3xi8>
@@ -328,16 +330,18 @@ func.func @dequantize_i8(%q: tensor<4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor
 // CHECK: arith.muli %{{.*}}, %[[M]] : i64
 // CHECK: %[[TWO31:.*]] = arith.constant 2147483648 : i64
 // CHECK-NEXT: arith.divsi %{{.*}}, %[[TWO31]] : i64
-// CHECK: arith.shrsi %{{.*}}, %[[RS]] : i64
+// CHECK-NEXT: %[[H:.*]] = arith.trunci %{{.*}} : i64 to i32
+// CHECK-NEXT: %[[S:.*]] = arith.trunci %[[RS]] : i64 to i32
+// CHECK: arith.shrsi %[[H]], %[[S]] : i32
 // CHECK: arith.cmpi slt
 // CHECK-NOT: arith.cmpi eq
-// CHECK: %[[ZP:.*]] = arith.constant -4 : i64
-// CHECK-NEXT: arith.addi %{{.*}}, %[[ZP]] : i64
-// CHECK-NEXT: %[[LO:.*]] = arith.constant -128 : i64
-// CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i64
-// CHECK-NEXT: %[[HI:.*]] = arith.constant 127 : i64
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[HI]] : i64
-// CHECK-NEXT: arith.trunci %{{.*}} : i64 to i8
+// CHECK: %[[LO:.*]] = arith.constant -124 : i32
+// CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i32
+// CHECK-NEXT: %[[HI:.*]] = arith.constant 131 : i32
+// CHECK-NEXT: arith.minsi %{{.*}}, %[[HI]] : i32
+// CHECK-NEXT: %[[ZP:.*]] = arith.constant -4 : i32
+// CHECK-NEXT: arith.addi %{{.*}}, %[[ZP]] : i32
+// CHECK-NEXT: arith.trunci %{{.*}} : i32 to i8
 !ACC = tensor<?x3x!quant.uniform<i32:f32:1, {0.125, 0.1875, 0.25}>>
 func.func @requantize_fixed_point_per_channel(%t: !ACC) -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>> {
   %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : !ACC -> tensor<?x3x!quant.uniform<i8:f32, 0.5:-4>>
@@ -362,14 +366,14 @@ func.func @requantize_fixed_point_per_channel(%t: !ACC) -> tensor<?x3x!quant.uni
 // CHECK-NEXT: arith.shli %[[X]], %[[L]] : i64
 // CHECK: arith.muli %{{.*}}, %[[M]] : i64
 // CHECK: arith.divsi
-// CHECK: arith.shrsi %{{.*}}, %[[R]] : i64
+// CHECK: arith.shrsi %{{.*}}, %{{.*}} : i32
 // CHECK: arith.cmpi eq
-// CHECK: %[[ZP:.*]] = arith.constant 7 : i64
-// CHECK-NEXT: arith.addi %{{.*}}, %[[ZP]] : i64
-// CHECK-NEXT: %[[LO:.*]] = arith.constant 0 : i64
-// CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i64
-// CHECK-NEXT: %[[HI:.*]] = arith.constant 255 : i64
-// CHECK-NEXT: arith.minsi %{{.*}}, %[[HI]] : i64
+// CHECK: %[[LO:.*]] = arith.constant -7 : i32
+// CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i32
+// CHECK-NEXT: %[[HI:.*]] = arith.constant 248 : i32
+// CHECK-NEXT: arith.minsi %{{.*}}, %[[HI]] : i32
+// CHECK-NEXT: %[[ZP:.*]] = arith.constant 7 : i32
+// CHECK-NEXT: arith.addi %{{.*}}, %[[ZP]] : i32
 func.func @requantize_fixed_point_left_shift_half_to_even(%t: tensor<?x3x!quant.uniform<i32:f32, 1.0>>) -> tensor<?x3x!quant.uniform<u8:f32, 0.25:7>> {
   %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_to_even) : tensor<?x3x!quant.uniform<i32:f32, 1.0>> -> tensor<?x3x!quant.uniform<u8:f32, 0.25:7>>
   return %0 : tensor<?x3x!quant.uniform<u8:f32, 0.25:7>>

@@ -53,10 +53,13 @@ Value buildRequantizeFloat(OpBuilder &b, Location loc, Value acc, Value m,
 /// `right` (ties away from zero as gemmlowp, or to even), then + zp, clamped
 /// to `range`, converted to `storage`. `multiplier`, `left` and `right` are
 /// i64 (quantizeMultiplier's multiplier and max(shift, 0), max(-shift, 0)).
+/// `maxRight` bounds `right` (over every channel): at most 30 lets the
+/// rounding shift, zero point and clamp run in i32.
 Value buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
                                 Value multiplier, Value left, Value right,
                                 int64_t zeroPoint, StorageRange range,
-                                IntegerType storage, bool tiesToEven);
+                                IntegerType storage, bool tiesToEven,
+                                int64_t maxRight = 63);
 
 } // namespace mlir::qlinalg::numerics
 
