@@ -161,13 +161,31 @@ static LogicalResult tileOp(RewriterBase &rewriter, linalg::LinalgOp op,
 /// of a parallel region.
 static constexpr int64_t kMinParallelWork = int64_t(1) << 20;
 
+/// Smallest elementwise op (elements) split over threads.
+static constexpr int64_t kMinParallelElements = int64_t(1) << 18;
+
+/// Whether `op` has at least kMinParallelElements elements (a dynamic size
+/// counts as large) and rows to split.
+static bool isLargeElementwise(linalg::LinalgOp op) {
+  if (op.getNumLoops() < 2)
+    return false;
+  int64_t elements = 1;
+  for (int64_t r : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(r))
+      return true;
+    elements *= r;
+  }
+  return elements >= kMinParallelElements;
+}
+
 /// Splits `op` over `threads` with an scf.forall along the result's row
 /// dimension (the one before the innermost), or along its innermost one when
 /// the rows are too few for a register tile per thread; returns the op of
 /// one thread, or `op` itself when it is too small to split.
 static FailureOr<linalg::LinalgOp>
 distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
-                      unsigned threads, const TileSizes &tiles) {
+                      unsigned threads, const TileSizes &tiles,
+                      int64_t minWork = kMinParallelWork) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t work = 1;
   bool dynamic = false;
@@ -177,7 +195,7 @@ distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
     else
       work *= r;
   }
-  if (!dynamic && work < kMinParallelWork)
+  if (!dynamic && work < minWork)
     return op;
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   if (out.getNumResults() == 0)
@@ -266,7 +284,16 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
       sizes = hasProjectedMaps(op) ? getTileSizes(op, tiles)
                                    : getWindowTileSizes(op, tiles);
     } else if (op.getNumReductionLoops() == 0 && op.getNumLoops() > 0) {
-      // Elementwise: a row of 16 lanes.
+      // Elementwise (the quantize and dequantize at a model's borders): large
+      // ones over the threads too, then rows of 16 lanes.
+      if (threads > 1 && isLargeElementwise(op)) {
+        FailureOr<linalg::LinalgOp> part = distributeOverThreads(
+            rewriter, op, threads, target.getTiles(ContractionKind::Matmul),
+            kMinParallelElements);
+        if (failed(part))
+          return op->emitError("splitting over threads failed");
+        op = *part;
+      }
       sizes.assign(op.getNumLoops(), 1);
       sizes.back() = 16;
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();

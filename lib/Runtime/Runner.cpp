@@ -23,6 +23,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
@@ -137,7 +138,8 @@ CompiledModule::~CompiledModule() = default;
 
 llvm::Expected<std::unique_ptr<CompiledModule>>
 CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
-                        StringRef target, StringRef sourceName) {
+                        StringRef target, StringRef sourceName,
+                        unsigned threads) {
   std::unique_ptr<CompiledModule> compiled(new CompiledModule());
   compiled->entry = entry.str();
   if (llvm::Error err = getEntrySignature(
@@ -152,6 +154,7 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
     PassManager pm(ctx);
     QLinalgPipelineOptions options;
     options.target = target.str();
+    options.threads = threads;
     std::string pipelineError;
     if (failed(buildQLinalgCPUPipeline(pm, options, [&](const Twine &message) {
           pipelineError = message.str();
@@ -318,6 +321,17 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
   SmallPtrSet<const void *, 8> inputBuffers;
   for (const NpyArray &input : inputs)
     inputBuffers.insert(input.getData());
+  // Results are malloc'ed by the JIT-compiled code and owned by us, unless
+  // they alias an input or a global (marked 0xdeadbeef by the lowering).
+  auto isOwned = [&](void *allocated) {
+    return allocated && allocated != reinterpret_cast<void *>(0xdeadbeef) &&
+           !inputBuffers.contains(allocated);
+  };
+  llvm::DenseMap<void *, unsigned> uses;
+  for (size_t i = 0, offset = 0; i < results.size(); ++i) {
+    ++uses[reinterpret_cast<void *>(resultStorage[offset])];
+    offset += 3 + 2 * results[i].shape.size();
+  }
   size_t offset = 0;
   for (const TensorSpec &spec : results) {
     unsigned rank = spec.shape.size();
@@ -327,18 +341,25 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
     auto *aligned = reinterpret_cast<char *>(d[1]);
     SmallVector<int64_t> shape(d + 3, d + 3 + rank);
     ArrayRef<int64_t> strides(d + 3 + rank, rank);
-    NpyArray out(spec.dtype, shape);
     size_t elemSize = getDTypeSize(spec.dtype);
-    int64_t n = out.getNumElements();
-    auto *dst = static_cast<char *>(out.getData());
-    // Identity layouts are one copy; other offsets and strides are honoured
-    // element by element.
     bool contiguous = true;
     for (int64_t j = rank - 1, expected = 1; j >= 0; --j) {
       if (shape[j] != 1 && strides[j] != expected)
         contiguous = false;
       expected *= shape[j];
     }
+    // A buffer of its own, in order from its start: the array takes it over,
+    // no copy.
+    if (isOwned(allocated) && uses[allocated] == 1 && contiguous &&
+        aligned + d[2] * elemSize == allocated) {
+      outputs.push_back(NpyArray::adopt(spec.dtype, shape, allocated));
+      continue;
+    }
+    NpyArray out(spec.dtype, shape);
+    int64_t n = out.getNumElements();
+    auto *dst = static_cast<char *>(out.getData());
+    // Identity layouts are one copy; other offsets and strides are honoured
+    // element by element.
     if (contiguous && n > 0)
       std::memcpy(dst, aligned + d[2] * elemSize, n * elemSize);
     SmallVector<int64_t> index(rank, 0);
@@ -354,12 +375,9 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
       }
     }
     outputs.push_back(std::move(out));
-    if (allocated && allocated != reinterpret_cast<void *>(0xdeadbeef) &&
-        !inputBuffers.contains(allocated))
+    if (isOwned(allocated))
       toFree.insert(allocated);
   }
-  // Results are malloc'ed by the JIT-compiled code and owned by us, unless
-  // they alias an input or a global (marked 0xdeadbeef by the lowering).
   // Several results may share one buffer: free only after copying them all.
   for (void *p : toFree)
     std::free(p);

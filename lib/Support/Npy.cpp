@@ -71,6 +71,15 @@ NpyArray::NpyArray(NpyDType dtype, llvm::ArrayRef<int64_t> shape)
   std::memset(data.get(), 0, rounded == 0 ? 64 : rounded);
 }
 
+NpyArray NpyArray::adopt(NpyDType dtype, llvm::ArrayRef<int64_t> shape,
+                         void *data) {
+  NpyArray array;
+  array.dtype = dtype;
+  array.shape.assign(shape.begin(), shape.end());
+  array.data.reset(data);
+  return array;
+}
+
 int64_t NpyArray::getNumElements() const {
   int64_t n = 1;
   for (int64_t d : shape)

@@ -7,12 +7,16 @@
 //===----------------------------------------------------------------------===//
 //
 // qlinalg-run MODEL.mlir --entry=NAME --inputs=a.npy[,b.npy...]
-//             --outputs=o.npy[,...] [--target=host]
+//             --outputs=o.npy[,...] [--target=host] [--num-threads=N]
+//             [--benchmark [--repeat=N]]
 //
 // Lowers what is not lowered yet, JIT-compiles, checks every input against
 // the entry's tensor signature, runs once and writes the results, all or
 // nothing: every output goes to a temporary file first and all are renamed
-// only when every write succeeded.
+// only when every write succeeded. With --benchmark it times the entry
+// function after a warm-up (N calls, default 100) and prints the per-call
+// time and, when the module holds one contraction of static shape, its
+// GOPS; --outputs is then optional.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,14 +24,21 @@
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/Npy.h"
 
+#include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace mlir::qlinalg;
@@ -47,6 +58,68 @@ static llvm::cl::list<std::string>
 static llvm::cl::opt<std::string>
     targetName("target", llvm::cl::desc("Kernel target for --qlinalg-lower"),
                llvm::cl::init("host"));
+
+// (`--threads` is taken by an option of LLVM's own.)
+static llvm::cl::opt<unsigned> threads(
+    "num-threads",
+    llvm::cl::desc("Threads large contractions split over (0: every core, "
+                   "1: single-threaded)"),
+    llvm::cl::init(0));
+static llvm::cl::opt<bool> benchmark(
+    "benchmark",
+    llvm::cl::desc("Time the entry function after a warm-up and print the "
+                   "per-call time (and GOPS for a single contraction)"),
+    llvm::cl::init(false));
+static llvm::cl::opt<unsigned>
+    repeat("repeat", llvm::cl::desc("Timed calls of --benchmark"),
+           llvm::cl::init(100));
+
+/// 2 * the loop ranges' product of the one contraction in `module` (float
+/// linalg or quantized qlinalg), or 0 when it has none, several, or a
+/// dynamic size; `what` describes it.
+static double getContractionOps(ModuleOp module, std::string &what) {
+  SmallVector<Operation *> found;
+  module.walk([&](Operation *op) {
+    if (isa<ContractOp, MatmulOp>(op))
+      found.push_back(op);
+    else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      if (linalg::isaContractionOpInterface(linalgOp) ||
+          linalg::isaConvolutionOpInterface(linalgOp))
+        found.push_back(op);
+  });
+  if (found.size() != 1)
+    return 0;
+  SmallVector<int64_t> ranges;
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(found[0])) {
+    ranges = linalgOp.getStaticLoopRanges();
+  } else {
+    // qlinalg: the loop sizes from the operands' and result's shapes.
+    ContractionMaps maps = isa<ContractOp>(found[0])
+                               ? cast<ContractOp>(found[0]).getContractionMaps()
+                               : cast<MatmulOp>(found[0]).getContractionMaps();
+    ranges.assign(maps.getNumLoops(), ShapedType::kDynamic);
+    auto record = [&](AffineMap map, Value v) {
+      auto type = cast<RankedTensorType>(v.getType());
+      for (auto [d, e] : llvm::enumerate(map.getResults()))
+        if (auto dim = dyn_cast<AffineDimExpr>(e))
+          if (!type.isDynamicDim(d))
+            ranges[dim.getPosition()] = type.getDimSize(d);
+    };
+    record(maps.lhs, found[0]->getOperand(0));
+    record(maps.rhs, found[0]->getOperand(1));
+    record(maps.out, found[0]->getResult(0));
+  }
+  double ops = 2;
+  for (int64_t r : ranges) {
+    if (ShapedType::isDynamic(r))
+      return 0;
+    ops *= double(r);
+  }
+  llvm::raw_string_ostream os(what);
+  os << found[0]->getName() << " ";
+  llvm::interleave(ranges, os, "x");
+  return ops;
+}
 
 static int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "qlinalg-run") << msg << "\n";
@@ -81,13 +154,16 @@ int main(int argc, char **argv) {
     return fail("@" + entryName + " takes " + llvm::Twine(args.size()) +
                 " arguments but --inputs names " +
                 llvm::Twine(inputPaths.size()) + " files");
-  if (outputPaths.size() != results.size())
+  if (outputPaths.size() != results.size() &&
+      !(benchmark && outputPaths.empty()))
     return fail("@" + entryName + " returns " + llvm::Twine(results.size()) +
                 " results but --outputs names " +
                 llvm::Twine(outputPaths.size()) + " files");
 
+  std::string contraction;
+  double ops = getContractionOps(*module, contraction);
   auto compiled = CompiledModule::compile(std::move(module), entryName,
-                                          targetName, modelPath);
+                                          targetName, modelPath, threads);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
 
@@ -103,6 +179,42 @@ int main(int argc, char **argv) {
   auto outputs = (*compiled)->run(inputs);
   if (!outputs)
     return fail(llvm::toString(outputs.takeError()));
+  if (benchmark) {
+    // Warm-up, then every call timed on its own; as a user calls the entry
+    // (inputs in, results out as arrays).
+    for (int i = 0; i < 3; ++i)
+      if (!(outputs = (*compiled)->run(inputs)))
+        return fail(llvm::toString(outputs.takeError()));
+    std::vector<double> times;
+    for (unsigned i = 0; i < std::max(1u, unsigned(repeat)); ++i) {
+      auto start = std::chrono::steady_clock::now();
+      outputs = (*compiled)->run(inputs);
+      auto end = std::chrono::steady_clock::now();
+      if (!outputs)
+        return fail(llvm::toString(outputs.takeError()));
+      times.push_back(std::chrono::duration<double>(end - start).count());
+    }
+    std::vector<double> sorted(times);
+    llvm::sort(sorted);
+    double median = sorted[sorted.size() / 2];
+    double mean = 0;
+    for (double t : times)
+      mean += t / times.size();
+    llvm::outs() << llvm::formatv(
+        "@{0}: {1} calls after 3 warm-up calls: median {2:f3} ms, min {3:f3} "
+        "ms, mean {4:f3} ms\n",
+        entryName, times.size(), median * 1e3, sorted.front() * 1e3,
+        mean * 1e3);
+    if (ops > 0)
+      llvm::outs() << llvm::formatv(
+          "@{0}: one contraction ({1}): {2:f1} GOPS at the median\n", entryName,
+          contraction, ops / median / 1e9);
+    else
+      llvm::outs() << "@" << entryName
+                   << ": GOPS need one contraction of static shape\n";
+    if (outputPaths.empty())
+      return 0;
+  }
   SmallVector<std::pair<std::string, const NpyArray *>> files;
   for (auto [path, array] : llvm::zip(outputPaths, *outputs))
     files.emplace_back(path, &array);

@@ -51,10 +51,10 @@ public:
 
   /// Lowers `module` as far as needed (qlinalg-lower for `target`, then
   /// qlinalg-to-llvm) and JIT-compiles it. `sourceName` names the model in
-  /// messages.
+  /// messages; `threads` is the pipeline's (0: every core).
   static llvm::Expected<std::unique_ptr<CompiledModule>>
   compile(OwningOpRef<ModuleOp> module, StringRef entry, StringRef target,
-          StringRef sourceName);
+          StringRef sourceName, unsigned threads = 0);
 
   ArrayRef<TensorSpec> getArguments() const { return arguments; }
   ArrayRef<TensorSpec> getResults() const { return results; }

@@ -43,6 +43,10 @@ class NpyArray {
 public:
   NpyArray() = default;
   NpyArray(NpyDType dtype, llvm::ArrayRef<int64_t> shape);
+  /// An array owning `data`, a malloc'ed buffer of the array's size in
+  /// bytes (freed with std::free), e.g. a JIT-compiled function's result.
+  static NpyArray adopt(NpyDType dtype, llvm::ArrayRef<int64_t> shape,
+                        void *data);
 
   NpyDType getDType() const { return dtype; }
   llvm::ArrayRef<int64_t> getShape() const { return shape; }
