@@ -105,6 +105,12 @@ static FailureOr<QuantizeOptions> parseOptions(const Raw &raw,
                 "products without overflowing i32)");
   }
   options.activations = {*activationSymmetric, 8};
+  if (raw.reduceRange) {
+    if (*activationSymmetric)
+      return fail("reduce-range needs asymmetric activations (its range "
+                  "[-128, -1] has no zero point 0)");
+    options.activations.reduceRange = true;
+  }
   std::optional<bool> weightSymmetric = parseSymmetric(raw.weightScheme);
   if (!weightSymmetric)
     return fail("unknown weight-scheme '" + raw.weightScheme +
@@ -144,6 +150,8 @@ static RankedTensorType withElementType(Type tensorType, Type elementType) {
 }
 
 numerics::StorageRange Scheme::getRange() const {
+  if (reduceRange)
+    return {-(int64_t(1) << (bits - 1)), -1};
   return numerics::signedRange(bits, /*narrow=*/symmetric);
 }
 

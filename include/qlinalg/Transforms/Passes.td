@@ -103,6 +103,12 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
            "weights, f32 result)">,
     Option<"groupSize", "group-size", "unsigned", /*default=*/"32",
            "Rows per group for weight-granularity=per-group">,
+    Option<"reduceRange", "reduce-range", "bool", /*default=*/"false",
+           "Activations with half the levels, storage [-128, -1] (u8 0..127 "
+           "once shifted for an x86 u8 x s8 step): on x86-avx2 every pair "
+           "of vpmaddubsw products then provably fits int16, so the fast "
+           "step runs with any 8-bit weights (PyTorch's x86 reduce_range), "
+           "at the cost of one bit of activation resolution">,
     Option<"activationBits", "activation-bits", "unsigned", /*default=*/"8",
            "Activation bit width; the target must have a kernel for it "
            "(qlinalg-opt --qlinalg-list-targets lists what each has)">,

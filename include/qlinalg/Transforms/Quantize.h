@@ -26,6 +26,10 @@ struct Scheme {
   /// asymmetric: the full signed range.
   bool symmetric = false;
   unsigned bits = 8;
+  /// Asymmetric, with half the levels: [-2^(b-1), -1]. Shifted by 128 for
+  /// an x86 u8 x s8 step that is u8 0..127, for which no pair of products
+  /// with 8-bit weights leaves int16 (PyTorch's x86 `reduce_range`).
+  bool reduceRange = false;
   numerics::StorageRange getRange() const;
 };
 
