@@ -584,21 +584,13 @@ private:
     SmallVector<double> accScales;
     for (double sb : rhs.scales)
       accScales.push_back(lhs.scales[0] * sb);
+    // Per-channel parameters are read at the kernel's columns, the weight
+    // channels (the packed kernel checks that the channel axis is them).
     bool perChannel = rhs.axis >= 0;
-    if (perChannel && ContractionMaps::getLoop(c.maps.rhs, rhs.axis) !=
-                          ContractionMaps::getLoop(
-                              c.maps.out, c.maps.out.getNumResults() - 1)) {
-      explain = "the weight channels are not the result's last dimension";
-      return failure();
-    }
     Requantization r =
         getRequantization(rewriter, accScales, perChannel, op.getType(),
                           *op.getMultiplier(), *op.getRounding(), getClamp(op));
-    int64_t columns = cast<RankedTensorType>(op.getType()).getShape().back();
-    if (ShapedType::isDynamic(columns)) {
-      explain = "the number of output channels is dynamic";
-      return failure();
-    }
+    int64_t columns = rhs.scales.size();
     return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
                                  lhs.storageMax, r.storage,
                                  getVectorRequantize(rewriter, loc, r, columns),

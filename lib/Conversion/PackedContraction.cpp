@@ -26,6 +26,8 @@
 #include "qlinalg/Conversion/Lower.h"
 #include "qlinalg/Target/Target.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -92,6 +94,195 @@ static FailureOr<MatmulShape> matchMatmulShape(const ContractionMaps &maps,
   return shape;
 }
 
+namespace {
+/// A contraction rewritten into matmul shape (im2col), with the result
+/// sizes in its own order and the permutation back to the original result.
+struct MatmulForm {
+  IntegerContraction c;
+  SmallVector<OpFoldResult> outSizes;
+  /// Result dimension i of the original is dimension permutation[i] of the
+  /// matmul form's [P..., N]; empty when they are the same.
+  SmallVector<int64_t> permutation;
+};
+} // namespace
+
+/// A convolution (or any contraction whose constant weights hold the
+/// reduction loops and one output channel loop n, with a result of plain
+/// loops) as a matmul: the activations' windows copied into patches
+/// [P..., R...] (P the result's loops but n, R the reduction loops in the
+/// weights' order) and collapsed to [P..., K], the weights reshaped to
+/// [K, N]. im2col rather than a direct convolution: the packed kernel, its
+/// tiles and fused epilogue serve convolutions unchanged, for one extra pass
+/// that writes each activation once per window position.
+static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
+                                    const IntegerContraction &c,
+                                    ArrayRef<OpFoldResult> outSizes,
+                                    std::string &why) {
+  const ContractionMaps &maps = c.maps;
+  MLIRContext *ctx = b.getContext();
+  auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
+  auto dimOf = [](AffineExpr e) -> std::optional<unsigned> {
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      return d.getPosition();
+    return std::nullopt;
+  };
+  // n: the weights' one parallel loop; R: their reduction loops, in order.
+  std::optional<unsigned> n;
+  SmallVector<unsigned> reductions;
+  SmallVector<int64_t> reductionSizes;
+  for (auto [d, e] : llvm::enumerate(maps.rhs.getResults())) {
+    std::optional<unsigned> l = dimOf(e);
+    if (!l) {
+      why = "the weights are not indexed by plain loops";
+      return failure();
+    }
+    if (maps.reduction[*l]) {
+      reductions.push_back(*l);
+      reductionSizes.push_back(rhsType.getDimSize(d));
+    } else if (n) {
+      why = "the weights have several parallel dimensions (a batch of "
+            "weights)";
+      return failure();
+    } else {
+      n = *l;
+    }
+  }
+  if (!n || maps.lhs.isFunctionOfDim(*n)) {
+    why = "no weight channel outside the activations (a depthwise "
+          "convolution)";
+    return failure();
+  }
+  for (unsigned l = 0; l < maps.getNumLoops(); ++l)
+    if (maps.reduction[l] && !llvm::is_contained(reductions, l)) {
+      why = "a reduction loop the weights do not index";
+      return failure();
+    }
+  // P: the result's loops but n, in the result's order.
+  SmallVector<unsigned> rows;
+  SmallVector<OpFoldResult> rowSizes;
+  std::optional<int64_t> channelPosition;
+  for (auto [d, e] : llvm::enumerate(maps.out.getResults())) {
+    std::optional<unsigned> l = dimOf(e);
+    if (!l) {
+      why = "the result is not indexed by plain loops";
+      return failure();
+    }
+    if (*l == *n) {
+      channelPosition = d;
+      continue;
+    }
+    rows.push_back(*l);
+    rowSizes.push_back(outSizes[d]);
+  }
+  if (!channelPosition || rows.empty() ||
+      rows.size() + reductions.size() + 1 != maps.getNumLoops()) {
+    why = "the result does not hold every parallel loop once";
+    return failure();
+  }
+  if (c.bias &&
+      (maps.bias.getNumResults() != 1 || dimOf(maps.bias.getResult(0)) != n)) {
+    why = "the bias is not per output channel";
+    return failure();
+  }
+
+  // The patches: a copy of the windows over P ++ R.
+  SmallVector<unsigned> domain(rows);
+  domain.append(reductions.begin(), reductions.end());
+  SmallVector<OpFoldResult> patchSizes(rowSizes);
+  for (int64_t size : reductionSizes)
+    patchSizes.push_back(b.getIndexAttr(size));
+  Type elem = cast<RankedTensorType>(c.lhs.getType()).getElementType();
+  Value empty = tensor::EmptyOp::create(b, loc, patchSizes, elem);
+  SmallVector<utils::IteratorType> iterators(domain.size(),
+                                             utils::IteratorType::parallel);
+  Value patches =
+      linalg::GenericOp::create(
+          b, loc, empty.getType(), ValueRange{c.lhs}, ValueRange{empty},
+          ArrayRef<AffineMap>{
+              restrictToLoops(maps.lhs, domain),
+              AffineMap::getMultiDimIdentityMap(domain.size(), ctx)},
+          iterators,
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            linalg::YieldOp::create(nb, nl, args[0]);
+          })
+          .getResult(0);
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t d = 0, e = rows.size(); d < e; ++d)
+    reassociation.push_back({d});
+  ReassociationIndices flat;
+  for (int64_t d = rows.size(), e = domain.size(); d < e; ++d)
+    flat.push_back(d);
+  reassociation.push_back(flat);
+  Value lhs = tensor::CollapseShapeOp::create(b, loc, patches, reassociation);
+
+  // The weights as [K, N], k row-major over R in the weights' order.
+  int64_t k = 1;
+  for (int64_t size : reductionSizes)
+    k *= size;
+  int64_t nSize = 0;
+  for (auto [d, e] : llvm::enumerate(maps.rhs.getResults()))
+    if (dimOf(e) == n)
+      nSize = rhsType.getDimSize(d);
+  unsigned width = rhsType.getElementTypeBitWidth();
+  SmallVector<APInt> weights(k * nSize, APInt(width, 0));
+  ArrayRef<int64_t> shape = rhsType.getShape();
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (const APInt &v : c.rhsConstant.getValues<APInt>()) {
+    int64_t kk = 0, nn = 0;
+    for (auto [d, e] : llvm::enumerate(maps.rhs.getResults())) {
+      if (dimOf(e) == n)
+        nn = index[d];
+      else
+        kk = kk * shape[d] + index[d];
+    }
+    weights[kk * nSize + nn] = v;
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  auto weightType = RankedTensorType::get({k, nSize}, rhsType.getElementType());
+
+  // Loops of the matmul form: P, then n, then k.
+  unsigned p = rows.size(), nLoop = p, kLoop = p + 1;
+  MatmulForm form;
+  form.c = c;
+  form.c.lhs = lhs;
+  form.c.rhsConstant = DenseElementsAttr::get(weightType, weights);
+  form.c.rhs = arith::ConstantOp::create(b, loc, form.c.rhsConstant);
+  SmallVector<AffineExpr> lhsExprs, outExprs;
+  for (unsigned d = 0; d < p; ++d) {
+    lhsExprs.push_back(getAffineDimExpr(d, ctx));
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  lhsExprs.push_back(getAffineDimExpr(kLoop, ctx));
+  outExprs.push_back(getAffineDimExpr(nLoop, ctx));
+  form.c.maps.lhs = AffineMap::get(p + 2, 0, lhsExprs, ctx);
+  form.c.maps.rhs = AffineMap::get(
+      p + 2, 0, {getAffineDimExpr(kLoop, ctx), getAffineDimExpr(nLoop, ctx)},
+      ctx);
+  form.c.maps.out = AffineMap::get(p + 2, 0, outExprs, ctx);
+  form.c.maps.bias =
+      c.bias ? AffineMap::get(p + 2, 0, {getAffineDimExpr(nLoop, ctx)}, ctx)
+             : AffineMap();
+  form.c.maps.reduction.assign(p + 2, false);
+  form.c.maps.reduction[kLoop] = true;
+  if (!c.zeroPointLoops.empty())
+    form.c.zeroPointLoops = {nLoop};
+  form.outSizes = rowSizes;
+  form.outSizes.push_back(outSizes[*channelPosition]);
+  // Back to the result's order.
+  bool identity = *channelPosition == int64_t(rows.size());
+  if (!identity)
+    for (auto [d, e] : llvm::enumerate(maps.out.getResults())) {
+      unsigned l = *dimOf(e);
+      form.permutation.push_back(
+          l == *n ? int64_t(p) : int64_t(llvm::find(rows, l) - rows.begin()));
+    }
+  return form;
+}
+
 FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     OpBuilder &b, Location loc, const IntegerContraction &c,
     ArrayRef<OpFoldResult> outSizes, int64_t lhsMin, int64_t lhsMax,
@@ -99,13 +290,31 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     const LoweringOptions &options, std::string &explain) {
   if (!kernel.step || !options.target)
     return failure();
-  FailureOr<MatmulShape> shape = matchMatmulShape(c.maps, explain);
-  if (failed(shape))
-    return failure();
   if (!c.rhsConstant ||
       !cast<RankedTensorType>(c.rhsConstant.getType()).hasStaticShape()) {
     explain = "the weights are not a compile-time constant";
     return failure();
+  }
+  FailureOr<MatmulShape> shape = matchMatmulShape(c.maps, explain);
+  if (failed(shape)) {
+    // A convolution: its windows as patches (im2col).
+    std::string why;
+    FailureOr<MatmulForm> form = im2col(b, loc, c, outSizes, why);
+    if (failed(form)) {
+      explain += "; not as im2col either: " + why;
+      return failure();
+    }
+    FailureOr<Value> result =
+        emitPackedContraction(b, loc, form->c, form->outSizes, lhsMin, lhsMax,
+                              resultType, epilogue, kernel, options, explain);
+    if (failed(result))
+      return failure();
+    explain = "im2col, " + explain;
+    if (form->permutation.empty())
+      return result;
+    Value init = tensor::EmptyOp::create(b, loc, outSizes, resultType);
+    return linalg::TransposeOp::create(b, loc, *result, init, form->permutation)
+        .getResult()[0];
   }
   if (!c.zeroPointLoops.empty() &&
       (c.zeroPointLoops.size() != 1 || c.zeroPointLoops[0] != shape->nLoop)) {

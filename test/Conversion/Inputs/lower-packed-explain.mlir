@@ -53,10 +53,53 @@ func.func @conv(%x: tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>) -> tensor<1x
   %wd = arith.constant dense<1> : tensor<3x3x3x4xi8>
   %w = quant.scast %wd : tensor<3x3x3x4xi8> to tensor<3x3x3x4x!quant.uniform<i8:f32, 0.25>>
   %e = tensor.empty() : tensor<1x3x3x4x!quant.uniform<i32:f32, 0.125>>
-  // expected-remark @below {{kernel generic: not matmul-shaped (lhs [..., K], rhs [K, N], result [..., N])}}
+  // expected-remark @below {{im2col, kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x16 (4 rows x 1 panels of 16 columns), weights packed 4xs8 per panel (1 panels), threads 1}}
   %0 = qlinalg.contract ins(%x, %w : tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 0.25>>)
          outs(%e : tensor<1x3x3x4x!quant.uniform<i32:f32, 0.125>>)
          {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
          -> tensor<1x3x3x4x!quant.uniform<i32:f32, 0.125>>
   return %0 : tensor<1x3x3x4x!quant.uniform<i32:f32, 0.125>>
+}
+
+// -----
+
+// A convolution as im2col: the windows copied into patches [n, oh, ow, kh,
+// kw, c] collapsed to [9, 27], the weights reshaped to [27, 4]; the NCHW
+// result is the matmul's [n, oh, ow, f] transposed.
+// THREADS-LABEL: func.func @conv_nchw
+// THREADS: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x5x5xi8>) outs(%{{.*}} : tensor<1x3x3x3x3x3xi8>)
+// THREADS: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2], [3, 4, 5]] : tensor<1x3x3x3x3x3xi8> into tensor<1x3x3x27xi8>
+// THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// THREADS: linalg.transpose ins(%{{.*}} : tensor<1x3x3x4xi32>) outs(%{{.*}} : tensor<1x4x3x3xi32>) permutation = [0, 3, 1, 2]
+#lhs = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, c, oh + kh, ow + kw)>
+#rhs = affine_map<(n, f, oh, ow, c, kh, kw) -> (f, c, kh, kw)>
+#out = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)>
+func.func @conv_nchw(%x: tensor<1x3x5x5x!quant.uniform<i8:f32, 0.5:10>>) -> tensor<1x4x3x3x!quant.uniform<i32:f32, 0.125>> {
+  %wd = arith.constant dense<1> : tensor<4x3x3x3xi8>
+  %w = quant.scast %wd : tensor<4x3x3x3xi8> to tensor<4x3x3x3x!quant.uniform<i8:f32, 0.25>>
+  %e = tensor.empty() : tensor<1x4x3x3x!quant.uniform<i32:f32, 0.125>>
+  // expected-remark @below {{im2col, kernel x86-avx512-vnni}}
+  %0 = qlinalg.contract ins(%x, %w : tensor<1x3x5x5x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x3x3x!quant.uniform<i8:f32, 0.25>>)
+         outs(%e : tensor<1x4x3x3x!quant.uniform<i32:f32, 0.125>>)
+         {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+         -> tensor<1x4x3x3x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<1x4x3x3x!quant.uniform<i32:f32, 0.125>>
+}
+
+// -----
+
+// A depthwise convolution has no weight channel outside the activations.
+#lhs = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh + kh, ow + kw, c)>
+#rhs = affine_map<(n, oh, ow, c, kh, kw) -> (kh, kw, c)>
+#out = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh, ow, c)>
+func.func @depthwise(%x: tensor<1x5x5x8x!quant.uniform<i8:f32, 0.5:10>>) -> tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>> {
+  %wd = arith.constant dense<1> : tensor<3x3x8xi8>
+  %w = quant.scast %wd : tensor<3x3x8xi8> to tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>
+  %e = tensor.empty() : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
+  // expected-remark @below {{kernel generic: not matmul-shaped (lhs [..., K], rhs [K, N], result [..., N]); not as im2col either: no weight channel outside the activations (a depthwise convolution)}}
+  %0 = qlinalg.contract ins(%x, %w : tensor<1x5x5x8x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>)
+         outs(%e : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>)
+         {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+         -> tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
 }
