@@ -164,8 +164,22 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
   auto bytes = VectorType::get({group}, i8);
-  Value a = vector::TransferReadOp::create(
-      b, loc, bytes, mm.lhs, ValueRange{m, k}, zero, ArrayRef<bool>{!tail});
+  Value a;
+  if (!tail) {
+    a = vector::TransferReadOp::create(b, loc, bytes, mm.lhs, ValueRange{m, k},
+                                       zero, ArrayRef<bool>{true});
+  } else {
+    // The last K % kg bytes, read in bounds and zero-extended to a group (a
+    // masked load could be widened past the end of the activations).
+    int64_t rest = mm.k % group;
+    Value part = vector::TransferReadOp::create(
+        b, loc, VectorType::get({rest}, i8), mm.lhs, ValueRange{m, k}, zero,
+        ArrayRef<bool>{true});
+    Value zeros = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(0)));
+    a = vector::InsertStridedSliceOp::create(
+        b, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+  }
   Type elem = weightType;
   if (step.weightBits != 8)
     a = arith::ExtUIOp::create(b, loc, VectorType::get({group}, elem), a);
@@ -284,9 +298,15 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
         v = mm.epilogue(b, loc, v, cols[j]);
       Value col =
           arith::AddIOp::create(b, loc, outCol0, cIndex(b, loc, j * lanes));
-      bool inBounds = j + 1 < nt || lastColumns == lanes;
+      // The partial last panel stores only its columns, a shorter vector
+      // (no masked store: LLVM 22 turns a one-lane masked store of
+      // vector<16xi8> into a 4-byte vmovss on AVX-512).
+      if (j + 1 == nt && lastColumns != lanes)
+        v = vector::ExtractStridedSliceOp::create(
+            b, loc, v, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{lastColumns},
+            ArrayRef<int64_t>{1});
       out = vector::TransferWriteOp::create(b, loc, v, out, ValueRange{m, col},
-                                            ArrayRef<bool>{inBounds})
+                                            ArrayRef<bool>{true})
                 .getResult();
     }
   }

@@ -10,9 +10,10 @@
 // k ([panels, groups * L * kg]: VNNI 16 x 4 s8, AVX2 8 x 4 s8 or 8 x 2 s16),
 // the per-column term of the zero-point decomposition as the accumulators'
 // start, rows in blocks of MR (then one at a time for a dynamic M), the
-// reduction in groups of kg with the last group's activations read under a
-// mask (K = 10), the partial last panel (N = 20) written under a mask. s8
-// activations are flipped to u8 on the broadcast register.
+// reduction in groups of kg with the last group's activations read short
+// and zero-extended (K = 10), the partial last panel (N = 20) stored short:
+// no masked loads or stores. s8 activations are flipped to u8 on the
+// broadcast register.
 
 // VNNI-LABEL: func.func @acc
 // VNNI-SAME: qlinalg.target = "x86-avx512-vnni"
@@ -30,10 +31,14 @@
 // VNNI: %[[B8:.*]] = vector.bitcast %[[B]] : vector<16xi32> to vector<64xi8>
 // VNNI: %[[U8:.*]] = arith.xori %[[B8]], %[[FLIP]] : vector<64xi8>
 // VNNI: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[U8]], %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
-// The last group: K = 10 leaves 2 of 4 bytes, read under a mask.
-// VNNI: vector.transfer_read %{{.*}}[%[[M]], %c8], %{{.*}} : tensor<?x10xi8>, vector<4xi8>
+// The last group: K = 10 leaves 2 of 4 bytes, read as they are and
+// zero-extended to a group.
+// VNNI: %[[T:.*]] = vector.transfer_read %{{.*}}[%[[M]], %c8], %{{.*}} {in_bounds = [true]} : tensor<?x10xi8>, vector<2xi8>
+// VNNI: vector.insert_strided_slice %[[T]], %{{.*}} {offsets = [0], strides = [1]} : vector<2xi8> into vector<4xi8>
+// The last panel (4 of 16 columns) stores only its columns.
 // VNNI: vector.transfer_write %{{.*}}, %{{.*}}[%[[M]], %c0] {in_bounds = [true]} : vector<16xi32>, tensor<?x20xi32>
-// VNNI: vector.transfer_write %{{.*}}, %{{.*}}[%[[M]], %c16] : vector<16xi32>, tensor<?x20xi32>
+// VNNI: %[[PART:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [4], strides = [1]} : vector<16xi32> to vector<4xi32>
+// VNNI: vector.transfer_write %[[PART]], %{{.*}}[%[[M]], %c16] {in_bounds = [true]} : vector<4xi32>, tensor<?x20xi32>
 // The remaining rows one at a time.
 // VNNI: scf.for %{{.*}} = %[[ROWS]] to %{{.*}} step %c1
 // VNNI-NOT: linalg.generic
@@ -80,6 +85,7 @@ func.func @acc(%a: !A) -> !ACC {
 // VNNI: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // VNNI: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // VNNI: vector.transfer_write %{{.*}} : vector<16xi8>, tensor<?x20xi8>
+// VNNI: vector.transfer_write %{{.*}} : vector<4xi8>, tensor<?x20xi8>
 // AVX2-LABEL: func.func @requantized
 // AVX2-DAG: arith.constant dense<{{.*}}> : tensor<3x80xi16>
 // AVX2-NOT: pmadd.ub.sw
