@@ -283,6 +283,101 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   return form;
 }
 
+/// Most weight sets a batch contraction unrolls into packed kernels.
+static constexpr int64_t kMaxBatch = 16;
+
+/// A batch contraction on constant weights (a loop b first in the lhs, the
+/// weights and the result: batch_matmul) as one packed kernel per weight
+/// set, each on its slice of the activations, inserted into the result.
+static FailureOr<Value>
+emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
+            ArrayRef<OpFoldResult> outSizes, int64_t lhsMin, int64_t lhsMax,
+            Type resultType, const PackedEpilogue &epilogue,
+            const KernelTarget &kernel, const LoweringOptions &options,
+            std::string &explain) {
+  const ContractionMaps &maps = c.maps;
+  auto first = [](AffineMap map) -> std::optional<unsigned> {
+    if (map.getNumResults() == 0)
+      return std::nullopt;
+    if (auto d = dyn_cast<AffineDimExpr>(map.getResult(0)))
+      return d.getPosition();
+    return std::nullopt;
+  };
+  std::optional<unsigned> batch = first(maps.rhs);
+  auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
+  if (!batch || maps.reduction[*batch] || first(maps.lhs) != batch ||
+      first(maps.out) != batch || rhsType.getRank() < 3 ||
+      (c.bias && maps.bias.isFunctionOfDim(*batch)) ||
+      llvm::is_contained(c.zeroPointLoops, *batch))
+    return failure();
+  int64_t batches = rhsType.getDimSize(0);
+  if (batches > kMaxBatch) {
+    explain = llvm::formatv("a batch of {0} weight sets (at most {1} are "
+                            "unrolled into packed kernels)",
+                            batches, kMaxBatch);
+    return failure();
+  }
+  // The contraction of one weight set: every map without the batch loop.
+  SmallVector<unsigned> rest;
+  for (unsigned l = 0; l < maps.getNumLoops(); ++l)
+    if (l != *batch)
+      rest.push_back(l);
+  auto dropFirst = [&](AffineMap map) {
+    return restrictToLoops(map.dropResult(0), rest);
+  };
+  IntegerContraction one = c;
+  one.maps.lhs = dropFirst(maps.lhs);
+  one.maps.rhs = dropFirst(maps.rhs);
+  one.maps.out = dropFirst(maps.out);
+  if (c.bias)
+    one.maps.bias = restrictToLoops(maps.bias, rest);
+  one.maps.reduction.clear();
+  for (unsigned l : rest)
+    one.maps.reduction.push_back(maps.reduction[l]);
+  one.zeroPointLoops.clear();
+  for (unsigned l : c.zeroPointLoops)
+    one.zeroPointLoops.push_back(llvm::find(rest, l) - rest.begin());
+  SmallVector<OpFoldResult> oneSizes(outSizes.drop_front());
+
+  auto lhsType = cast<RankedTensorType>(c.lhs.getType());
+  int64_t setSize = rhsType.getNumElements() / batches;
+  auto setType = RankedTensorType::get(rhsType.getShape().drop_front(),
+                                       rhsType.getElementType());
+  SmallVector<APInt> values(c.rhsConstant.getValues<APInt>());
+  Value out = tensor::EmptyOp::create(b, loc, outSizes, resultType);
+  std::string what;
+  for (int64_t i = 0; i < batches; ++i) {
+    // Activations and result of set i: rank-reduced slices.
+    auto slice = [&](Value v, int64_t rank) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      offsets[0] = b.getIndexAttr(i);
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
+      sizes[0] = b.getIndexAttr(1);
+      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+      return std::make_tuple(offsets, sizes, strides);
+    };
+    auto [lo, ls, lst] = slice(c.lhs, lhsType.getRank());
+    SmallVector<int64_t> lhsShape(lhsType.getShape().drop_front());
+    one.lhs = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(lhsShape, lhsType.getElementType()),
+        c.lhs, lo, ls, lst);
+    one.rhsConstant = DenseElementsAttr::get(
+        setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
+    one.rhs = arith::ConstantOp::create(b, loc, one.rhsConstant);
+    FailureOr<Value> part =
+        emitPackedContraction(b, loc, one, oneSizes, lhsMin, lhsMax, resultType,
+                              epilogue, kernel, options, what);
+    if (failed(part)) {
+      explain = "a weight set: " + what;
+      return failure();
+    }
+    auto [oo, os, ost] = slice(out, outSizes.size());
+    out = tensor::InsertSliceOp::create(b, loc, *part, out, oo, os, ost);
+  }
+  explain = llvm::formatv("{0} weight sets, each: {1}", batches, what);
+  return out;
+}
+
 FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     OpBuilder &b, Location loc, const IntegerContraction &c,
     ArrayRef<OpFoldResult> outSizes, int64_t lhsMin, int64_t lhsMax,
@@ -297,8 +392,20 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   }
   FailureOr<MatmulShape> shape = matchMatmulShape(c.maps, explain);
   if (failed(shape)) {
-    // A convolution: its windows as patches (im2col).
+    // A batch of weight sets.
     std::string why;
+    FailureOr<Value> batches =
+        emitBatches(b, loc, c, outSizes, lhsMin, lhsMax, resultType, epilogue,
+                    kernel, options, why);
+    if (succeeded(batches)) {
+      explain = why;
+      return batches;
+    }
+    if (!why.empty()) {
+      explain += "; " + why;
+      return failure();
+    }
+    // A convolution: its windows as patches (im2col).
     FailureOr<MatmulForm> form = im2col(b, loc, c, outSizes, why);
     if (failed(form)) {
       explain += "; not as im2col either: " + why;

@@ -146,7 +146,8 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
               lhs: QType, rhs_st: str = "i8", rhs_zp=0, per_channel: bool = False,
               narrow_rhs: bool = False, a_kind="full", w_kind="full",
               a: Optional[np.ndarray] = None, w: Optional[np.ndarray] = None,
-              batch: Optional[int] = None, dynamic: bool = False, bias: bool = False,
+              batch: Optional[int] = None, batched_weights: bool = False,
+              dynamic: bool = False, bias: bool = False,
               out: Optional[Tuple[str, int]] = None, mode: str = "fixed-point",
               rounding: str = "half_away_from_zero",
               clamp: Optional[Tuple[int, int]] = None, target: float = 45.0,
@@ -155,6 +156,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     """qlinalg.matmul (contract with a batch or a clamp) on constant weights.
 
     rhs_zp: a scalar, or for per_channel an array of N zero points.
+    batched_weights: with a batch, one weight set per batch ([B, K, N]).
     out: None for the i32 accumulator, else (storage, zero point).
     target: ~ std of the requantized outputs (picks E of M = 2^E).
     spread: of the 'spread' data kind."""
@@ -166,19 +168,24 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     lhs_shape = (M, K) if batch is None else (batch, M, K)
     if a is None:
         a = storage(rng, lhs_range, lhs_shape, a_kind, int(lhs.zps[0]), spread)
+    w_shape = (batch, K, N) if batched_weights else (K, N)
     if w is None:
-        w = storage(rng, rhs_range, (K, N), w_kind, zb, spread)
-    assert a.shape == lhs_shape and w.shape == (K, N), name
+        w = storage(rng, rhs_range, w_shape, w_kind, zb, spread)
+    assert a.shape == lhs_shape and w.shape == w_shape, name
     assert a.min() >= lhs_range[0] and a.max() <= lhs_range[1], name
     assert w.min() >= rhs_range[0] and w.max() <= rhs_range[1], name
     a, w = cast(a, lhs.storage), cast(w, rhs_st)
     za = int(lhs.zps[0])
-    acc2 = nm.qmatmul(a.reshape(-1, K), za, w, zb, None)
+    def product(bias_q):
+        if not batched_weights:
+            return nm.qmatmul(a.reshape(-1, K), za, w, zb, bias_q)
+        return np.stack([nm.qmatmul(a[i], za, w[i], zb, bias_q) for i in range(batch)])
+    acc2 = product(None)
     bias_q = None
     if bias:
         r = max(int(np.std(acc2.astype(np.float64))), 10)
         bias_q = rng.integers(-r, r + 1, size=N).astype(np.int32)
-    acc = nm.qmatmul(a.reshape(-1, K), za, w, zb, bias_q).reshape(lhs_shape[:-1] + (N,))
+    acc = product(bias_q).reshape(lhs_shape[:-1] + (N,))
 
     sa = float(lhs.scales[0])
     if out is None:
@@ -191,7 +198,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
         if per_channel:
             sb[1::2] = f32_scale(rng, 0.7, 1.4, N)[1::2] * pow2
     rhs = QType(rhs_st, sb, zb if per_channel else int(zb),
-                axis=1 if per_channel else None, narrow=narrow_rhs)
+                axis=(len(w_shape) - 1) if per_channel else None, narrow=narrow_rhs)
     acc_s = sa * rhs.scales  # float64, per column or one value
     rank = len(lhs_shape)
     acc_t = QType("i32", acc_s, np.zeros(acc_s.shape, np.int64),
@@ -228,7 +235,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     t_lhs = tensor(lhs_shape[:-2] + ((None if dynamic else M), K), lhs.text())
     out_shape = lhs_shape[:-2] + ((None if dynamic else M), N)
     t_out = tensor(out_shape, out_t.text())
-    t_rhs, raw_rhs = tensor((K, N), rhs.text()), tensor((K, N), "i8")
+    t_rhs, raw_rhs = tensor(w_shape, rhs.text()), tensor(w_shape, "i8")
     t_bias, raw_bias = tensor((N,), bias_t.text()), tensor((N,), "i32")
     body = [f"%wd = arith.constant dense<{dense_int(w.view(np.int8))}> : {raw_rhs}",
             f"%w = quant.scast %wd : {raw_rhs} to {t_rhs}"]
@@ -254,7 +261,8 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
             loops, par, lmap, omap = "m, n, k", ["parallel"] * 2, "m, k", "m, n"
         else:
             loops, par, lmap, omap = "b, m, n, k", ["parallel"] * 3, "b, m, k", "b, m, n"
-        maps = [lmap, "k, n"] + (["n"] if bias else []) + [omap]
+        maps = [lmap, "b, k, n" if batched_weights else "k, n"] + \
+            (["n"] if bias else []) + [omap]
         maps = ", ".join(f"affine_map<({loops}) -> ({m})>" for m in maps)
         iters = ", ".join(f'"{t}"' for t in par + ["reduction"])
         clamp_txt = f" clamp [{clamp[0]}, {clamp[1]}]" if clamp else ""
@@ -265,7 +273,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
                     f"       iterator_types = [{iters}]}}\n"
                     f"      -> {t_out}")
         form = "qlinalg.contract"
-    shape_txt = "x".join(map(str, lhs_shape)) + f" x {K}x{N}"
+    shape_txt = "x".join(map(str, lhs_shape)) + " x " + "x".join(map(str, w_shape))
     header = f"{about} [{form}, {shape_txt}{', dynamic M' if dynamic else ''}]"
     lines = [f"// {header}", f"func.func @main(%a: {t_lhs}) -> {t_out} {{"]
     for stmt in body:
@@ -563,9 +571,32 @@ def adversarial_cases(rng) -> List[Case]:
     return c
 
 
+def batched_weight_cases(rng) -> List[Case]:
+    """A weight set per batch ([B, K, N], batch_matmul): one packed kernel per
+    set."""
+    c = []
+    c.append(make_case(
+        "bmmw_acc_m5_n17_k31", rng,
+        "batch of weight sets [3, M, K] x [3, K, N], i32 accumulator, s8 x s8 "
+        "per-channel rhs, bias",
+        M=5, K=31, N=17, batch=3, batched_weights=True,
+        lhs=QType("i8", sa_(rng), -20), per_channel=True,
+        rhs_zp=pc_zps(rng, 17, "i8"), bias=True))
+    c.append(make_case(
+        "bmmw_rq_dyn_m7_n33_k67", rng,
+        "batch of weight sets with dynamic M ([2, ?, K] x [2, K, N]), u8 x u8 "
+        "per-tensor rhs zp 130, fixed_point half_to_even, i8",
+        M=7, K=67, N=33, batch=2, batched_weights=True, dynamic=True,
+        lhs=QType("u8", sa_(rng), 120), rhs_st="u8", rhs_zp=130,
+        a_kind="spread", w_kind="spread", out=("i8", 5), mode="fixed-point",
+        rounding="half_to_even", target=70.0))
+    return c
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = acc_cases(rng) + batch_cases(rng) + requant_cases(rng) + adversarial_cases(rng)
+    cases += batched_weight_cases(np.random.default_rng(SEED + 1))
     assert len({c.name for c in cases}) == len(cases)
     for case in cases:
         assert len(case.inputs) == 1 and len(case.expected) == 1, case.name
