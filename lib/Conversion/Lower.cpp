@@ -524,7 +524,9 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     // The target's packed kernel, where it has one and the contraction
     // fits it.
     std::string explain;
-    FailureOr<Value> packed = lowerPacked(op, c, outSizes, rewriter, explain);
+    bool dequantizeFused = false;
+    FailureOr<Value> packed =
+        lowerPacked(op, c, outSizes, rewriter, explain, dequantizeFused);
     if (succeeded(packed)) {
       if (options.explain)
         op->emitRemark(explain);
@@ -536,6 +538,11 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
             func->setAttr(kTargetAttrName,
                           rewriter.getStringAttr(options.target->name));
           });
+      // Its only user, the dequantize, took the kernel's float result.
+      if (dequantizeFused) {
+        rewriter.eraseOp(op);
+        return success();
+      }
       rewriter.replaceOp(op, castToResultType(rewriter, op, *packed));
       return success();
     }
@@ -567,11 +574,13 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
 
 private:
   /// The packed kernel with the requantization (or none) as its store
-  /// epilogue.
+  /// epilogue; with `dequantizeFused`, the op's dequantize user is replaced
+  /// by the kernel's float result instead.
   FailureOr<Value> lowerPacked(OpTy op, const IntegerContraction &c,
                                ArrayRef<OpFoldResult> outSizes,
                                ConversionPatternRewriter &rewriter,
-                               std::string &explain) const {
+                               std::string &explain,
+                               bool &dequantizeFused) const {
     if (!target.step)
       return failure();
     Location loc = op.getLoc();
@@ -591,10 +600,51 @@ private:
         getRequantization(rewriter, accScales, perChannel, op.getType(),
                           *op.getMultiplier(), *op.getRounding(), getClamp(op));
     int64_t columns = rhs.scales.size();
-    return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
-                                 lhs.storageMax, r.storage,
-                                 getVectorRequantize(rewriter, loc, r, columns),
-                                 target, options, explain);
+    PackedEpilogue epilogue = getVectorRequantize(rewriter, loc, r, columns);
+    // A result only dequantized (a model's float output): the dequantize
+    // in the store too, so the result goes out as floats from the
+    // registers, with the same arithmetic as the separate op.
+    DequantizeOp dequantize;
+    if (op->hasOneUse())
+      dequantize = dyn_cast<DequantizeOp>(*op->getUsers().begin());
+    QuantizedTypeParams out = *getQuantizedTypeParams(op.getType());
+    if (!dequantize || out.axis >= 0)
+      return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
+                                   lhs.storageMax, r.storage, epilogue, target,
+                                   options, explain);
+    Type floatElem = dequantize.getOutput().getType().getElementType();
+    float scale = static_cast<float>(out.scales[0]);
+    int64_t zeroPoint = out.zeroPoints[0];
+    bool isSigned = out.isSigned;
+    PackedEpilogue fused = [epilogue, floatElem, scale, zeroPoint,
+                            isSigned](OpBuilder &b, Location l, Value acc,
+                                      Value col) -> Value {
+      Value q = epilogue(b, l, acc, col);
+      auto shape = cast<VectorType>(q.getType()).getShape();
+      Value s = arith::ConstantOp::create(
+          b, l,
+          DenseElementsAttr::get(VectorType::get(shape, b.getF32Type()),
+                                 b.getF32FloatAttr(scale)));
+      Value z = arith::ConstantOp::create(
+          b, l,
+          DenseElementsAttr::get(VectorType::get(shape, b.getI32Type()),
+                                 b.getI32IntegerAttr(int32_t(zeroPoint))));
+      return numerics::buildDequantize(b, l, q, s, z, isSigned,
+                                       VectorType::get(shape, floatElem));
+    };
+    FailureOr<Value> result = emitPackedContraction(
+        rewriter, loc, c, outSizes, lhs.storageMin, lhs.storageMax, floatElem,
+        fused, target, options, explain);
+    if (failed(result))
+      return failure();
+    explain += "; the result's dequantize fused into the store";
+    Value floats = *result;
+    if (floats.getType() != dequantize.getOutput().getType())
+      floats = tensor::CastOp::create(rewriter, loc,
+                                      dequantize.getOutput().getType(), floats);
+    rewriter.replaceOp(dequantize, floats);
+    dequantizeFused = true;
+    return floats;
   }
 
   /// Sizes the decomposition knows statically (from a constant rhs, say)

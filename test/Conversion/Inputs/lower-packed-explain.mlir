@@ -103,3 +103,29 @@ func.func @depthwise(%x: tensor<1x5x5x8x!quant.uniform<i8:f32, 0.5:10>>) -> tens
          -> tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
   return %0 : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
 }
+
+// -----
+
+// A result only dequantized (the model's float output): the kernel's store
+// requantizes and dequantizes in registers and writes floats; nothing
+// stores the i8 result.
+// THREADS-LABEL: func.func @dequantized
+// THREADS-NOT: : vector<16xi8>, tensor<4x20xi8>
+// THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// THREADS: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// THREADS: arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// THREADS: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<4x20xf32>
+// THREADS-NOT: linalg.generic
+// THREADS: return %{{.*}} : tensor<4x20xf32>
+!A = tensor<4x8x!quant.uniform<u8:f32, 0.5:3>>
+!W = tensor<8x20x!quant.uniform<i8:f32, 0.25>>
+!Y = tensor<4x20x!quant.uniform<i8:f32, 2.0:-5>>
+func.func @dequantized(%a: !A) -> tensor<4x20xf32> {
+  %wd = arith.constant dense<3> : tensor<8x20xi8>
+  %w = quant.scast %wd : tensor<8x20xi8> to !W
+  %e = tensor.empty() : !Y
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 1; the result's dequantize fused into the store}}
+  %y = qlinalg.contract ins(%a, %w : !A, !W) outs(%e : !Y) multiplier(fixed_point) rounding(half_away_from_zero) {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} -> !Y
+  %f = qlinalg.dequantize %y : !Y to tensor<4x20xf32>
+  return %f : tensor<4x20xf32>
+}
