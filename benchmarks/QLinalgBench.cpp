@@ -305,15 +305,6 @@ BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8, true)->Apply(allShapes);
 BENCHMARK(benchDnnlMatmul)->Name("dnnl_matmul")->Apply(allShapes);
 BENCHMARK(benchDnnlGemm)->Name("dnnl_gemm")->Apply(matmulShapes);
 BENCHMARK(benchSgemm)->Name("openblas_sgemm")->Apply(matmulShapes);
-// Our float path is not yet tiled for the cache (naive loops, ~1 GFLOPS):
-// its rows stop at 512^3.
-void smallShapes(benchmark::internal::Benchmark *b) {
-  for (int64_t s : {256, 512})
-    b->Args({0, s, s, s});
-  for (int64_t m : {1, 8, 64})
-    b->Args({0, m, 1024, 1024});
-  b->Unit(benchmark::kMillisecond)->MinTime(0.3)->UseRealTime();
-}
-BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, false)->Apply(smallShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, false)->Apply(allShapes);
 
 BENCHMARK_MAIN();

@@ -260,6 +260,26 @@ static LogicalResult canonicalize(Operation *root) {
 
 LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
     ModuleOp module, const TargetDescription &target, unsigned threads) {
+  // Float contractions (the float parts of a model, or a float model
+  // itself) take the portable kernel's path too: generalized and tiled like
+  // the integer kernel, vectorized to FMA outer products. (Not float
+  // convolutions: their one-pixel window tiles measured slower than the
+  // plain loops on examples/cnn, 2.05 against 1.40 ms.)
+  IRRewriter generalizer(module.getContext());
+  SmallVector<linalg::LinalgOp> floats;
+  module.walk([&](linalg::LinalgOp op) {
+    if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
+        !isa<linalg::GenericOp>(op) && linalg::isaContractionOpInterface(op) &&
+        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+      floats.push_back(op);
+  });
+  for (linalg::LinalgOp op : floats) {
+    generalizer.setInsertionPoint(op);
+    FailureOr<linalg::GenericOp> generic =
+        linalg::generalizeNamedOp(generalizer, op);
+    if (succeeded(generic))
+      (*generic)->setAttr(kKernelAttrName, generalizer.getUnitAttr());
+  }
   SmallVector<linalg::LinalgOp> ops;
   module.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&

@@ -86,3 +86,22 @@ func.func @small(%a: tensor<8x32x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<32x
   %0 = qlinalg.matmul %a, %b : tensor<8x32x!quant.uniform<i8:f32, 0.5:10>>, tensor<32x64x!quant.uniform<i8:f32, 0.25>> -> tensor<8x64x!quant.uniform<i32:f32, 0.125>>
   return %0 : tensor<8x64x!quant.uniform<i32:f32, 0.125>>
 }
+
+// -----
+
+// Tests that a float contraction (the float part of a model, or a float
+// model) is generalized, tiled with the target's register tiles and
+// vectorized like the integer kernel: f32 FMA outer products, no scalar
+// loop over K.
+
+// CHECK-LABEL: func.func @float_matmul
+// CHECK: scf.for
+// CHECK: vector.contract {{.*}} : vector<4x16xf32>, vector<16x32xf32> into vector<4x32xf32>
+// CHECK-NOT: linalg.matmul
+func.func @float_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %y = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%f : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
+}
