@@ -24,6 +24,7 @@
 #include "qlinalg/Target/Target.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -125,14 +126,75 @@ private:
 };
 } // namespace
 
+/// Generated code packing the run-time weights of `mm`: padded to whole
+/// groups and panels (with the value that shifts to 0), then
+/// P[p][g][l][i] = W'[g*kg + i][p*L + l] by a linalg.generic, as
+/// [panels][groups * L * kg] of `weightType`.
+static Value emitRuntimePacking(OpBuilder &b, Location loc,
+                                const PackedMatmul &mm, int64_t panels,
+                                int64_t groups, int64_t lanes, int64_t group,
+                                Type weightType) {
+  MLIRContext *ctx = b.getContext();
+  Value w = mm.weightTensor;
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t kPad = groups * group - mm.k, nPad = panels * lanes - mm.n;
+  if (kPad || nPad) {
+    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high{b.getIndexAttr(mm.weightsNK ? nPad : kPad),
+                                   b.getIndexAttr(mm.weightsNK ? kPad : nPad)};
+    SmallVector<int64_t> shape{
+        type.getDimSize(0) + (mm.weightsNK ? nPad : kPad),
+        type.getDimSize(1) + (mm.weightsNK ? kPad : nPad)};
+    Value pad = arith::ConstantOp::create(
+        b, loc,
+        b.getIntegerAttr(type.getElementType(), mm.weightsUnsigned ? 128 : 0));
+    w = tensor::PadOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), w, low,
+        high, pad, /*nofold=*/false);
+  }
+  AffineExpr p = getAffineDimExpr(0, ctx), g = getAffineDimExpr(1, ctx),
+             l = getAffineDimExpr(2, ctx), i = getAffineDimExpr(3, ctx);
+  AffineExpr kk = g * group + i, nn = p * lanes + l;
+  AffineMap read = AffineMap::get(4, 0,
+                                  mm.weightsNK ? ArrayRef<AffineExpr>{nn, kk}
+                                               : ArrayRef<AffineExpr>{kk, nn},
+                                  ctx);
+  Value empty = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{panels, groups, lanes, group}, weightType);
+  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  bool shift = mm.weightsUnsigned;
+  Value packed =
+      linalg::GenericOp::create(
+          b, loc, empty.getType(), ValueRange{w}, ValueRange{empty},
+          ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(4, ctx)},
+          iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value v = args[0];
+            if (shift) // u8 - 128 as s8.
+              v = arith::XOrIOp::create(
+                  nb, nl, v,
+                  arith::ConstantOp::create(nb, nl, nb.getI8IntegerAttr(-128)));
+            if (weightType != v.getType())
+              v = arith::ExtSIOp::create(nb, nl, weightType, v);
+            linalg::YieldOp::create(nb, nl, v);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, loc, packed, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+}
+
 void KernelBuilder::pack(OpBuilder &b) {
+  if (mm.weightTensor)
+    packed = emitRuntimePacking(b, loc, mm, panels, groups, lanes, group,
+                                weightType);
   // P[p][g][l][i] = W[g*kg + i][p*L + l], zero past K and N, as
   // [panels][groups * L * kg].
   int64_t panelSize = groups * lanes * group;
   SmallVector<APInt> data;
-  data.reserve(panels * panelSize);
+  if (!mm.weightTensor)
+    data.reserve(panels * panelSize);
   unsigned bits = step.weightBits;
-  for (int64_t p = 0; p < panels; ++p)
+  for (int64_t p = 0; p < (mm.weightTensor ? 0 : panels); ++p)
     for (int64_t g = 0; g < groups; ++g)
       for (int64_t l = 0; l < lanes; ++l)
         for (int64_t i = 0; i < group; ++i) {
@@ -140,10 +202,11 @@ void KernelBuilder::pack(OpBuilder &b) {
           int64_t v = kk < mm.k && nn < mm.n ? mm.weights[kk * mm.n + nn] : 0;
           data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
         }
-  packed = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(
-          RankedTensorType::get({panels, panelSize}, weightType), data));
+  if (!mm.weightTensor)
+    packed = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({panels, panelSize}, weightType), data));
   auto padded = [&](ArrayRef<int64_t> values) {
     SmallVector<int32_t> v(panels * lanes, 0);
     for (auto [i, x] : llvm::enumerate(values))
@@ -154,7 +217,20 @@ void KernelBuilder::pack(OpBuilder &b) {
             RankedTensorType::get({panels * lanes}, b.getI32Type()),
             ArrayRef<int32_t>(v)));
   };
-  columnTerm = padded(mm.columnTerm);
+  if (mm.columnTermTensor) {
+    // Padded to whole panels at run time.
+    int64_t pad = panels * lanes - mm.n;
+    columnTerm = mm.columnTermTensor;
+    if (pad)
+      columnTerm = tensor::PadOp::create(
+          b, loc, RankedTensorType::get({panels * lanes}, b.getI32Type()),
+          columnTerm, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(pad)},
+          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
+          /*nofold=*/false);
+  } else {
+    columnTerm = padded(mm.columnTerm);
+  }
   if (mm.rowSums && mm.rowZeroPoints.size() > 1)
     rowZeroPoints = padded(mm.rowZeroPoints);
 }

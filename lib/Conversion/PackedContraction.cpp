@@ -283,6 +283,80 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   return form;
 }
 
+/// The per-column term of `shifted` (the contraction with shifted operands)
+/// for weights known at run time: -za' * sum_k b' + K * za' * zb', the row
+/// term's constant part -zb' * K * sa, and the bias, as generated code over
+/// the weights' storage tensor: C[n] - za' * sum_k b[k][n] with every
+/// constant folded into C (sum_k b' = sum_k b - K * sb).
+static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
+                                              const IntegerContraction &c,
+                                              const IntegerContraction &shifted,
+                                              int64_t k, int64_t n, int64_t sa,
+                                              int64_t sb, bool rhsKN) {
+  MLIRContext *ctx = b.getContext();
+  int64_t za = shifted.lhsZeroPoint;
+  bool perChannel = !shifted.zeroPointLoops.empty();
+  SmallVector<int32_t> constant(n);
+  for (int64_t col = 0; col < n; ++col) {
+    int64_t zb = shifted.rhsZeroPoints[perChannel ? col : 0];
+    uint64_t t = uint64_t(k) * uint64_t(za) * uint64_t(zb) +
+                 uint64_t(za) * uint64_t(k) * uint64_t(sb);
+    if (shifted.hasRhsZeroPoints())
+      t -= uint64_t(zb) * uint64_t(k) * uint64_t(sa);
+    if (c.biasConstant)
+      t += uint64_t(c.biasConstant.getValues<APInt>()[col].getSExtValue());
+    constant[col] = static_cast<int32_t>(static_cast<uint32_t>(t));
+  }
+  auto termType = RankedTensorType::get({n}, b.getI32Type());
+  Value init = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(constant)));
+  AffineExpr nd = getAffineDimExpr(0, ctx), kd = getAffineDimExpr(1, ctx);
+  if (c.bias && !c.biasConstant) {
+    // A run-time bias per output channel.
+    if (c.maps.bias.getNumResults() != 1)
+      return failure();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+    init =
+        linalg::GenericOp::create(
+            b, loc, termType, ValueRange{c.bias, init}, ValueRange{init},
+            ArrayRef<AffineMap>{id, id, id},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, nl,
+                  arith::AddIOp::create(nb, nl, args[0], args[1]).getResult());
+            })
+            .getResult(0);
+  }
+  Type i32 = b.getI32Type();
+  bool isUnsigned = c.rhsUnsigned;
+  return linalg::GenericOp::create(
+             b, loc, termType, ValueRange{c.rhs}, ValueRange{init},
+             ArrayRef<AffineMap>{
+                 AffineMap::get(2, 0,
+                                rhsKN ? ArrayRef<AffineExpr>{kd, nd}
+                                      : ArrayRef<AffineExpr>{nd, kd},
+                                ctx),
+                 AffineMap::get(2, 0, {nd}, ctx)},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value w = isUnsigned
+                             ? arith::ExtUIOp::create(nb, nl, i32, args[0])
+                                   .getResult()
+                             : arith::ExtSIOp::create(nb, nl, i32, args[0])
+                                   .getResult();
+               Value t = arith::MulIOp::create(
+                   nb, nl, w,
+                   arith::ConstantOp::create(
+                       nb, nl, nb.getI32IntegerAttr(int32_t(-za))));
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::AddIOp::create(nb, nl, args[1], t).getResult());
+             })
+      .getResult(0);
+}
+
 /// Most weight sets a batch contraction unrolls into packed kernels.
 static constexpr int64_t kMaxBatch = 16;
 
@@ -304,7 +378,7 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
     return std::nullopt;
   };
   std::optional<unsigned> batch = first(maps.rhs);
-  auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
+  auto rhsType = cast<RankedTensorType>(c.rhs.getType());
   if (!batch || maps.reduction[*batch] || first(maps.lhs) != batch ||
       first(maps.out) != batch || rhsType.getRank() < 3 ||
       (c.bias && maps.bias.isFunctionOfDim(*batch)) ||
@@ -343,7 +417,10 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
   int64_t setSize = rhsType.getNumElements() / batches;
   auto setType = RankedTensorType::get(rhsType.getShape().drop_front(),
                                        rhsType.getElementType());
-  SmallVector<APInt> values(c.rhsConstant.getValues<APInt>());
+  SmallVector<APInt> values;
+  if (c.rhsConstant)
+    values.assign(c.rhsConstant.getValues<APInt>().begin(),
+                  c.rhsConstant.getValues<APInt>().end());
   Value out = tensor::EmptyOp::create(b, loc, outSizes, resultType);
   std::string what;
   for (int64_t i = 0; i < batches; ++i) {
@@ -361,9 +438,15 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
     one.lhs = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get(lhsShape, lhsType.getElementType()),
         c.lhs, lo, ls, lst);
-    one.rhsConstant = DenseElementsAttr::get(
-        setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
-    one.rhs = arith::ConstantOp::create(b, loc, one.rhsConstant);
+    if (c.rhsConstant) {
+      one.rhsConstant = DenseElementsAttr::get(
+          setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
+      one.rhs = arith::ConstantOp::create(b, loc, one.rhsConstant);
+    } else {
+      auto [ro, rs, rst] = slice(c.rhs, rhsType.getRank());
+      one.rhs =
+          tensor::ExtractSliceOp::create(b, loc, setType, c.rhs, ro, rs, rst);
+    }
     FailureOr<Value> part =
         emitPackedContraction(b, loc, one, oneSizes, lhsMin, lhsMax, resultType,
                               epilogue, kernel, options, what);
@@ -385,9 +468,10 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     const LoweringOptions &options, std::string &explain) {
   if (!kernel.step || !options.target)
     return failure();
-  if (!c.rhsConstant ||
-      !cast<RankedTensorType>(c.rhsConstant.getType()).hasStaticShape()) {
-    explain = "the weights are not a compile-time constant";
+  // Constant weights are packed at compile time, others by generated code
+  // at every call; either must have a static shape.
+  if (!cast<RankedTensorType>(c.rhs.getType()).hasStaticShape()) {
+    explain = "the weights have a dynamic shape";
     return failure();
   }
   FailureOr<MatmulShape> shape = matchMatmulShape(c.maps, explain);
@@ -406,6 +490,11 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
       return failure();
     }
     // A convolution: its windows as patches (im2col).
+    if (!c.rhsConstant) {
+      explain += "; not as im2col either: the weights are not a "
+                 "compile-time constant";
+      return failure();
+    }
     FailureOr<MatmulForm> form = im2col(b, loc, c, outSizes, why);
     if (failed(form)) {
       explain += "; not as im2col either: " + why;
@@ -429,7 +518,7 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     return failure();
   }
   auto lhsType = cast<RankedTensorType>(c.lhs.getType());
-  auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
+  auto rhsType = cast<RankedTensorType>(c.rhs.getType());
   int64_t k = rhsType.getDimSize(shape->rhsKN ? 0 : 1);
   int64_t n = rhsType.getDimSize(shape->rhsKN ? 1 : 0);
   if (lhsType.isDynamicDim(lhsType.getRank() - 1)) {
@@ -445,8 +534,20 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   shifted.rhsUnsigned = false;
   for (int64_t &z : shifted.rhsZeroPoints)
     z -= sb;
-  SmallVector<int64_t> weights(k * n);
-  {
+  SmallVector<int64_t> weights;
+  SmallVector<int64_t> columnTerm;
+  Value columnTermTensor;
+  bool rowTerm = shifted.hasRhsZeroPoints();
+  if (!c.rhsConstant) {
+    FailureOr<Value> term =
+        emitRuntimeColumnTerm(b, loc, c, shifted, k, n, sa, sb, shape->rhsKN);
+    if (failed(term)) {
+      explain = "the bias of run-time weights is not per output channel";
+      return failure();
+    }
+    columnTermTensor = *term;
+  } else {
+    weights.resize(k * n);
     int64_t i = 0;
     for (const APInt &v : c.rhsConstant.getValues<APInt>()) {
       int64_t w =
@@ -460,22 +561,20 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     for (const APInt &v : c.rhsConstant.getValues<APInt>())
       data.push_back(c.rhsUnsigned ? v - 128 : v);
     shifted.rhsConstant = DenseElementsAttr::get(rhsType, data);
-  }
-  bool biasFolded = false;
-  SmallVector<int64_t> columnTerm =
-      foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
-  if (c.bias && !biasFolded) {
-    explain = "the bias is not a constant per output channel";
-    return failure();
-  }
-  bool rowTerm = shifted.hasRhsZeroPoints();
-  if (rowTerm && sa != 0)
-    for (int64_t col = 0; col < n; ++col) {
-      int64_t zb =
-          shifted.rhsZeroPoints[shifted.zeroPointLoops.empty() ? 0 : col];
-      columnTerm[col] = int64_t(uint64_t(columnTerm[col]) -
-                                uint64_t(zb) * uint64_t(k) * uint64_t(sa));
+    bool biasFolded = false;
+    columnTerm = foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
+    if (c.bias && !biasFolded) {
+      explain = "the bias is not a constant per output channel";
+      return failure();
     }
+    if (rowTerm && sa != 0)
+      for (int64_t col = 0; col < n; ++col) {
+        int64_t zb =
+            shifted.rhsZeroPoints[shifted.zeroPointLoops.empty() ? 0 : col];
+        columnTerm[col] = int64_t(uint64_t(columnTerm[col]) -
+                                  uint64_t(zb) * uint64_t(k) * uint64_t(sa));
+      }
+  }
 
   // The step: the target's, unless its pairs saturate and the weights and
   // the activations' range do not prove that they cannot.
@@ -485,8 +584,17 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   if (step->saturatesPairs) {
     const TargetDescription &t = *options.target;
     std::string why;
-    if (!options.exactPairs &&
-        provePairSumsFit(weights, k, n, amin, amax, t.pairSumLimit, why)) {
+    // Run-time weights may take any s8 value (u8 ones once shifted): a
+    // pair of 8-bit weights stays within int16 for activations up to 128.
+    bool fits =
+        c.rhsConstant
+            ? provePairSumsFit(weights, k, n, amin, amax, t.pairSumLimit, why)
+            : (amax * 2 * 128 <= t.pairSumLimit + 1 && amin >= 0);
+    if (!c.rhsConstant && !fits)
+      why = llvm::formatv("run-time weights at -128 with activations up to "
+                          "{0} reach {1}, beyond the limit {2}",
+                          amax, -2 * 128 * amax, t.pairSumLimit);
+    if (!options.exactPairs && fits) {
       proof = llvm::formatv("pair sums proven within +-{0} for activations "
                             "in [{1}, {2}]",
                             t.pairSumLimit, amin, amax);
@@ -515,9 +623,15 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   mm.lhs = lhs;
   mm.lhsSigned = !c.lhsUnsigned;
   mm.weights = std::move(weights);
+  if (!c.rhsConstant) {
+    mm.weightTensor = c.rhs;
+    mm.weightsNK = !shape->rhsKN;
+    mm.weightsUnsigned = c.rhsUnsigned;
+  }
   mm.k = k;
   mm.n = n;
   mm.columnTerm = std::move(columnTerm);
+  mm.columnTermTensor = columnTermTensor;
   if (rowTerm) {
     mm.rowSums = emitLhsSums(b, loc, c, outSizes);
     if (shape->batchDims > 1) {
@@ -545,11 +659,13 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   }
   explain = llvm::formatv(
       "kernel {0}{1}: step {2}, tile {3}x{4} ({3} rows x {5} panels of {6} "
-      "columns), weights packed {7}x{8} per panel ({9} panels), threads {10}",
+      "columns), weights packed {7}x{8} per panel ({9} panels{11}), threads "
+      "{10}",
       kernel.name, options.emulate ? " (emulated step)" : "", step->name,
       plan.rows, plan.panels * step->lanes, plan.panels, step->lanes,
       step->kGroup, step->weightBits == 8 ? "s8" : "s16",
-      (n + step->lanes - 1) / step->lanes, plan.threads);
+      (n + step->lanes - 1) / step->lanes, plan.threads,
+      c.rhsConstant ? "" : ", at run time");
   if (!proof.empty())
     explain += "; " + proof;
   return result;

@@ -35,11 +35,22 @@ func.func @small_m(%a: !A) -> !ACC {
 
 // -----
 
+// Weights known at run time are packed by generated code at every call: the
+// storage padded to whole panels, a linalg.generic into [panels, groups,
+// 16, 4] collapsed to the kernel's [panels, groups * 64], and the column
+// term summed over K at run time.
+// THREADS-LABEL: func.func @runtime_weights
+// THREADS: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[W:.*]] : tensor<8x20xi8>) outs(%{{.*}} : tensor<20xi32>)
+// THREADS: %[[PAD:.*]] = tensor.pad %[[W]] low[0, 0] high[0, 12]
+// THREADS: %[[P:.*]] = linalg.generic {{.*}} ins(%[[PAD]] : tensor<8x32xi8>) outs(%{{.*}} : tensor<2x2x16x4xi8>)
+// THREADS: tensor.collapse_shape %[[P]] {{\[}}[0], [1, 2, 3]] : tensor<2x2x16x4xi8> into tensor<2x128xi8>
+// THREADS: tensor.pad %[[SUMS]] low[0] high[12]
+// THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
 !A = tensor<?x8x!quant.uniform<i8:f32, 0.5:10>>
 !W = tensor<8x20x!quant.uniform<i8:f32, 0.25>>
 !ACC = tensor<?x20x!quant.uniform<i32:f32, 0.125>>
 func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
-  // expected-remark @below {{kernel generic: the weights are not a compile-time constant}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels, at run time), threads 1}}
   %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
   return %0 : !ACC
 }

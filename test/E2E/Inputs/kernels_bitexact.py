@@ -147,6 +147,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
               narrow_rhs: bool = False, a_kind="full", w_kind="full",
               a: Optional[np.ndarray] = None, w: Optional[np.ndarray] = None,
               batch: Optional[int] = None, batched_weights: bool = False,
+              weights_arg: bool = False,
               dynamic: bool = False, bias: bool = False,
               out: Optional[Tuple[str, int]] = None, mode: str = "fixed-point",
               rounding: str = "half_away_from_zero",
@@ -157,6 +158,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
 
     rhs_zp: a scalar, or for per_channel an array of N zero points.
     batched_weights: with a batch, one weight set per batch ([B, K, N]).
+    weights_arg: the weights are the second argument (packed at run time).
     out: None for the i32 accumulator, else (storage, zero point).
     target: ~ std of the requantized outputs (picks E of M = 2^E).
     spread: of the 'spread' data kind."""
@@ -237,8 +239,9 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     t_out = tensor(out_shape, out_t.text())
     t_rhs, raw_rhs = tensor(w_shape, rhs.text()), tensor(w_shape, "i8")
     t_bias, raw_bias = tensor((N,), bias_t.text()), tensor((N,), "i32")
-    body = [f"%wd = arith.constant dense<{dense_int(w.view(np.int8))}> : {raw_rhs}",
-            f"%w = quant.scast %wd : {raw_rhs} to {t_rhs}"]
+    body = [] if weights_arg else [
+        f"%wd = arith.constant dense<{dense_int(w.view(np.int8))}> : {raw_rhs}",
+        f"%w = quant.scast %wd : {raw_rhs} to {t_rhs}"]
     if bias:
         body += [f"%bd = arith.constant dense<{dense_int(bias_q)}> : {raw_bias}",
                  f"%b = quant.scast %bd : {raw_bias} to {t_bias}"]
@@ -275,11 +278,13 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
         form = "qlinalg.contract"
     shape_txt = "x".join(map(str, lhs_shape)) + " x " + "x".join(map(str, w_shape))
     header = f"{about} [{form}, {shape_txt}{', dynamic M' if dynamic else ''}]"
-    lines = [f"// {header}", f"func.func @main(%a: {t_lhs}) -> {t_out} {{"]
+    args = f"%a: {t_lhs}" + (f", %w: {t_rhs}" if weights_arg else "")
+    lines = [f"// {header}", f"func.func @main({args}) -> {t_out} {{"]
     for stmt in body:
         lines += ["  " + s for s in stmt.split("\n")]
     lines += [f"  return %y : {t_out}", "}", ""]
-    return Case(name, "\n".join(lines), [a], [expected], header)
+    inputs = [a, w] if weights_arg else [a]
+    return Case(name, "\n".join(lines), inputs, [expected], header)
 
 
 # --------------------------------------------------------------------------
@@ -593,13 +598,42 @@ def batched_weight_cases(rng) -> List[Case]:
     return c
 
 
+def runtime_weight_cases(rng) -> List[Case]:
+    """Weights as an argument: packed by generated code at every call."""
+    c = []
+    c.append(make_case(
+        "arg_acc_u8w_m7_n33_k31", rng,
+        "run-time u8 weights zp 131 (shifted to s8 at run time), s8 lhs, "
+        "i32 accumulator",
+        M=7, K=31, N=33, weights_arg=True, lhs=QType("i8", sa_(rng), 7),
+        rhs_st="u8", rhs_zp=131))
+    c.append(make_case(
+        "arg_rq_pc_dyn_m13_n17_k67", rng,
+        "run-time s8 per-channel weights, dynamic M, u8 lhs, fixed_point "
+        "half_away_from_zero, i8",
+        M=13, K=67, N=17, weights_arg=True, dynamic=True,
+        lhs=QType("u8", sa_(rng), 128), per_channel=True,
+        rhs_zp=pc_zps(rng, 17, "i8"), a_kind="spread", w_kind="spread",
+        out=("i8", -2), mode="fixed-point", rounding="half_away_from_zero",
+        bias=True, target=60.0))
+    c.append(make_case(
+        "arg_bmm_m5_n20_k13", rng,
+        "run-time weight sets per batch ([2, M, K] x [2, K, N]), s8 x s8, "
+        "float half_to_even, u8",
+        M=5, K=13, N=20, batch=2, batched_weights=True, weights_arg=True,
+        lhs=QType("i8", sa_(rng), -3), a_kind="spread", w_kind="spread",
+        out=("u8", 128), mode="float", rounding="half_to_even", target=60.0))
+    return c
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = acc_cases(rng) + batch_cases(rng) + requant_cases(rng) + adversarial_cases(rng)
     cases += batched_weight_cases(np.random.default_rng(SEED + 1))
+    cases += runtime_weight_cases(np.random.default_rng(SEED + 2))
     assert len({c.name for c in cases}) == len(cases)
     for case in cases:
-        assert len(case.inputs) == 1 and len(case.expected) == 1, case.name
+        assert len(case.inputs) in (1, 2) and len(case.expected) == 1, case.name
     return cases
 
 
@@ -612,8 +646,12 @@ def gen(out_dir: str) -> None:
     for case in all_cases():
         with open(os.path.join(out_dir, case.name + ".mlir"), "w") as f:
             f.write(case.mlir)
+        paths = []
         for i, a in enumerate(case.inputs):
-            save_npy(os.path.join(out_dir, f"{case.name}.in{i}.npy"), a)
+            paths.append(os.path.join(out_dir, f"{case.name}.in{i}.npy"))
+            save_npy(paths[-1], a)
+        with open(os.path.join(out_dir, case.name + ".inputs"), "w") as f:
+            f.write(",".join(paths) + "\n")
         for j, e in enumerate(case.expected):
             save_npy(os.path.join(out_dir, f"{case.name}.expected{j}.npy"), e)
         print(case.name)
