@@ -78,11 +78,18 @@ struct PackedMatmul {
   Value lhs;
   bool lhsSigned = false;
   /// Weights as signed values of at most the step's width, [K][N] row-major
-  /// (already shifted from u8 by the caller).
+  /// (already shifted from u8 by the caller), packed at compile time...
   SmallVector<int64_t> weights;
+  /// ... or, for weights known at run time, their storage tensor ([K, N],
+  /// or [N, K] when `weightsNK`), packed by generated code at every call;
+  /// `weightsUnsigned` u8 storage is shifted to s8 as it is packed.
+  Value weightTensor;
+  bool weightsNK = false, weightsUnsigned = false;
   int64_t k = 0, n = 0;
-  /// The accumulator's start per column (bias, zero-point terms).
+  /// The accumulator's start per column (bias, zero-point terms), as
+  /// values, or as an i32 [N] tensor computed at run time.
   SmallVector<int64_t> columnTerm;
+  Value columnTermTensor;
   /// When non-null, acc[m][n] -= rowZeroPoints[n or 0] * rowSums[m]
   /// (rowSums: i32 [M]).
   Value rowSums;
