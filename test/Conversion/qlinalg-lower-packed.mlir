@@ -2,6 +2,7 @@
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx2" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx512-vnni emulate=true" --canonicalize --cse | FileCheck %s --check-prefix=EMU
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx2 explain=true" --verify-diagnostics -o /dev/null
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx2 exact-pairs=true explain=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXACTPAIRS
 // RUN: qlinalg-opt %S/Inputs/lower-packed-explain.mlir --split-input-file --qlinalg-lower="target=x86-avx512-vnni explain=true threads=2" --verify-diagnostics -o /dev/null
 // RUN: qlinalg-opt %S/Inputs/lower-packed-explain.mlir --split-input-file --qlinalg-lower="target=x86-avx512-vnni threads=2" | FileCheck %S/Inputs/lower-packed-explain.mlir --check-prefix=THREADS
 
@@ -52,6 +53,10 @@
 // AVX2: %[[T:.*]] = qlinalg.intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // AVX2: %[[Q:.*]] = qlinalg.intrinsic "llvm.x86.avx2.pmadd.wd"(%[[T]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // AVX2: arith.addi %{{.*}}, %[[Q]] : vector<8xi32>
+
+// exact-pairs=true: the exact step even where the proof would pass.
+// EXACTPAIRS: remark: kernel x86-avx2: step vpmaddwd ymm on s16 weights, {{.*}}; pair sums not checked (exact-pairs)
+// EXACTPAIRS: remark: kernel x86-avx2: step vpmaddwd ymm on s16 weights, {{.*}}; pair sums not checked (exact-pairs)
 
 // Emulated, the same structure with the step as portable vector arithmetic, and
 // no target features required of the function.
