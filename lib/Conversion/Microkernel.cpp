@@ -9,13 +9,15 @@
 // The loop nest of Microkernel.h on tensors. Panels of L columns are
 // grouped into blocks of NT panels (the register tile's width); only blocks
 // whose columns are all in range run in the main (possibly multi-threaded)
-// loop, the last block, with its partial panel written under a mask, after
+// loop, the last block, its partial panel stored as a shorter vector, after
 // it. Rows run in blocks of MR, the rest one tile of the remaining rows (M
 // static) or one row at a time (M dynamic). The reduction runs whole inside
 // a tile (no K blocking: the accumulators never leave the registers), four
-// groups per iteration, then the remaining groups, then the last group with
-// its activations read under a mask when K is not a multiple of kg (the
-// packed weights are zero there).
+// (or two) groups per iteration, then the remaining groups, then, when K is
+// not a multiple of kg, the last group with its activations read short and
+// zero-extended (the packed weights are zero there). No masked loads or
+// stores: LLVM 22 widens a one-lane masked store of vector<16xi8> on
+// AVX-512.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,8 +87,7 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(OpBuilder &b, Location loc, const PackedMatmul &mm,
-                const TargetDescription &target, const DotStep &step,
-                bool emulate)
+                const DotStep &step, bool emulate)
       : loc(loc), mm(mm), step(step), emulate(emulate) {
     lanes = step.lanes;
     group = step.kGroup;
@@ -94,7 +95,6 @@ public:
     groups = (mm.k + group - 1) / group;
     weightType = b.getIntegerType(step.weightBits);
     pack(b);
-    (void)target;
   }
 
   Value build(OpBuilder &b, Value out, int64_t mr, int64_t nt, unsigned threads,
@@ -518,7 +518,7 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / mr, 1,
                                    std::max<int64_t>(1, 64 / step.lanes));
   nt = std::min(nt, panels);
-  KernelBuilder builder(b, loc, mm, target, step, emulate);
+  KernelBuilder builder(b, loc, mm, step, emulate);
   SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, mm.lhs, 0),
                                   b.getIndexAttr(mm.n)};
   Value out = tensor::EmptyOp::create(b, loc, sizes, mm.resultType);
