@@ -98,12 +98,14 @@ public:
   }
 
   Value build(OpBuilder &b, Value out, int64_t mr, int64_t nt, unsigned threads,
-              int64_t &usedThreads);
+              MicrokernelPlan &plan);
 
 private:
   void pack(OpBuilder &b);
   Value emitColumnBlocks(OpBuilder &b, Value out, Value lo, Value hi,
                          int64_t mr, int64_t nt);
+  Value emitParallelBlocks(OpBuilder &b, Value out, int64_t fullBlocks,
+                           int64_t chunks, int64_t mr, int64_t nt);
   Value emitRows(OpBuilder &b, Value out, Value p0, Value outCol0, int64_t mr,
                  int64_t nt, int64_t lastColumns);
   Value emitTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
@@ -445,52 +447,82 @@ Value KernelBuilder::emitColumnBlocks(OpBuilder &b, Value out, Value lo,
 /// each core streams its half of the weights through its own L2).
 static constexpr int64_t kMinParallelWork = int64_t(1) << 19;
 
+Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
+                                        int64_t fullBlocks, int64_t chunks,
+                                        int64_t mr, int64_t nt) {
+  // Chunk t runs blocks [t * B / T, (t + 1) * B / T).
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value t = forall.getInductionVar(0);
+  auto bound = [&](Value chunk) -> Value {
+    Value scaled =
+        arith::MulIOp::create(b, loc, chunk, cIndex(b, loc, fullBlocks));
+    return arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
+  };
+  Value lo = bound(t);
+  Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
+  Value width =
+      arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo),
+                            cIndex(b, loc, nt * lanes));
+  Value col0 = arith::MulIOp::create(b, loc, lo, cIndex(b, loc, nt * lanes));
+  Value shared = forall.getRegionOutArgs()[0];
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), col0};
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, shared, 0),
+                                  width};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  Value done = emitColumnBlocks(b, slice, lo, hi, mr, nt);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
+}
+
 Value KernelBuilder::build(OpBuilder &b, Value out, int64_t mr, int64_t nt,
-                           unsigned threads, int64_t &usedThreads) {
+                           unsigned threads, MicrokernelPlan &plan) {
   int64_t fullBlocks = (mm.n / lanes) / nt;
   int64_t tailPanels = panels - fullBlocks * nt;
   auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
-  int64_t rows = lhsType.isDynamicDim(0) ? 64 : lhsType.getDimSize(0);
-  int64_t work = rows * mm.n * mm.k;
-  usedThreads = 1;
+  int64_t rows = lhsType.isDynamicDim(0) ? 0 : lhsType.getDimSize(0);
+  plan.threads = 1;
   if (fullBlocks > 0) {
     int64_t chunks = std::min<int64_t>(threads, fullBlocks);
-    if (chunks > 1 && work >= kMinParallelWork) {
-      usedThreads = chunks;
-      // Chunk t runs blocks [t * B / T, (t + 1) * B / T).
-      auto forall = scf::ForallOp::create(
-          b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
-          ValueRange{out}, std::nullopt);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(forall.getBody());
-      Value t = forall.getInductionVar(0);
-      auto bound = [&](Value chunk) -> Value {
-        Value scaled =
-            arith::MulIOp::create(b, loc, chunk, cIndex(b, loc, fullBlocks));
-        return arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
-      };
-      Value lo = bound(t);
-      Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
-      Value width =
-          arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo),
-                                cIndex(b, loc, nt * lanes));
-      Value col0 =
-          arith::MulIOp::create(b, loc, lo, cIndex(b, loc, nt * lanes));
-      Value shared = forall.getRegionOutArgs()[0];
-      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), col0};
-      SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, shared, 0),
-                                      width};
-      SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-      Value slice = tensor::ExtractSliceOp::create(b, loc, shared, offsets,
-                                                   sizes, strides);
-      Value done = emitColumnBlocks(b, slice, lo, hi, mr, nt);
-      b.setInsertionPointToStart(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets,
-                                            sizes, strides);
-      out = forall.getResult(0);
+    auto serial = [&](OpBuilder &nb, Value acc) {
+      return emitColumnBlocks(nb, acc, cIndex(nb, loc, 0),
+                              cIndex(nb, loc, fullBlocks), mr, nt);
+    };
+    if (chunks > 1 &&
+        (lhsType.isDynamicDim(0) || rows * mm.n * mm.k >= kMinParallelWork)) {
+      plan.threads = chunks;
+      plan.threadsPerCall = lhsType.isDynamicDim(0);
+      if (!lhsType.isDynamicDim(0)) {
+        out = emitParallelBlocks(b, out, fullBlocks, chunks, mr, nt);
+      } else {
+        // A dynamic M: the parallel version only when this call's product
+        // is large enough to pay for the fork (M = 1 of a small layer is
+        // not).
+        Value m = tensor::DimOp::create(b, loc, mm.lhs, 0);
+        Value work =
+            arith::MulIOp::create(b, loc, m, cIndex(b, loc, mm.n * mm.k));
+        Value large =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, work,
+                                  cIndex(b, loc, kMinParallelWork));
+        auto choice = scf::IfOp::create(b, loc, TypeRange{out.getType()}, large,
+                                        /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(choice.thenBlock());
+        scf::YieldOp::create(
+            b, loc, emitParallelBlocks(b, out, fullBlocks, chunks, mr, nt));
+        b.setInsertionPointToStart(choice.elseBlock());
+        scf::YieldOp::create(b, loc, serial(b, out));
+        out = choice.getResult(0);
+      }
     } else {
-      out = emitColumnBlocks(b, out, cIndex(b, loc, 0),
-                             cIndex(b, loc, fullBlocks), mr, nt);
+      out = serial(b, out);
     }
   }
   if (tailPanels > 0) {
@@ -524,5 +556,5 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   Value out = tensor::EmptyOp::create(b, loc, sizes, mm.resultType);
   plan.rows = mr;
   plan.panels = nt;
-  return builder.build(b, out, mr, nt, threads, plan.threads);
+  return builder.build(b, out, mr, nt, threads, plan);
 }

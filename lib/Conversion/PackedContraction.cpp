@@ -666,6 +666,9 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
       step->kGroup, step->weightBits == 8 ? "s8" : "s16",
       (n + step->lanes - 1) / step->lanes, plan.threads,
       c.rhsConstant ? "" : ", at run time");
+  if (plan.threadsPerCall)
+    explain += llvm::formatv(" when M x N x K reaches 2^19 (decided per "
+                             "call), else 1");
   if (!proof.empty())
     explain += "; " + proof;
   return result;

@@ -164,17 +164,16 @@ static constexpr int64_t kMinParallelWork = int64_t(1) << 20;
 /// Smallest elementwise op (elements) split over threads.
 static constexpr int64_t kMinParallelElements = int64_t(1) << 18;
 
-/// Whether `op` has at least kMinParallelElements elements (a dynamic size
-/// counts as large) and rows to split.
+/// Whether `op` has at least kMinParallelElements elements and rows to
+/// split.
 static bool isLargeElementwise(linalg::LinalgOp op) {
   if (op.getNumLoops() < 2)
     return false;
+  // A dynamic size counts as 64 (a batch of that many rows): a small model
+  // run on a few rows must not pay a fork for every border.
   int64_t elements = 1;
-  for (int64_t r : op.getStaticLoopRanges()) {
-    if (ShapedType::isDynamic(r))
-      return true;
-    elements *= r;
-  }
+  for (int64_t r : op.getStaticLoopRanges())
+    elements *= ShapedType::isDynamic(r) ? 64 : r;
   return elements >= kMinParallelElements;
 }
 

@@ -104,6 +104,9 @@ struct PackedMatmul {
 /// How the kernel was built, for --qlinalg-lower's explain remarks.
 struct MicrokernelPlan {
   int64_t rows = 0, panels = 0, threads = 1;
+  /// With a dynamic M, whether to use the threads is decided at every call
+  /// (M x N x K against the fork's cost).
+  bool threadsPerCall = false;
 };
 
 /// Emits the kernel for `mm` with `step`: a tensor [M, N] of

@@ -140,3 +140,26 @@ func.func @dequantized(%a: !A) -> tensor<4x20xf32> {
   %f = qlinalg.dequantize %y : !Y to tensor<4x20xf32>
   return %f : tensor<4x20xf32>
 }
+
+// -----
+
+// A dynamic M: the parallel version runs only when this call's M x N x K
+// reaches 2^19, an scf.if between it and the serial one.
+// THREADS-LABEL: func.func @dynamic_rows
+// THREADS: %[[WORK:.*]] = arith.muli %{{.*}}, %{{.*}} : index
+// THREADS: %[[LARGE:.*]] = arith.cmpi uge, %[[WORK]], %{{.*}} : index
+// THREADS: scf.if %[[LARGE]] -> (tensor<?x512xi32>)
+// THREADS: scf.forall
+// THREADS: } else {
+// THREADS-NOT: scf.forall
+// THREADS: scf.yield
+!A = tensor<?x256x!quant.uniform<u8:f32, 0.5:10>>
+!W = tensor<256x512x!quant.uniform<i8:f32, 0.25>>
+!ACC = tensor<?x512x!quant.uniform<i32:f32, 0.125>>
+func.func @dynamic_rows(%a: !A) -> !ACC {
+  %wd = arith.constant dense<1> : tensor<256x512xi8>
+  %w = quant.scast %wd : tensor<256x512xi8> to !W
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2 when M x N x K reaches 2^19 (decided per call), else 1}}
+  %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
+  return %0 : !ACC
+}
