@@ -95,6 +95,8 @@ public:
     groups = (mm.k + group - 1) / group;
     weightType = b.getIntegerType(step.weightBits);
     pack(b);
+    if (step.weightBits != 8)
+      widen(b);
   }
 
   Value build(OpBuilder &b, Value out, int64_t mr, int64_t nt, unsigned threads,
@@ -102,6 +104,7 @@ public:
 
 private:
   void pack(OpBuilder &b);
+  void widen(OpBuilder &b);
   Value emitColumnBlocks(OpBuilder &b, Value out, Value lo, Value hi,
                          int64_t mr, int64_t nt);
   Value emitParallelBlocks(OpBuilder &b, Value out, int64_t fullBlocks,
@@ -125,6 +128,8 @@ private:
   int64_t lanes, group, panels, groups;
   Type weightType;
   Value packed, columnTerm, rowZeroPoints;
+  /// The activations as u16 (s8 shifted first) for a 16-bit step, or null.
+  Value widened;
 };
 } // namespace
 
@@ -237,30 +242,61 @@ void KernelBuilder::pack(OpBuilder &b) {
     rowZeroPoints = padded(mm.rowZeroPoints);
 }
 
+/// The activations zero-extended to the step's 16 bits once (s8 flipped to
+/// u8 first): each broadcast is then one vpbroadcastd from memory, with no
+/// widening shuffle per row and k pair. An elementwise generic, which
+/// --qlinalg-vectorize vectorizes.
+void KernelBuilder::widen(OpBuilder &b) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(mm.lhs.getType());
+  Value empty = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, mm.lhs), weightType);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  bool flip = mm.lhsSigned;
+  Type wide = weightType;
+  widened =
+      linalg::GenericOp::create(
+          b, loc, empty.getType(), ValueRange{mm.lhs}, ValueRange{empty},
+          ArrayRef<AffineMap>{id, id}, iterators,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value v = args[0];
+            if (flip)
+              v = arith::XOrIOp::create(
+                  nb, nl, v,
+                  arith::ConstantOp::create(nb, nl, nb.getI8IntegerAttr(-128)));
+            linalg::YieldOp::create(
+                nb, nl, arith::ExtUIOp::create(nb, nl, wide, v).getResult());
+          })
+          .getResult(0);
+}
+
 Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
                                          bool tail) {
-  Type i8 = b.getI8Type(), i32 = b.getI32Type();
-  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  Type i32 = b.getI32Type();
+  // A step on 16-bit values reads the activations widened once up front.
+  Value source = widened ? widened : mm.lhs;
+  Type i8 = widened ? weightType : b.getI8Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
   auto bytes = VectorType::get({group}, i8);
   Value a;
   if (!tail) {
-    a = vector::TransferReadOp::create(b, loc, bytes, mm.lhs, ValueRange{m, k},
+    a = vector::TransferReadOp::create(b, loc, bytes, source, ValueRange{m, k},
                                        zero, ArrayRef<bool>{true});
   } else {
     // The last K % kg bytes, read in bounds and zero-extended to a group (a
     // masked load could be widened past the end of the activations).
     int64_t rest = mm.k % group;
     Value part = vector::TransferReadOp::create(
-        b, loc, VectorType::get({rest}, i8), mm.lhs, ValueRange{m, k}, zero,
+        b, loc, VectorType::get({rest}, i8), source, ValueRange{m, k}, zero,
         ArrayRef<bool>{true});
     Value zeros = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(0)));
+        b, loc, DenseElementsAttr::get(bytes, b.getIntegerAttr(i8, 0)));
     a = vector::InsertStridedSliceOp::create(
         b, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
   }
   Type elem = weightType;
-  if (step.weightBits != 8)
-    a = arith::ExtUIOp::create(b, loc, VectorType::get({group}, elem), a);
   // The kg values as one i32, broadcast to every lane (vpbroadcastd).
   Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), a);
   Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
@@ -268,7 +304,7 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
       b, loc, VectorType::get({lanes}, i32), scalar);
   auto broadcastType = VectorType::get({lanes * group}, elem);
   Value broadcast = vector::BitCastOp::create(b, loc, broadcastType, splat);
-  if (!mm.lhsSigned)
+  if (!mm.lhsSigned || widened)
     return broadcast;
   // s8 + 128 as u8 (the shift the column term corrects), on the broadcast
   // register: the broadcast stays a load (vpbroadcastd zmm, m32).
