@@ -43,6 +43,18 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
     the running CPU can run, and the row names the kernel emitter
     (Conversion/Kernels) that implements it. Every target produces the same
     integers.
+
+    On the x86 targets a matmul-shaped contraction (and a 2-D convolution,
+    through im2col; a batch matmul, one kernel per weight set) becomes the
+    packed kernel of Conversion/Microkernel.h instead: the weights packed in
+    the target's panels (at compile time, or by generated code when they
+    are known only at run time), register tiles of vector accumulators over
+    the whole reduction, the ISA dot-product step (`vpdpbusd`, or on AVX2
+    `vpmaddubsw` where the pair sums are proven to fit int16, else
+    `vpmaddwd` on s16 weights), and the zero-point terms, requantization,
+    clamp and a following dequantize applied in registers before the store.
+
+    Example: `qlinalg-opt q.mlir --qlinalg-lower="target=host explain=true"`.
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"generic\"",
