@@ -36,6 +36,7 @@ LogicalResult mlir::qlinalg::buildQLinalgCPUPipeline(
   // kernel's scalar loops, for the target's CPU.
   lower.target = options.vectorize ? std::string(options.target) : "generic";
   lower.threads = options.threads;
+  lower.explain = options.explain;
   pm.addPass(createQLinalgLower(lower));
   if (options.vectorize) {
     QLinalgVectorizeOptions vectorize;

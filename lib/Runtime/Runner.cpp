@@ -139,7 +139,7 @@ CompiledModule::~CompiledModule() = default;
 llvm::Expected<std::unique_ptr<CompiledModule>>
 CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
                         StringRef target, StringRef sourceName,
-                        unsigned threads) {
+                        unsigned threads, bool explain) {
   std::unique_ptr<CompiledModule> compiled(new CompiledModule());
   compiled->entry = entry.str();
   if (llvm::Error err = getEntrySignature(
@@ -155,6 +155,7 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
     QLinalgPipelineOptions options;
     options.target = target.str();
     options.threads = threads;
+    options.explain = explain;
     std::string pipelineError;
     if (failed(buildQLinalgCPUPipeline(pm, options, [&](const Twine &message) {
           pipelineError = message.str();

@@ -8,7 +8,7 @@
 //
 // qlinalg-run MODEL.mlir --entry=NAME --inputs=a.npy[,b.npy...]
 //             --outputs=o.npy[,...] [--target=host] [--num-threads=N]
-//             [--benchmark [--repeat=N]]
+//             [--benchmark [--repeat=N]] [--explain]
 //
 // Lowers what is not lowered yet, JIT-compiles, checks every input against
 // the entry's tensor signature, runs once and writes the results, all or
@@ -73,6 +73,12 @@ static llvm::cl::opt<bool> benchmark(
 static llvm::cl::opt<unsigned>
     repeat("repeat", llvm::cl::desc("Timed calls of --benchmark"),
            llvm::cl::init(100));
+static llvm::cl::opt<bool> explain(
+    "explain",
+    llvm::cl::desc("Print, per contraction, the kernel the lowering built "
+                   "(step, tiles, packing, threads, the saturation proof) or "
+                   "why it took the portable kernel"),
+    llvm::cl::init(false));
 
 /// 2 * the loop ranges' product of the one contraction in `module` (float
 /// linalg or quantized qlinalg), or 0 when it has none, several, or a
@@ -162,8 +168,8 @@ int main(int argc, char **argv) {
 
   std::string contraction;
   double ops = getContractionOps(*module, contraction);
-  auto compiled = CompiledModule::compile(std::move(module), entryName,
-                                          targetName, modelPath, threads);
+  auto compiled = CompiledModule::compile(
+      std::move(module), entryName, targetName, modelPath, threads, explain);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
 

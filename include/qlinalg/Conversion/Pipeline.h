@@ -44,6 +44,12 @@ struct QLinalgPipelineOptions
                      "0 = every core of this machine, 1 = single-threaded, "
                      "no OpenMP runtime needed"),
       llvm::cl::init(0)};
+  Option<bool> explain{
+      *this, "explain",
+      llvm::cl::desc("Remark per contraction what --qlinalg-lower built "
+                     "(kernel, step, tiles, packing, threads, the saturation "
+                     "proof) or why it took the portable kernel"),
+      llvm::cl::init(false)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile and vectorize the lowered integer code "

@@ -51,10 +51,11 @@ public:
 
   /// Lowers `module` as far as needed (qlinalg-lower for `target`, then
   /// qlinalg-to-llvm) and JIT-compiles it. `sourceName` names the model in
-  /// messages; `threads` is the pipeline's (0: every core).
+  /// messages; `threads` is the pipeline's (0: every core), `explain` its
+  /// remarks on the kernels.
   static llvm::Expected<std::unique_ptr<CompiledModule>>
   compile(OwningOpRef<ModuleOp> module, StringRef entry, StringRef target,
-          StringRef sourceName, unsigned threads = 0);
+          StringRef sourceName, unsigned threads = 0, bool explain = false);
 
   ArrayRef<TensorSpec> getArguments() const { return arguments; }
   ArrayRef<TensorSpec> getResults() const { return results; }
