@@ -360,6 +360,9 @@ static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
 /// Most weight sets a batch contraction unrolls into packed kernels.
 static constexpr int64_t kMaxBatch = 16;
 
+/// Smallest multiply-adds of one weight set that split it over threads.
+static constexpr int64_t kMinSetWork = int64_t(1) << 22;
+
 /// A batch contraction on constant weights (a loop b first in the lhs, the
 /// weights and the result: batch_matmul) as one packed kernel per weight
 /// set, each on its slice of the activations, inserted into the result.
@@ -423,6 +426,16 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
                   c.rhsConstant.getValues<APInt>().end());
   Value out = tensor::EmptyOp::create(b, loc, outSizes, resultType);
   std::string what;
+  // Each set forks on its own: only sets large enough to pay for it
+  // (8 sets of 128 x 64 x 128 ran slower on two threads than on one).
+  LoweringOptions setOptions = options;
+  int64_t setWork = setSize;
+  // K x N of the set times its rows (the lhs dimensions between the batch
+  // and K; a dynamic one counts as 64).
+  for (int64_t d = 1, e = lhsType.getRank() - 1; d < e; ++d)
+    setWork *= lhsType.isDynamicDim(d) ? 64 : lhsType.getDimSize(d);
+  if (setWork < kMinSetWork)
+    setOptions.threads = 1;
   for (int64_t i = 0; i < batches; ++i) {
     // Activations and result of set i: rank-reduced slices.
     auto slice = [&](Value v, int64_t rank) {
@@ -449,7 +462,7 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
     }
     FailureOr<Value> part =
         emitPackedContraction(b, loc, one, oneSizes, lhsMin, lhsMax, resultType,
-                              epilogue, kernel, options, what);
+                              epilogue, kernel, setOptions, what);
     if (failed(part)) {
       explain = "a weight set: " + what;
       return failure();
