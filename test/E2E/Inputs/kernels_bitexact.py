@@ -2,20 +2,23 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """The packed x86 kernels vs the numpy reference, bit for bit.
 
-    kernels_bitexact.py gen DIR              write DIR/<case>.mlir, its input
-                                             <case>.in0.npy and the expected
-                                             result <case>.expected0.npy; print
-                                             the case names, one per line
+    kernels_bitexact.py gen DIR              write DIR/<case>.mlir, its inputs
+                                             <case>.in<i>.npy (listed, comma-
+                                             separated, in <case>.inputs) and
+                                             the expected result
+                                             <case>.expected0.npy; print the
+                                             case names, one per line
     kernels_bitexact.py compare DIR SUFFIX...
                                              compare every <case>.<SUFFIX><j>.npy
                                              with <case>.expected<j>.npy, bit
-                                             for bit; one line per case and a
-                                             summary per suffix, exit 1 on any
-                                             mismatch
+                                             for bit (matmul_bitexact's
+                                             compare_cases); one line per
+                                             result, exit 1 on any mismatch
     kernels_bitexact.py list                 print the cases and what they cover
 
 Every case is one contraction on constant weights (arith.constant +
-quant.scast) with an optional constant bias, the shape the packed kernels
+quant.scast; or, for the run-time weight cases, a second argument) with an
+optional constant bias, the shape the packed kernels
 take: qlinalg.matmul ([M, K] x [K, N]), or qlinalg.contract for a leading
 batch dimension ([2, M, K] x [K, N] -> [2, M, N]: qlinalg.matmul is rank 2
 only) and for a clamp (qlinalg.matmul has none). Each module has exactly one
@@ -63,9 +66,10 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, *[os.pardir] * 3, "python"))
-from matmul_bitexact import Case, QType, dense_int, f32_scale, num, tensor  # noqa: E402
+from matmul_bitexact import (Case, QType, compare_cases, dense_int,  # noqa: E402
+                             f32_scale, num, tensor)
 from qlinalg import numerics as nm  # noqa: E402
-from qlinalg.npyio import load_npy, save_npy  # noqa: E402
+from qlinalg.npyio import save_npy  # noqa: E402
 
 SEED = 23
 MULT = {"fixed-point": "fixed_point", "float": "float"}
@@ -659,41 +663,8 @@ def gen(out_dir: str) -> None:
 
 def compare(out_dir: str, suffix: str) -> int:
     """Bitwise comparison of <case>.<suffix><j>.npy with <case>.expected<j>.npy."""
-    failures = 0
-    cases = all_cases()
-    for case in cases:
-        problems = []
-        for j in range(len(case.expected)):
-            exp = load_npy(os.path.join(out_dir, f"{case.name}.expected{j}.npy"))
-            path = os.path.join(out_dir, f"{case.name}.{suffix}{j}.npy")
-            try:
-                got = load_npy(path)
-            except (ValueError, OSError):
-                problems.append(f"result {j}: no readable output {os.path.basename(path)}")
-                continue
-            if got.dtype != exp.dtype or got.shape != exp.shape:
-                problems.append(f"result {j}: got {got.dtype} {got.shape}, expected "
-                                f"{exp.dtype} {exp.shape}")
-                continue
-            diff = got.view(np.uint8).reshape(got.shape + (-1,)) != \
-                exp.view(np.uint8).reshape(exp.shape + (-1,))
-            bad = np.argwhere(diff.any(axis=-1))
-            if bad.size:
-                idx = tuple(int(i) for i in bad[0])
-                cols = sorted({int(i[-1]) for i in bad})
-                rows = sorted({tuple(int(x) for x in i[:-1]) for i in bad})
-                problems.append(
-                    f"result {j}: {len(bad)} of {exp.size} elements differ "
-                    f"({len(rows)} rows, {len(cols)} columns: {cols[:12]}"
-                    f"{' ...' if len(cols) > 12 else ''}); first at {list(idx)}: "
-                    f"expected {exp[idx]!r}, got {got[idx]!r}")
-        if problems:
-            failures += 1
-            print(f"{case.name}: MISMATCH ({suffix}) " + "; ".join(problems))
-        else:
-            print(f"{case.name}: ok")
-    print(f"{suffix}: {len(cases) - failures} of {len(cases)} cases ok")
-    return 1 if failures else 0
+    print(f"== {suffix}")
+    return compare_cases(out_dir, all_cases(), suffix)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -480,16 +480,16 @@ def gen(out_dir: str) -> None:
         print(f"{case.name}: --inputs={ins} --outputs={outs}")
 
 
-def compare_cases(out_dir: str, cases) -> int:
+def compare_cases(out_dir: str, cases, suffix: str = "out") -> int:
     """Compare every result of `cases` (written by qlinalg-run as
-    <case>.out<j>.npy) with <case>.expected<j>.npy, bit for bit; print one
-    line per result and return 1 if any differs."""
+    <case>.<suffix><j>.npy) with <case>.expected<j>.npy, bit for bit; print
+    one line per result and return 1 if any differs."""
     failures = 0
     for case in cases:
         for j in range(len(case.expected)):
             exp = load_npy(os.path.join(out_dir, f"{case.name}.expected{j}.npy"))
             try:
-                got = load_npy(os.path.join(out_dir, f"{case.name}.out{j}.npy"))
+                got = load_npy(os.path.join(out_dir, f"{case.name}.{suffix}{j}.npy"))
             except (ValueError, OSError) as exc:
                 print(f"{case.name}: FAIL result {j}: {exc}")
                 failures += 1
@@ -504,9 +504,12 @@ def compare_cases(out_dir: str, cases) -> int:
                 exp.view(np.uint8).reshape(exp.shape + (-1,))
             bad = np.argwhere(diff.any(axis=-1))
             if bad.size:
-                idx = tuple(bad[0])
+                idx = tuple(int(i) for i in bad[0])
+                cols = sorted({int(i[-1]) for i in bad})
                 print(f"{case.name}: FAIL result {j}: {len(bad)} of {exp.size} elements "
-                      f"differ; first at {list(idx)}: got {got[idx]!r}, expected {exp[idx]!r}")
+                      f"differ (in {len(cols)} columns: {cols[:12]}"
+                      f"{' ...' if len(cols) > 12 else ''}); first at {list(idx)}: "
+                      f"got {got[idx]!r}, expected {exp[idx]!r}")
                 failures += 1
                 continue
             print(f"{case.name}: result {j} ok ({exp.size} x {exp.dtype})")
