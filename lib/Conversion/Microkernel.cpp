@@ -191,29 +191,29 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
 }
 
 void KernelBuilder::pack(OpBuilder &b) {
-  if (mm.weightTensor)
+  if (mm.weightTensor) {
     packed = emitRuntimePacking(b, loc, mm, panels, groups, lanes, group,
                                 weightType);
-  // P[p][g][l][i] = W[g*kg + i][p*L + l], zero past K and N, as
-  // [panels][groups * L * kg].
-  int64_t panelSize = groups * lanes * group;
-  SmallVector<APInt> data;
-  if (!mm.weightTensor)
+  } else {
+    // P[p][g][l][i] = W[g*kg + i][p*L + l], zero past K and N, as
+    // [panels][groups * L * kg].
+    int64_t panelSize = groups * lanes * group;
+    SmallVector<APInt> data;
     data.reserve(panels * panelSize);
-  unsigned bits = step.weightBits;
-  for (int64_t p = 0; p < (mm.weightTensor ? 0 : panels); ++p)
-    for (int64_t g = 0; g < groups; ++g)
-      for (int64_t l = 0; l < lanes; ++l)
-        for (int64_t i = 0; i < group; ++i) {
-          int64_t kk = g * group + i, nn = p * lanes + l;
-          int64_t v = kk < mm.k && nn < mm.n ? mm.weights[kk * mm.n + nn] : 0;
-          data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
-        }
-  if (!mm.weightTensor)
+    unsigned bits = step.weightBits;
+    for (int64_t p = 0; p < panels; ++p)
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t l = 0; l < lanes; ++l)
+          for (int64_t i = 0; i < group; ++i) {
+            int64_t kk = g * group + i, nn = p * lanes + l;
+            int64_t v = kk < mm.k && nn < mm.n ? mm.weights[kk * mm.n + nn] : 0;
+            data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
+          }
     packed = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
             RankedTensorType::get({panels, panelSize}, weightType), data));
+  }
   auto padded = [&](ArrayRef<int64_t> values) {
     SmallVector<int32_t> v(panels * lanes, 0);
     for (auto [i, x] : llvm::enumerate(values))

@@ -45,13 +45,16 @@ struct MatmulShape {
 };
 } // namespace
 
+/// The loop of an index expression that is a plain loop, or none (a window
+/// like oh + kh).
+static std::optional<unsigned> loopOf(AffineExpr e) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return d.getPosition();
+  return std::nullopt;
+}
+
 static FailureOr<MatmulShape> matchMatmulShape(const ContractionMaps &maps,
                                                std::string &why) {
-  auto loopOf = [](AffineExpr e) -> std::optional<unsigned> {
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      return d.getPosition();
-    return std::nullopt;
-  };
   unsigned lhsRank = maps.lhs.getNumResults();
   if (lhsRank < 2 || maps.out.getNumResults() != lhsRank ||
       maps.rhs.getNumResults() != 2) {
@@ -121,17 +124,12 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   const ContractionMaps &maps = c.maps;
   MLIRContext *ctx = b.getContext();
   auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
-  auto dimOf = [](AffineExpr e) -> std::optional<unsigned> {
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      return d.getPosition();
-    return std::nullopt;
-  };
   // n: the weights' one parallel loop; R: their reduction loops, in order.
   std::optional<unsigned> n;
   SmallVector<unsigned> reductions;
   SmallVector<int64_t> reductionSizes;
   for (auto [d, e] : llvm::enumerate(maps.rhs.getResults())) {
-    std::optional<unsigned> l = dimOf(e);
+    std::optional<unsigned> l = loopOf(e);
     if (!l) {
       why = "the weights are not indexed by plain loops";
       return failure();
@@ -162,7 +160,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   SmallVector<OpFoldResult> rowSizes;
   std::optional<int64_t> channelPosition;
   for (auto [d, e] : llvm::enumerate(maps.out.getResults())) {
-    std::optional<unsigned> l = dimOf(e);
+    std::optional<unsigned> l = loopOf(e);
     if (!l) {
       why = "the result is not indexed by plain loops";
       return failure();
@@ -180,7 +178,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
     return failure();
   }
   if (c.bias &&
-      (maps.bias.getNumResults() != 1 || dimOf(maps.bias.getResult(0)) != n)) {
+      (maps.bias.getNumResults() != 1 || loopOf(maps.bias.getResult(0)) != n)) {
     why = "the bias is not per output channel";
     return failure();
   }
@@ -221,7 +219,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
     k *= size;
   int64_t nSize = 0;
   for (auto [d, e] : llvm::enumerate(maps.rhs.getResults()))
-    if (dimOf(e) == n)
+    if (loopOf(e) == n)
       nSize = rhsType.getDimSize(d);
   unsigned width = rhsType.getElementTypeBitWidth();
   SmallVector<APInt> weights(k * nSize, APInt(width, 0));
@@ -230,7 +228,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   for (const APInt &v : c.rhsConstant.getValues<APInt>()) {
     int64_t kk = 0, nn = 0;
     for (auto [d, e] : llvm::enumerate(maps.rhs.getResults())) {
-      if (dimOf(e) == n)
+      if (loopOf(e) == n)
         nn = index[d];
       else
         kk = kk * shape[d] + index[d];
@@ -276,7 +274,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
   bool identity = *channelPosition == int64_t(rows.size());
   if (!identity)
     for (auto [d, e] : llvm::enumerate(maps.out.getResults())) {
-      unsigned l = *dimOf(e);
+      unsigned l = *loopOf(e);
       form.permutation.push_back(
           l == *n ? int64_t(p) : int64_t(llvm::find(rows, l) - rows.begin()));
     }
@@ -376,9 +374,7 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
   auto first = [](AffineMap map) -> std::optional<unsigned> {
     if (map.getNumResults() == 0)
       return std::nullopt;
-    if (auto d = dyn_cast<AffineDimExpr>(map.getResult(0)))
-      return d.getPosition();
-    return std::nullopt;
+    return loopOf(map.getResult(0));
   };
   std::optional<unsigned> batch = first(maps.rhs);
   auto rhsType = cast<RankedTensorType>(c.rhs.getType());
@@ -597,16 +593,16 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   if (step->saturatesPairs) {
     const TargetDescription &t = *options.target;
     std::string why;
-    // Run-time weights may take any s8 value (u8 ones once shifted): a
-    // pair of 8-bit weights stays within int16 for activations up to 128.
-    bool fits =
-        c.rhsConstant
-            ? provePairSumsFit(weights, k, n, amin, amax, t.pairSumLimit, why)
-            : (amax * 2 * 128 <= t.pairSumLimit + 1 && amin >= 0);
+    // Run-time weights may take any s8 value (u8 ones once shifted): the
+    // same proof on the worst pairs, a column of 127s and one of -128s.
+    static const int64_t kWorstPairs[] = {127, -128, 127, -128};
+    bool fits = provePairSumsFit(c.rhsConstant ? ArrayRef<int64_t>(weights)
+                                               : kWorstPairs,
+                                 c.rhsConstant ? k : 2, c.rhsConstant ? n : 2,
+                                 amin, amax, t.pairSumLimit, why);
     if (!c.rhsConstant && !fits)
-      why = llvm::formatv("run-time weights at -128 with activations up to "
-                          "{0} reach {1}, beyond the limit {2}",
-                          amax, -2 * 128 * amax, t.pairSumLimit);
+      why = "run-time weights can be 127 or -128 (as in the worst pair, " +
+            why + ")";
     if (!options.exactPairs && fits) {
       proof = llvm::formatv("pair sums proven within +-{0} for activations "
                             "in [{1}, {2}]",

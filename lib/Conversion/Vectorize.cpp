@@ -264,7 +264,7 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
   // the integer kernel, vectorized to FMA outer products. (Not float
   // convolutions: their one-pixel window tiles measured slower than the
   // plain loops on examples/cnn, 2.05 against 1.40 ms.)
-  IRRewriter generalizer(module.getContext());
+  IRRewriter rewriter(module.getContext());
   SmallVector<linalg::LinalgOp> floats;
   module.walk([&](linalg::LinalgOp op) {
     if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
@@ -273,11 +273,11 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
       floats.push_back(op);
   });
   for (linalg::LinalgOp op : floats) {
-    generalizer.setInsertionPoint(op);
+    rewriter.setInsertionPoint(op);
     FailureOr<linalg::GenericOp> generic =
-        linalg::generalizeNamedOp(generalizer, op);
+        linalg::generalizeNamedOp(rewriter, op);
     if (succeeded(generic))
-      (*generic)->setAttr(kKernelAttrName, generalizer.getUnitAttr());
+      (*generic)->setAttr(kKernelAttrName, rewriter.getUnitAttr());
   }
   SmallVector<linalg::LinalgOp> ops;
   module.walk([&](linalg::LinalgOp op) {
@@ -286,7 +286,6 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
         (hasProjectedMaps(op) || op->hasAttr(kKernelAttrName)))
       ops.push_back(op);
   });
-  IRRewriter rewriter(module.getContext());
   SmallVector<scf::ForOp> loops;
   for (linalg::LinalgOp op : ops) {
     bool kernel = op->hasAttr(kKernelAttrName);
