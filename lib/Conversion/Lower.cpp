@@ -151,24 +151,31 @@ struct Requantization {
   IntegerType storage;
   /// Float mode: M = f32(s_acc) / f32(s_out).
   SmallVector<float> multipliers;
-  /// Fixed point: quantizeMultiplier's Q31 multiplier and shifts.
-  SmallVector<int64_t> mults, lefts, rights;
+  /// Fixed point: quantizeMultiplier's Q31 multiplier and shifts, as the
+  /// builder's per-channel constants.
+  SmallVector<numerics::FixedPointConstants> fixedPoint;
 
   size_t size() const {
-    return mode == MultiplierMode::Float ? multipliers.size() : mults.size();
+    return mode == MultiplierMode::Float ? multipliers.size()
+                                         : fixedPoint.size();
+  }
+  /// Whether any channel shifts left (a multiplier of 1 or more).
+  bool shiftsLeft() const {
+    return llvm::any_of(fixedPoint, [](const auto &c) { return c.left > 0; });
   }
   /// The scalar or vector arithmetic with parameters `p` (one value, or
-  /// three for fixed point, of matching shape).
+  /// getParams' fixed-point values, of matching shape).
   Value emit(OpBuilder &b, Location loc, Value acc, ArrayRef<Value> p) const {
     if (mode == MultiplierMode::Float)
       return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,
                                             storage, tiesToEven);
     int64_t maxRight = 0;
-    for (int64_t r : rights)
-      maxRight = std::max(maxRight, r);
-    return numerics::buildRequantizeFixedPoint(b, loc, acc, p[0], p[1], p[2],
-                                               zeroPoint, range, storage,
-                                               tiesToEven, maxRight);
+    for (const auto &c : fixedPoint)
+      maxRight = std::max(maxRight, c.right);
+    numerics::FixedPointOperands operands{p[0], shiftsLeft() ? p[4] : Value(),
+                                          p[1], p[2], p[3]};
+    return numerics::buildRequantizeFixedPoint(
+        b, loc, acc, operands, zeroPoint, range, storage, tiesToEven, maxRight);
   }
 };
 } // namespace
@@ -204,9 +211,8 @@ getRequantization(OpBuilder &b, ArrayRef<double> accScales, bool perChannel,
     std::optional<numerics::FixedPointMultiplier> m =
         numerics::quantizeMultiplier(s / outScale);
     assert(m && "verifier checked that the multiplier is representable");
-    r.mults.push_back(m->multiplier);
-    r.lefts.push_back(std::max(m->shift, 0));
-    r.rights.push_back(std::max(-m->shift, 0));
+    r.fixedPoint.push_back(numerics::getFixedPointConstants(
+        m->multiplier, m->shift, r.tiesToEven));
   }
   return r;
 }
@@ -222,8 +228,18 @@ getParams(OpBuilder &b, const Requantization &r, int64_t size = 0) {
   };
   if (r.mode == MultiplierMode::Float)
     return {f32Param(b, pad(r.multipliers))};
-  return {intParam(b, 64, pad(r.mults)), intParam(b, 64, pad(r.lefts)),
-          intParam(b, 64, pad(r.rights))};
+  auto param = [&](int64_t numerics::FixedPointConstants::*field) {
+    SmallVector<int64_t> values;
+    for (const auto &c : r.fixedPoint)
+      values.push_back(c.*field);
+    return intParam(b, 32, pad(values));
+  };
+  using C = numerics::FixedPointConstants;
+  SmallVector<DenseElementsAttr> params{param(&C::multiplier), param(&C::right),
+                                        param(&C::mask), param(&C::threshold)};
+  if (r.shiftsLeft())
+    params.push_back(param(&C::left));
+  return params;
 }
 
 /// `acc` (i32 storage) to `outType`'s storage: numerics::requantizeFixedPoint
@@ -600,7 +616,6 @@ private:
         getRequantization(rewriter, accScales, perChannel, op.getType(),
                           *op.getMultiplier(), *op.getRounding(), getClamp(op));
     int64_t columns = rhs.scales.size();
-    PackedEpilogue epilogue = getVectorRequantize(rewriter, loc, r, columns);
     // A result only dequantized (a model's float output): the dequantize
     // in the store too, so the result goes out as floats from the
     // registers, with the same arithmetic as the separate op.
@@ -609,9 +624,15 @@ private:
       dequantize = dyn_cast<DequantizeOp>(*op->getUsers().begin());
     QuantizedTypeParams out = *getQuantizedTypeParams(op.getType());
     if (!dequantize || out.axis >= 0)
-      return emitPackedContraction(rewriter, loc, c, outSizes, lhs.storageMin,
-                                   lhs.storageMax, r.storage, epilogue, target,
-                                   options, explain);
+      return emitPackedContraction(
+          rewriter, loc, c, outSizes, lhs.storageMin, lhs.storageMax, r.storage,
+          getVectorRequantize(rewriter, loc, r, columns), target, options,
+          explain);
+    // The clamped values stay in i32 (the storage's range), so the
+    // dequantize needs no narrowing and widening between.
+    Requantization wide = r;
+    wide.storage = rewriter.getI32Type();
+    PackedEpilogue epilogue = getVectorRequantize(rewriter, loc, wide, columns);
     Type floatElem = dequantize.getOutput().getType().getElementType();
     float scale = static_cast<float>(out.scales[0]);
     int64_t zeroPoint = out.zeroPoints[0];

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -95,70 +96,126 @@ Value numerics::buildRequantizeFloat(OpBuilder &b, Location loc, Value acc,
   return buildClampToStorage(b, loc, y, range, storage);
 }
 
+numerics::FixedPointConstants
+numerics::getFixedPointConstants(int32_t multiplier, int shift,
+                                 bool tiesToEven) {
+  FixedPointConstants c;
+  c.multiplier = multiplier;
+  c.left = std::max(shift, 0);
+  c.right = std::max(-shift, 0);
+  c.mask = (int64_t(1) << c.right) - 1;
+  c.threshold =
+      tiesToEven ? (c.right ? int64_t(1) << (c.right - 1) : 1) : c.mask >> 1;
+  return c;
+}
+
 // The fixed-point mode, derived: M = s_acc / s_out is written as
-// M = m * 2^(shift - 31) with m in [2^30, 2^31) (QuantizeMultiplier, see
+// M = m * 2^(shift - 31) with m in [0, 2^31) (quantizeMultiplier, see
 // Numerics.h), so acc * M = (acc * 2^left) * m / 2^31 / 2^right with
-// left = max(shift, 0), right = max(-shift, 0). The left shift saturates to
-// i32; the product by m is gemmlowp's SaturatingRoundingDoublingHighMul
-// (round to nearest, ties away from zero, of (x * m) / 2^31; m > 0 so the
-// INT32_MIN * INT32_MIN overflow cannot occur); the division by 2^right is
-// RoundingDivideByPOT (ties away from zero) or, with tiesToEven, its
-// ties-to-even variant. Everything is exact in i64; from the high
-// multiply on, in i32 when no right shift exceeds 30.
+// left = max(shift, 0), right = max(-shift, 0).
+//  - The left shift saturates to i32.
+//  - The product by m is gemmlowp's SaturatingRoundingDoublingHighMul:
+//    with ab = x * m in i64, trunc((ab + nudge) / 2^31), nudge 2^30 for
+//    ab >= 0 and 1 - 2^30 below. For ab >= 0 that is floor((ab + 2^30) /
+//    2^31); for ab < 0 the numerator is negative, so trunc is ceil, and
+//    ceil((ab + 1 - 2^30) / 2^31) = floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31)
+//    = floor((ab + 2^30) / 2^31) again: one add and one arithmetic shift,
+//    (ab + 2^30) >> 31, for either sign. m >= 0 rules out the INT32_MIN *
+//    INT32_MIN saturation, and |result| < 2^31 fits i32.
+//  - The division by 2^right is RoundingDivideByPOT (ties away from zero:
+//    floor + (remainder > (mask >> 1) + (x < 0))) or, with tiesToEven, its
+//    ties-to-even variant; mask and threshold come precomputed.
+/// (x * m + 2^30) >> 31 per lane of the i32 vectors `x` and `m` (an even
+/// number of lanes): the even and odd lanes, each sign-extended in place in
+/// an i64 lane, multiply as i64 (vpmuldq takes exactly such operands), and
+/// the two halves of results interleave back into i32 lanes. The same
+/// integers as extending every lane to i64, with half the multiplies and no
+/// 64-bit lane multiply. (The lane pairs assume a little-endian target, as
+/// every qlinalg target is.)
+static Value buildHighMultiplyPairs(OpBuilder &b, Location loc, Value x,
+                                    Value m) {
+  auto type = cast<VectorType>(x.getType());
+  int64_t lanes = type.getDimSize(0);
+  auto pairs = VectorType::get({lanes / 2}, b.getI64Type());
+  auto c = [&](int64_t v) { return intConstant(b, loc, pairs, v); };
+  auto even = [&](Value v) -> Value {
+    v = vector::BitCastOp::create(b, loc, pairs, v);
+    return arith::ShRSIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, v, c(32)), c(32));
+  };
+  auto odd = [&](Value v) -> Value {
+    return arith::ShRSIOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, pairs, v), c(32));
+  };
+  auto rounded = [&](Value a, Value bb) -> Value {
+    return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, a, bb),
+                                 c(1LL << 30));
+  };
+  // Even lanes: the result in each pair's low half; odd lanes: in the high
+  // half (shifted up by one instead of down by 31).
+  Value e = arith::ShRSIOp::create(b, loc, rounded(even(x), even(m)), c(31));
+  Value o = arith::ShLIOp::create(b, loc, rounded(odd(x), odd(m)), c(1));
+  e = vector::BitCastOp::create(b, loc, type, e);
+  o = vector::BitCastOp::create(b, loc, type, o);
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < lanes; ++i)
+    mask.push_back(i % 2 ? lanes + i : i);
+  return vector::ShuffleOp::create(b, loc, e, o, mask);
+}
+
 Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
-                                          Value multiplier, Value left,
-                                          Value right, int64_t zeroPoint,
-                                          StorageRange range,
+                                          const FixedPointOperands &p,
+                                          int64_t zeroPoint, StorageRange range,
                                           IntegerType storage, bool tiesToEven,
                                           int64_t maxRight) {
   Type i64 = withElement(acc.getType(), b.getI64Type());
   auto c = [&](int64_t v) { return intConstant(b, loc, i64, v); };
-  Value x = arith::ExtSIOp::create(b, loc, i64, acc);
-  // Saturating left shift.
-  Value xl = arith::ShLIOp::create(b, loc, x, left);
-  xl = arith::MaxSIOp::create(b, loc, xl, c(INT32_MIN));
-  xl = arith::MinSIOp::create(b, loc, xl, c(INT32_MAX));
-  // Saturating rounding doubling high multiply.
-  Value ab = arith::MulIOp::create(b, loc, xl, multiplier);
-  Value nonNeg =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, ab, c(0));
-  Value nudge =
-      arith::SelectOp::create(b, loc, nonNeg, c(1LL << 30), c(1 - (1LL << 30)));
-  Value high64 = arith::DivSIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, ab, nudge), c(1LL << 31));
-  // |high| < 2^31 (the multiplier is below 2^31): with right shifts below
-  // 31 the rest runs in i32, half the width of i64 lanes in a vector
-  // epilogue.
+  auto ext = [&](Value v) -> Value {
+    return arith::ExtSIOp::create(b, loc, i64, v);
+  };
   bool narrow = maxRight <= 30;
   Type i32 = narrow ? withElement(acc.getType(), b.getI32Type()) : i64;
   auto c32 = [&](int64_t v) { return intConstant(b, loc, i32, v); };
-  Value high = high64, shift = right;
-  if (narrow) {
-    high = arith::TruncIOp::create(b, loc, i32, high64);
-    shift = arith::TruncIOp::create(b, loc, i32, right);
+  auto operand = [&](Value v) { return narrow ? v : ext(v); };
+  Value high;
+  auto vector = dyn_cast<VectorType>(acc.getType());
+  if (!p.left && narrow && vector && vector.getRank() == 1 &&
+      vector.getDimSize(0) % 2 == 0) {
+    high = buildHighMultiplyPairs(b, loc, acc, p.multiplier);
+  } else {
+    Value x = ext(acc);
+    if (p.left) {
+      // Saturating left shift.
+      x = arith::ShLIOp::create(b, loc, x, ext(p.left));
+      x = arith::MaxSIOp::create(b, loc, x, c(INT32_MIN));
+      x = arith::MinSIOp::create(b, loc, x, c(INT32_MAX));
+    }
+    // Saturating rounding doubling high multiply.
+    Value ab = arith::MulIOp::create(b, loc, x, ext(p.multiplier));
+    high = arith::ShRSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, ab, c(1LL << 30)), c(31));
+    // Rounding right shift, in i32 unless a shift of 31 needs the i64 lanes.
+    if (narrow)
+      high = arith::TruncIOp::create(b, loc, i32, high);
   }
-  // Rounding right shift.
-  Value pot = arith::ShLIOp::create(b, loc, c32(1), shift);
-  Value mask = arith::SubIOp::create(b, loc, pot, c32(1));
+  Value shift = operand(p.right), mask = operand(p.mask),
+        threshold = operand(p.threshold);
   Value rem = arith::AndIOp::create(b, loc, high, mask);
   Value floor = arith::ShRSIOp::create(b, loc, high, shift);
   Value up;
   if (!tiesToEven) {
-    Value neg =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, high, c32(0));
-    Value threshold = arith::AddIOp::create(
-        b, loc, arith::ShRSIOp::create(b, loc, mask, c32(1)),
-        arith::ExtUIOp::create(b, loc, i32, neg));
+    // (x < 0) as the sign bit, shifted down.
+    unsigned bits = getElementTypeOrSelf(i32).getIntOrFloatBitWidth();
+    Value neg = arith::ShRUIOp::create(b, loc, high, c32(bits - 1));
     up = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem,
-                               threshold);
+                               arith::AddIOp::create(b, loc, threshold, neg));
   } else {
-    Value half = arith::ShRSIOp::create(b, loc, pot, c32(1));
-    Value above =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem, half);
-    Value tie = arith::AndIOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem, half),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, half, c32(0)));
+    // Above half, or exactly half with an odd floor (the threshold of a
+    // zero shift, 1, is above every remainder, 0).
+    Value above = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, rem,
+                                        threshold);
+    Value tie =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem, threshold);
     Value odd = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::ne,
         arith::AndIOp::create(b, loc, floor, c32(1)), c32(0));

@@ -199,8 +199,8 @@ func.func @runtime_bias(%a: !A, %b: !BIAS) -> !ACC {
 // CHECK-LABEL: func.func @matmul_requantized
 // CHECK-SAME: -> tensor<?x2xi8>
 // CHECK: %[[ACC:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>) outs(%{{.*}} : tensor<?x2xi8>)
-// CHECK: arith.divsi %{{.*}}, %{{.*}} : i64
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>) outs(%{{.*}} : tensor<?x2xi8>)
+// CHECK: arith.muli %{{.*}}, %{{.*}} : i64
 // CHECK: return %[[R]]
 !A = tensor<?x2x!quant.uniform<i8:f32, 0.5:10>>
 !W = tensor<2x2x!quant.uniform<i8<-127:127>:f32:1, {0.25, 0.125}>>
@@ -312,28 +312,36 @@ func.func @dequantize_i8(%q: tensor<4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor
 // Tests that fixed-point requantization per channel folds M = s_acc / s_out =
 // [0.125, 0.1875, 0.25] / 0.5 = [0.25, 0.375, 0.5], as Q31 multipliers and
 // shifts: 0.25 = 0.5 * 2^-1, 0.375 = 0.75 * 2^-1, 0.5 = 0.5 * 2^0, so the
-// multipliers are [2^30, 0.75 * 2^31, 2^30], the left shifts 0 and the right
-// shifts [1, 1, 0]. The high multiply divides by 2^31 with arith.divsi in
-// i64; with no right shift above 30 the rest runs in i32, the clamp to
-// [-128, 127] applied before the zero point (-4) as [-124, 131]. Ties of the
-// right shift round away from zero.
+// multipliers are [2^30, 0.75 * 2^31, 2^30] and the right shifts [1, 1, 0],
+// with their masks 2^r - 1 = [1, 1, 0] and ties-away thresholds mask >> 1
+// = [0, 0, 0], all i32; no left shift, so no left-shift operand. The high
+// multiply is (x * m + 2^30) >> 31 in i64 (gemmlowp's nudged division, for
+// either sign); with no right shift above 30 the rest runs in i32, the
+// clamp to [-128, 127] applied before the zero point (-4) as [-124, 131].
+// Ties of the right shift round away from zero: the sign bit, shifted down,
+// raises the threshold for negative values.
 
 // CHECK-LABEL: func.func @requantize_fixed_point_per_channel
 // CHECK-SAME: (%[[ACC:.*]]: tensor<?x3xi32>) -> tensor<?x3xi8>
-// CHECK-DAG: %[[MUL:.*]] = arith.constant dense<[1073741824, 1610612736, 1073741824]> : tensor<3xi64>
-// CHECK-DAG: %[[LEFT:.*]] = arith.constant dense<0> : tensor<3xi64>
-// CHECK-DAG: %[[RIGHT:.*]] = arith.constant dense<[1, 1, 0]> : tensor<3xi64>
-// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[MUL]], %[[LEFT]], %[[RIGHT]] : tensor<?x3xi32>, tensor<3xi64>, tensor<3xi64>, tensor<3xi64>)
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %[[M:.*]]: i64, %[[L:.*]]: i64, %[[RS:.*]]: i64, %{{.*}}: i8):
-// CHECK: %[[X:.*]] = arith.extsi %[[IN]] : i32 to i64
-// CHECK-NEXT: arith.shli %[[X]], %[[L]] : i64
-// CHECK: arith.muli %{{.*}}, %[[M]] : i64
-// CHECK: %[[TWO31:.*]] = arith.constant 2147483648 : i64
-// CHECK-NEXT: arith.divsi %{{.*}}, %[[TWO31]] : i64
-// CHECK-NEXT: %[[H:.*]] = arith.trunci %{{.*}} : i64 to i32
-// CHECK-NEXT: %[[S:.*]] = arith.trunci %[[RS]] : i64 to i32
-// CHECK: arith.shrsi %[[H]], %[[S]] : i32
-// CHECK: arith.cmpi slt
+// CHECK-DAG: %[[MUL:.*]] = arith.constant dense<[1073741824, 1610612736, 1073741824]> : tensor<3xi32>
+// CHECK-DAG: %[[RIGHT:.*]] = arith.constant dense<[1, 1, 0]> : tensor<3xi32>
+// CHECK-DAG: %[[MASK:.*]] = arith.constant dense<[1, 1, 0]> : tensor<3xi32>
+// CHECK-DAG: %[[THRESHOLD:.*]] = arith.constant dense<0> : tensor<3xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[MUL]], %[[RIGHT]], %[[MASK]], %[[THRESHOLD]] : tensor<?x3xi32>, tensor<3xi32>, tensor<3xi32>, tensor<3xi32>, tensor<3xi32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %[[M:.*]]: i32, %[[RS:.*]]: i32, %[[MK:.*]]: i32, %[[T:.*]]: i32, %{{.*}}: i8):
+// CHECK-NEXT: %[[X:.*]] = arith.extsi %[[IN]] : i32 to i64
+// CHECK-NEXT: %[[M64:.*]] = arith.extsi %[[M]] : i32 to i64
+// CHECK-NEXT: %[[AB:.*]] = arith.muli %[[X]], %[[M64]] : i64
+// CHECK-NEXT: %[[NUDGE:.*]] = arith.constant 1073741824 : i64
+// CHECK-NEXT: %[[N:.*]] = arith.addi %[[AB]], %[[NUDGE]] : i64
+// CHECK-NEXT: %[[C31:.*]] = arith.constant 31 : i64
+// CHECK-NEXT: %[[H64:.*]] = arith.shrsi %[[N]], %[[C31]] : i64
+// CHECK-NEXT: %[[H:.*]] = arith.trunci %[[H64]] : i64 to i32
+// CHECK-NEXT: %[[REM:.*]] = arith.andi %[[H]], %[[MK]] : i32
+// CHECK-NEXT: %[[FLOOR:.*]] = arith.shrsi %[[H]], %[[RS]] : i32
+// CHECK: %[[NEG:.*]] = arith.shrui %[[H]], %{{.*}} : i32
+// CHECK-NEXT: %[[TN:.*]] = arith.addi %[[T]], %[[NEG]] : i32
+// CHECK-NEXT: arith.cmpi sgt, %[[REM]], %[[TN]] : i32
 // CHECK-NOT: arith.cmpi eq
 // CHECK: %[[LO:.*]] = arith.constant -124 : i32
 // CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i32
@@ -352,22 +360,26 @@ func.func @requantize_fixed_point_per_channel(%t: !ACC) -> tensor<?x3x!quant.uni
 
 // Tests that fixed-point requantization per tensor handles a multiplier
 // above 1:
-// M = 1.0 / 0.25 = 4 = 0.5 * 2^3, so multiplier 2^30, left shift 3, right
-// shift 0, materialized as scalars in the body; ties to even; u8 result
-// saturated to [0, 255].
+// M = 1.0 / 0.25 = 4 = 0.5 * 2^3, so multiplier 2^30, left shift 3
+// (saturated to i32 in i64), right shift 0 with mask 0 and, for ties to
+// even, threshold 1 (above every remainder), materialized as scalars in the
+// body; u8 result saturated to [0, 255].
 
 // CHECK-LABEL: func.func @requantize_fixed_point_left_shift_half_to_even
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x3xi32>) outs(%{{.*}} : tensor<?x3xi8>)
 // CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
-// CHECK-DAG: %[[M:.*]] = arith.constant 1073741824 : i64
-// CHECK-DAG: %[[L:.*]] = arith.constant 3 : i64
-// CHECK-DAG: %[[R:.*]] = arith.constant 0 : i64
+// CHECK-DAG: %[[M:.*]] = arith.constant 1073741824 : i32
+// CHECK-DAG: %[[T:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[L:.*]] = arith.constant 3 : i32
 // CHECK: %[[X:.*]] = arith.extsi %[[IN]] : i32 to i64
-// CHECK-NEXT: arith.shli %[[X]], %[[L]] : i64
-// CHECK: arith.muli %{{.*}}, %[[M]] : i64
-// CHECK: arith.divsi
+// CHECK-NEXT: %[[L64:.*]] = arith.extsi %[[L]] : i32 to i64
+// CHECK-NEXT: arith.shli %[[X]], %[[L64]] : i64
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: arith.muli %{{.*}}, %{{.*}} : i64
 // CHECK: arith.shrsi %{{.*}}, %{{.*}} : i32
-// CHECK: arith.cmpi eq
+// CHECK: arith.cmpi sgt, %{{.*}}, %[[T]] : i32
+// CHECK: arith.cmpi eq, %{{.*}}, %[[T]] : i32
 // CHECK: %[[LO:.*]] = arith.constant -7 : i32
 // CHECK-NEXT: arith.maxsi %{{.*}}, %[[LO]] : i32
 // CHECK-NEXT: %[[HI:.*]] = arith.constant 248 : i32

@@ -15,22 +15,23 @@
 // target, vectorizes and converts to the LLVM dialect in one go: the float
 // function becomes an llvm.func keeping its f32 tensor signature, with
 // nothing of the func, linalg, qlinalg or quant dialects left; fixed-point
-// requantization shows as the vector i64 division of the high multiply.
+// requantization shows as the high multiply's i64 lane pairs (two vector
+// multiplies of sign-extended halves, vpmuldq on x86).
 
 // CHECK-LABEL: llvm.func @forward
 // CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2xf32>) -> tensor<?x2xf32>}
 // CHECK-NOT: func.func
 // CHECK-NOT: linalg.
 // CHECK-NOT: quant.
-// CHECK: llvm.sdiv %{{.*}} : vector<2xi64>
+// CHECK: llvm.mul %{{.*}} : vector<{{[0-9]+}}xi64>
 // CHECK: llvm.return
 
 // Tests that the pipeline passes quantize={...} to --qlinalg-quantize as its
 // own options (requantize=, rounding=): float
-// requantization has no vector division and rounds with llvm.intr.round.
+// requantization has no i64 lanes and rounds with llvm.intr.round.
 
 // FLOAT-LABEL: llvm.func @forward
-// FLOAT-NOT: llvm.sdiv {{.*}} : vector
+// FLOAT-NOT: llvm.mul {{.*}} : vector<{{[0-9]+}}xi64>
 // FLOAT: llvm.intr.round(%{{.*}}) : (vector<{{[0-9]+}}xf32>) -> vector<{{[0-9]+}}xf32>
 // FLOAT: llvm.return
 

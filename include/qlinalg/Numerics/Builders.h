@@ -47,19 +47,38 @@ Value buildRequantizeFloat(OpBuilder &b, Location loc, Value acc, Value m,
                            int64_t zeroPoint, StorageRange range,
                            IntegerType storage, bool tiesToEven);
 
-/// Fixed-point requantization, TFLite's MultiplyByQuantizedMultiplier in i64
-/// arithmetic: a saturating left shift by `left`, the saturating rounding
-/// doubling high multiply by the Q31 `multiplier`, a rounding right shift by
-/// `right` (ties away from zero as gemmlowp, or to even), then + zp, clamped
-/// to `range`, converted to `storage`. `multiplier`, `left` and `right` are
-/// i64 (quantizeMultiplier's multiplier and max(shift, 0), max(-shift, 0)).
-/// `maxRight` bounds `right` (over every channel): at most 30 lets the
-/// rounding shift, zero point and clamp run in i32.
+/// The per-channel operands of the fixed-point requantization, i32 scalars
+/// or vectors shaped like the accumulator, derived at compile time from
+/// quantizeMultiplier's multiplier and shift:
+struct FixedPointOperands {
+  /// The Q31 multiplier, in [0, 2^31).
+  Value multiplier;
+  /// max(shift, 0); null when no channel shifts left.
+  Value left;
+  /// right = max(-shift, 0), mask = 2^right - 1, and the rounding
+  /// threshold: mask >> 1 for ties away from zero; for ties to even,
+  /// 2^(right - 1), or 1 when right is 0 (a remainder never reaches it).
+  Value right, mask, threshold;
+};
+
+/// The compile-time values of FixedPointOperands for one channel.
+struct FixedPointConstants {
+  int64_t multiplier, left, right, mask, threshold;
+};
+FixedPointConstants getFixedPointConstants(int32_t multiplier, int shift,
+                                           bool tiesToEven);
+
+/// Fixed-point requantization, TFLite's MultiplyByQuantizedMultiplier: a
+/// saturating left shift, the saturating rounding doubling high multiply by
+/// the Q31 multiplier, a rounding right shift (ties away from zero as
+/// gemmlowp, or to even), then + zp, clamped to `range`, converted to
+/// `storage`. The high multiply runs on i32 operands sign-extended to i64
+/// (one vpmuldq per two lanes on x86); the rest in i32 when `maxRight`, the
+/// largest right shift over every channel, is at most 30.
 Value buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
-                                Value multiplier, Value left, Value right,
-                                int64_t zeroPoint, StorageRange range,
-                                IntegerType storage, bool tiesToEven,
-                                int64_t maxRight = 63);
+                                const FixedPointOperands &p, int64_t zeroPoint,
+                                StorageRange range, IntegerType storage,
+                                bool tiesToEven, int64_t maxRight = 31);
 
 } // namespace mlir::qlinalg::numerics
 
