@@ -93,6 +93,7 @@ public:
     group = step.kGroup;
     panels = (mm.n + lanes - 1) / lanes;
     groups = (mm.k + group - 1) / group;
+    sets = std::max<int64_t>(mm.batch, 1);
     weightType = b.getIntegerType(step.weightBits);
     pack(b);
     if (step.weightBits != 8)
@@ -105,6 +106,30 @@ public:
 private:
   void pack(OpBuilder &b);
   void widen(OpBuilder &b);
+  Value emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
+                unsigned threads, MicrokernelPlan &plan);
+  Value emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
+                 unsigned threads, MicrokernelPlan &plan);
+  Value emitSetRange(OpBuilder &b, Value out, Value lo, Value hi, int64_t mr,
+                     int64_t nt, MicrokernelPlan &plan);
+  /// Indices into the activations and the row sums: the current weight set
+  /// first in a batch.
+  SmallVector<Value> lhsIndices(ValueRange rest) const {
+    SmallVector<Value> indices;
+    if (set)
+      indices.push_back(set);
+    indices.append(rest.begin(), rest.end());
+    return indices;
+  }
+  /// The row of the packed weights (and the first entry of the column term
+  /// when scaled by `stride`) of panel `p` of the current set.
+  Value inSet(OpBuilder &b, Value v, int64_t stride) const {
+    if (!set)
+      return v;
+    return arith::AddIOp::create(
+        b, loc, v, arith::MulIOp::create(b, loc, set, cIndex(b, loc, stride)));
+  }
+  int64_t mDim() const { return mm.batch ? 1 : 0; }
   Value emitColumnBlocks(OpBuilder &b, Value out, Value lo, Value hi,
                          int64_t mr, int64_t nt);
   Value emitParallelBlocks(OpBuilder &b, Value out, int64_t fullBlocks,
@@ -125,7 +150,9 @@ private:
   const PackedMatmul &mm;
   const DotStep &step;
   bool emulate;
-  int64_t lanes, group, panels, groups;
+  int64_t lanes, group, panels, groups, sets;
+  /// The weight set being emitted in a batch (an index), else null.
+  Value set;
   Type weightType;
   Value packed, columnTerm, rowZeroPoints;
   /// The activations as u16 (s8 shifted first) for a 16-bit step, or null.
@@ -135,8 +162,8 @@ private:
 
 /// Generated code packing the run-time weights of `mm`: padded to whole
 /// groups and panels (with the value that shifts to 0), then
-/// P[p][g][l][i] = W'[g*kg + i][p*L + l] by a linalg.generic, as
-/// [panels][groups * L * kg] of `weightType`.
+/// P[s][p][g][l][i] = W'[s][g*kg + i][p*L + l] by a linalg.generic (no s
+/// without a batch), as [sets * panels][groups * L * kg] of `weightType`.
 static Value emitRuntimePacking(OpBuilder &b, Location loc,
                                 const PackedMatmul &mm, int64_t panels,
                                 int64_t groups, int64_t lanes, int64_t group,
@@ -144,14 +171,16 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
   MLIRContext *ctx = b.getContext();
   Value w = mm.weightTensor;
   auto type = cast<RankedTensorType>(w.getType());
+  unsigned lead = mm.batch ? 1 : 0, rank = lead + 2;
   int64_t kPad = groups * group - mm.k, nPad = panels * lanes - mm.n;
   if (kPad || nPad) {
-    SmallVector<OpFoldResult> low(2, b.getIndexAttr(0));
-    SmallVector<OpFoldResult> high{b.getIndexAttr(mm.weightsNK ? nPad : kPad),
-                                   b.getIndexAttr(mm.weightsNK ? kPad : nPad)};
-    SmallVector<int64_t> shape{
-        type.getDimSize(0) + (mm.weightsNK ? nPad : kPad),
-        type.getDimSize(1) + (mm.weightsNK ? kPad : nPad)};
+    SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> high(low);
+    high[lead] = b.getIndexAttr(mm.weightsNK ? nPad : kPad);
+    high[lead + 1] = b.getIndexAttr(mm.weightsNK ? kPad : nPad);
+    SmallVector<int64_t> shape(type.getShape());
+    shape[lead] += mm.weightsNK ? nPad : kPad;
+    shape[lead + 1] += mm.weightsNK ? kPad : nPad;
     Value pad = arith::ConstantOp::create(
         b, loc,
         b.getIntegerAttr(type.getElementType(), mm.weightsUnsigned ? 128 : 0));
@@ -159,21 +188,30 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
         b, loc, RankedTensorType::get(shape, type.getElementType()), w, low,
         high, pad, /*nofold=*/false);
   }
-  AffineExpr p = getAffineDimExpr(0, ctx), g = getAffineDimExpr(1, ctx),
-             l = getAffineDimExpr(2, ctx), i = getAffineDimExpr(3, ctx);
+  unsigned dims = lead + 4;
+  AffineExpr p = getAffineDimExpr(lead, ctx),
+             g = getAffineDimExpr(lead + 1, ctx),
+             l = getAffineDimExpr(lead + 2, ctx),
+             i = getAffineDimExpr(lead + 3, ctx);
   AffineExpr kk = g * group + i, nn = p * lanes + l;
-  AffineMap read = AffineMap::get(4, 0,
-                                  mm.weightsNK ? ArrayRef<AffineExpr>{nn, kk}
-                                               : ArrayRef<AffineExpr>{kk, nn},
-                                  ctx);
-  Value empty = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{panels, groups, lanes, group}, weightType);
-  SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  SmallVector<AffineExpr> reads;
+  if (lead)
+    reads.push_back(getAffineDimExpr(0, ctx));
+  reads.push_back(mm.weightsNK ? nn : kk);
+  reads.push_back(mm.weightsNK ? kk : nn);
+  AffineMap read = AffineMap::get(dims, 0, reads, ctx);
+  SmallVector<int64_t> packedShape{panels, groups, lanes, group};
+  if (lead)
+    packedShape.insert(packedShape.begin(), mm.batch);
+  Value empty = tensor::EmptyOp::create(b, loc, packedShape, weightType);
+  SmallVector<utils::IteratorType> iterators(dims,
+                                             utils::IteratorType::parallel);
   bool shift = mm.weightsUnsigned;
   Value packed =
       linalg::GenericOp::create(
           b, loc, empty.getType(), ValueRange{w}, ValueRange{empty},
-          ArrayRef<AffineMap>{read, AffineMap::getMultiDimIdentityMap(4, ctx)},
+          ArrayRef<AffineMap>{read,
+                              AffineMap::getMultiDimIdentityMap(dims, ctx)},
           iterators,
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             Value v = args[0];
@@ -186,8 +224,10 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
             linalg::YieldOp::create(nb, nl, v);
           })
           .getResult(0);
-  return tensor::CollapseShapeOp::create(
-      b, loc, packed, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+  SmallVector<ReassociationIndices> collapse{{0}, {1, 2, 3}};
+  if (lead)
+    collapse = {{0, 1}, {2, 3, 4}};
+  return tensor::CollapseShapeOp::create(b, loc, packed, collapse);
 }
 
 void KernelBuilder::pack(OpBuilder &b) {
@@ -195,51 +235,67 @@ void KernelBuilder::pack(OpBuilder &b) {
     packed = emitRuntimePacking(b, loc, mm, panels, groups, lanes, group,
                                 weightType);
   } else {
-    // P[p][g][l][i] = W[g*kg + i][p*L + l], zero past K and N, as
-    // [panels][groups * L * kg].
+    // P[s][p][g][l][i] = W[s][g*kg + i][p*L + l], zero past K and N, as
+    // [sets * panels][groups * L * kg].
     int64_t panelSize = groups * lanes * group;
     SmallVector<APInt> data;
-    data.reserve(panels * panelSize);
+    data.reserve(sets * panels * panelSize);
     unsigned bits = step.weightBits;
-    for (int64_t p = 0; p < panels; ++p)
-      for (int64_t g = 0; g < groups; ++g)
-        for (int64_t l = 0; l < lanes; ++l)
-          for (int64_t i = 0; i < group; ++i) {
-            int64_t kk = g * group + i, nn = p * lanes + l;
-            int64_t v = kk < mm.k && nn < mm.n ? mm.weights[kk * mm.n + nn] : 0;
-            data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
-          }
+    for (int64_t set = 0; set < sets; ++set) {
+      ArrayRef<int64_t> w = ArrayRef(mm.weights).slice(set * mm.k * mm.n);
+      for (int64_t p = 0; p < panels; ++p)
+        for (int64_t g = 0; g < groups; ++g)
+          for (int64_t l = 0; l < lanes; ++l)
+            for (int64_t i = 0; i < group; ++i) {
+              int64_t kk = g * group + i, nn = p * lanes + l;
+              int64_t v = kk < mm.k && nn < mm.n ? w[kk * mm.n + nn] : 0;
+              data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
+            }
+    }
     packed = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
-            RankedTensorType::get({panels, panelSize}, weightType), data));
+            RankedTensorType::get({sets * panels, panelSize}, weightType),
+            data));
   }
-  auto padded = [&](ArrayRef<int64_t> values) {
-    SmallVector<int32_t> v(panels * lanes, 0);
-    for (auto [i, x] : llvm::enumerate(values))
-      v[i] = static_cast<int32_t>(static_cast<uint32_t>(x));
+  // Per-column values padded to whole panels, set after set.
+  auto padded = [&](ArrayRef<int64_t> values, int64_t count) {
+    int64_t width = panels * lanes;
+    SmallVector<int32_t> v(count * width, 0);
+    for (int64_t set = 0; set < count; ++set)
+      for (int64_t col = 0; col < mm.n; ++col)
+        v[set * width + col] = static_cast<int32_t>(
+            static_cast<uint32_t>(values[set * mm.n + col]));
     return arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
-            RankedTensorType::get({panels * lanes}, b.getI32Type()),
+            RankedTensorType::get({count * width}, b.getI32Type()),
             ArrayRef<int32_t>(v)));
   };
   if (mm.columnTermTensor) {
-    // Padded to whole panels at run time.
+    // Padded to whole panels at run time, the sets in one dimension.
     int64_t pad = panels * lanes - mm.n;
     columnTerm = mm.columnTermTensor;
-    if (pad)
+    auto type = cast<RankedTensorType>(columnTerm.getType());
+    if (pad) {
+      SmallVector<int64_t> shape(type.getShape());
+      shape.back() += pad;
+      SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0));
+      SmallVector<OpFoldResult> high(low);
+      high.back() = b.getIndexAttr(pad);
       columnTerm = tensor::PadOp::create(
-          b, loc, RankedTensorType::get({panels * lanes}, b.getI32Type()),
-          columnTerm, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{b.getIndexAttr(pad)},
-          arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
+          b, loc, RankedTensorType::get(shape, b.getI32Type()), columnTerm, low,
+          high, arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)),
           /*nofold=*/false);
+    }
+    if (type.getRank() == 2)
+      columnTerm = tensor::CollapseShapeOp::create(
+          b, loc, columnTerm, ArrayRef<ReassociationIndices>{{0, 1}});
   } else {
-    columnTerm = padded(mm.columnTerm);
+    columnTerm = padded(mm.columnTerm, sets);
   }
   if (mm.rowSums && mm.rowZeroPoints.size() > 1)
-    rowZeroPoints = padded(mm.rowZeroPoints);
+    rowZeroPoints = padded(mm.rowZeroPoints, 1);
 }
 
 /// The activations zero-extended to the step's 16 bits once (s8 flipped to
@@ -282,14 +338,14 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   auto bytes = VectorType::get({group}, i8);
   Value a;
   if (!tail) {
-    a = vector::TransferReadOp::create(b, loc, bytes, source, ValueRange{m, k},
-                                       zero, ArrayRef<bool>{true});
+    a = vector::TransferReadOp::create(
+        b, loc, bytes, source, lhsIndices({m, k}), zero, ArrayRef<bool>{true});
   } else {
     // The last K % kg bytes, read in bounds and zero-extended to a group (a
     // masked load could be widened past the end of the activations).
     int64_t rest = mm.k % group;
     Value part = vector::TransferReadOp::create(
-        b, loc, VectorType::get({rest}, i8), source, ValueRange{m, k}, zero,
+        b, loc, VectorType::get({rest}, i8), source, lhsIndices({m, k}), zero,
         ArrayRef<bool>{true});
     Value zeros = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(bytes, b.getIntegerAttr(i8, 0)));
@@ -328,7 +384,8 @@ SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
   Value kOffset = arith::MulIOp::create(b, loc, g, cIndex(b, loc, group));
   SmallVector<Value> w;
   for (int64_t j = 0; j < nt; ++j) {
-    Value p = arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j));
+    Value p =
+        inSet(b, arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j)), panels);
     w.push_back(vector::TransferReadOp::create(b, loc, wType, packed,
                                                ValueRange{p, wOffset}, zero,
                                                ArrayRef<bool>{true}));
@@ -357,9 +414,10 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
   SmallVector<Value> accs;
   for (int64_t r = 0; r < mr; ++r)
     for (int64_t j = 0; j < nt; ++j)
-      accs.push_back(vector::TransferReadOp::create(b, loc, accType, columnTerm,
-                                                    ValueRange{cols[j]}, zero32,
-                                                    ArrayRef<bool>{true}));
+      accs.push_back(vector::TransferReadOp::create(
+          b, loc, accType, columnTerm,
+          ValueRange{inSet(b, cols[j], panels * lanes)}, zero32,
+          ArrayRef<bool>{true}));
 
   // Whole groups: four (or eight) per iteration, then the rest unrolled.
   int64_t whole = mm.k / group;
@@ -389,7 +447,7 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
     Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
     Value rowSum;
     if (mm.rowSums) {
-      Value s = tensor::ExtractOp::create(b, loc, mm.rowSums, ValueRange{m});
+      Value s = tensor::ExtractOp::create(b, loc, mm.rowSums, lhsIndices({m}));
       rowSum = vector::BroadcastOp::create(b, loc, accType, s);
     }
     for (int64_t j = 0; j < nt; ++j) {
@@ -430,6 +488,7 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
 Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
                               int64_t mr, int64_t nt, int64_t lastColumns) {
   auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
+  unsigned m0Dim = mDim();
   auto rowLoop = [&](Value lo, Value hi, int64_t rows, Value acc) -> Value {
     return scf::ForOp::create(
                b, loc, lo, hi, cIndex(b, loc, rows), ValueRange{acc},
@@ -440,8 +499,8 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
                })
         .getResult(0);
   };
-  if (!lhsType.isDynamicDim(0)) {
-    int64_t m = lhsType.getDimSize(0);
+  if (!lhsType.isDynamicDim(m0Dim)) {
+    int64_t m = lhsType.getDimSize(m0Dim);
     int64_t whole = m - m % mr;
     if (whole == mr)
       out =
@@ -453,7 +512,7 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
                      lastColumns);
     return out;
   }
-  Value m = tensor::DimOp::create(b, loc, mm.lhs, 0);
+  Value m = tensor::DimOp::create(b, loc, mm.lhs, mDim());
   Value whole = arith::SubIOp::create(
       b, loc, m, arith::RemUIOp::create(b, loc, m, cIndex(b, loc, mr)));
   out = rowLoop(cIndex(b, loc, 0), whole, mr, out);
@@ -518,47 +577,148 @@ Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
   return forall.getResult(0);
 }
 
+/// Runs `parallel` when the multiply-adds of this call, `rows` (static, or
+/// dynamic dimension `dim` of `lhs`) times `perRow`, pay for a fork, else
+/// `serial`: decided at compile time, or per call with a dynamic M.
+static Value forkIfLarge(OpBuilder &b, Location loc, Value out, Value lhs,
+                         unsigned dim, int64_t perRow, bool &perCall,
+                         function_ref<Value(OpBuilder &)> parallel,
+                         function_ref<Value(OpBuilder &)> serial) {
+  auto type = cast<RankedTensorType>(lhs.getType());
+  perCall = type.isDynamicDim(dim);
+  if (!perCall)
+    return type.getDimSize(dim) * perRow >= kMinParallelWork ? parallel(b)
+                                                             : serial(b);
+  // A dynamic M: the parallel version only when this call's product is
+  // large enough to pay for the fork (M = 1 of a small layer is not).
+  Value m = tensor::DimOp::create(b, loc, lhs, dim);
+  Value work = arith::MulIOp::create(b, loc, m, cIndex(b, loc, perRow));
+  Value large = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, work,
+                                      cIndex(b, loc, kMinParallelWork));
+  auto choice = scf::IfOp::create(b, loc, TypeRange{out.getType()}, large,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(choice.thenBlock());
+  scf::YieldOp::create(b, loc, parallel(b));
+  b.setInsertionPointToStart(choice.elseBlock());
+  scf::YieldOp::create(b, loc, serial(b));
+  return choice.getResult(0);
+}
+
 Value KernelBuilder::build(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                            unsigned threads, MicrokernelPlan &plan) {
+  plan.threads = 1;
+  if (!mm.batch)
+    return emitSet(b, out, mr, nt, threads, plan);
+  return emitSets(b, out, mr, nt, threads, plan);
+}
+
+/// Sets [lo, hi) of a batch one after another, each into its rank-reduced
+/// slice of `out` ([sets, M, N] from set `lo` on).
+Value KernelBuilder::emitSetRange(OpBuilder &b, Value out, Value lo, Value hi,
+                                  int64_t mr, int64_t nt,
+                                  MicrokernelPlan &plan) {
+  return scf::ForOp::create(
+             b, loc, lo, hi, cIndex(b, loc, 1), ValueRange{out},
+             [&](OpBuilder &nb, Location nl, Value s, ValueRange iters) {
+               Value all = iters[0];
+               SmallVector<OpFoldResult> offsets{
+                   arith::SubIOp::create(nb, nl, s, lo).getResult(),
+                   nb.getIndexAttr(0), nb.getIndexAttr(0)};
+               SmallVector<OpFoldResult> sizes{
+                   nb.getIndexAttr(1), tensor::getMixedSize(nb, nl, all, 1),
+                   tensor::getMixedSize(nb, nl, all, 2)};
+               SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+               auto allType = cast<RankedTensorType>(all.getType());
+               auto oneType = RankedTensorType::get(
+                   allType.getShape().drop_front(), allType.getElementType());
+               Value one = tensor::ExtractSliceOp::create(
+                   nb, nl, oneType, all, offsets, sizes, strides);
+               set = s;
+               MicrokernelPlan serial;
+               one = emitSet(nb, one, mr, nt, /*threads=*/1, serial);
+               set = Value();
+               scf::YieldOp::create(
+                   nb, nl,
+                   tensor::InsertSliceOp::create(nb, nl, one, all, offsets,
+                                                 sizes, strides)
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+/// A batch: the weight sets split over threads (chunk t runs sets
+/// [t * S / T, (t + 1) * S / T)), each set's kernel on one thread.
+Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
+                              unsigned threads, MicrokernelPlan &plan) {
+  int64_t chunks = std::min<int64_t>(threads, sets);
+  auto serial = [&](OpBuilder &nb) {
+    return emitSetRange(nb, out, cIndex(nb, loc, 0), cIndex(nb, loc, sets), mr,
+                        nt, plan);
+  };
+  if (chunks < 2)
+    return serial(b);
+  auto parallel = [&](OpBuilder &nb) -> Value {
+    auto forall = scf::ForallOp::create(
+        nb, loc, ArrayRef<OpFoldResult>{nb.getIndexAttr(chunks)},
+        ValueRange{out}, std::nullopt);
+    OpBuilder::InsertionGuard guard(nb);
+    nb.setInsertionPointToStart(forall.getBody());
+    Value t = forall.getInductionVar(0);
+    auto bound = [&](Value chunk) -> Value {
+      Value scaled =
+          arith::MulIOp::create(nb, loc, chunk, cIndex(nb, loc, sets));
+      return arith::DivUIOp::create(nb, loc, scaled, cIndex(nb, loc, chunks));
+    };
+    Value lo = bound(t);
+    Value hi = bound(arith::AddIOp::create(nb, loc, t, cIndex(nb, loc, 1)));
+    Value shared = forall.getRegionOutArgs()[0];
+    SmallVector<OpFoldResult> offsets{lo, nb.getIndexAttr(0),
+                                      nb.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{
+        arith::SubIOp::create(nb, loc, hi, lo).getResult(),
+        tensor::getMixedSize(nb, loc, shared, 1),
+        tensor::getMixedSize(nb, loc, shared, 2)};
+    SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+    Value slice = tensor::ExtractSliceOp::create(nb, loc, shared, offsets,
+                                                 sizes, strides);
+    Value done = emitSetRange(nb, slice, lo, hi, mr, nt, plan);
+    nb.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(nb, loc, done, shared, offsets, sizes,
+                                          strides);
+    return forall.getResult(0);
+  };
+  plan.threads = chunks;
+  plan.threadsOverSets = true;
+  return forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
+                     plan.threadsPerCall, parallel, serial);
+}
+
+/// One weight set (the only one, or set `set` of a batch) into `out`
+/// ([M, N]), its blocks of panels split over `threads`.
+Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
+                             unsigned threads, MicrokernelPlan &plan) {
   int64_t fullBlocks = (mm.n / lanes) / nt;
   int64_t tailPanels = panels - fullBlocks * nt;
-  auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
-  int64_t rows = lhsType.isDynamicDim(0) ? 0 : lhsType.getDimSize(0);
-  plan.threads = 1;
   if (fullBlocks > 0) {
     int64_t chunks = std::min<int64_t>(threads, fullBlocks);
-    auto serial = [&](OpBuilder &nb, Value acc) {
-      return emitColumnBlocks(nb, acc, cIndex(nb, loc, 0),
+    auto serial = [&](OpBuilder &nb) {
+      return emitColumnBlocks(nb, out, cIndex(nb, loc, 0),
                               cIndex(nb, loc, fullBlocks), mr, nt);
     };
-    if (chunks > 1 &&
-        (lhsType.isDynamicDim(0) || rows * mm.n * mm.k >= kMinParallelWork)) {
-      plan.threads = chunks;
-      plan.threadsPerCall = lhsType.isDynamicDim(0);
-      if (!lhsType.isDynamicDim(0)) {
-        out = emitParallelBlocks(b, out, fullBlocks, chunks, mr, nt);
-      } else {
-        // A dynamic M: the parallel version only when this call's product
-        // is large enough to pay for the fork (M = 1 of a small layer is
-        // not).
-        Value m = tensor::DimOp::create(b, loc, mm.lhs, 0);
-        Value work =
-            arith::MulIOp::create(b, loc, m, cIndex(b, loc, mm.n * mm.k));
-        Value large =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, work,
-                                  cIndex(b, loc, kMinParallelWork));
-        auto choice = scf::IfOp::create(b, loc, TypeRange{out.getType()}, large,
-                                        /*withElseRegion=*/true);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(choice.thenBlock());
-        scf::YieldOp::create(
-            b, loc, emitParallelBlocks(b, out, fullBlocks, chunks, mr, nt));
-        b.setInsertionPointToStart(choice.elseBlock());
-        scf::YieldOp::create(b, loc, serial(b, out));
-        out = choice.getResult(0);
-      }
+    if (chunks > 1) {
+      auto parallel = [&](OpBuilder &nb) {
+        return emitParallelBlocks(nb, out, fullBlocks, chunks, mr, nt);
+      };
+      out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
+                        plan.threadsPerCall, parallel, serial);
+      // Threads only where they may run (a small static M never forks).
+      auto type = cast<RankedTensorType>(mm.lhs.getType());
+      if (plan.threadsPerCall ||
+          type.getDimSize(mDim()) * mm.n * mm.k >= kMinParallelWork)
+        plan.threads = chunks;
     } else {
-      out = serial(b, out);
+      out = serial(b);
     }
   }
   if (tailPanels > 0) {
@@ -579,16 +739,19 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   // allow, at most 64 columns.
   const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
   auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
+  unsigned mDim = mm.batch ? 1 : 0;
   int64_t mr = tiles.m;
-  if (!lhsType.isDynamicDim(0) && lhsType.getDimSize(0) <= 8)
-    mr = std::max<int64_t>(1, lhsType.getDimSize(0));
+  if (!lhsType.isDynamicDim(mDim) && lhsType.getDimSize(mDim) <= 8)
+    mr = std::max<int64_t>(1, lhsType.getDimSize(mDim));
   int64_t panels = (mm.n + step.lanes - 1) / step.lanes;
   int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / mr, 1,
                                    std::max<int64_t>(1, 64 / step.lanes));
   nt = std::min(nt, panels);
   KernelBuilder builder(b, loc, mm, step, emulate);
-  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, mm.lhs, 0),
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, mm.lhs, mDim),
                                   b.getIndexAttr(mm.n)};
+  if (mm.batch)
+    sizes.insert(sizes.begin(), b.getIndexAttr(mm.batch));
   Value out = tensor::EmptyOp::create(b, loc, sizes, mm.resultType);
   plan.rows = mr;
   plan.panels = nt;

@@ -285,12 +285,13 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
 /// for weights known at run time: -za' * sum_k b' + K * za' * zb', the row
 /// term's constant part -zb' * K * sa, and the bias, as generated code over
 /// the weights' storage tensor: C[n] - za' * sum_k b[k][n] with every
-/// constant folded into C (sum_k b' = sum_k b - K * sb).
-static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
-                                              const IntegerContraction &c,
-                                              const IntegerContraction &shifted,
-                                              int64_t k, int64_t n, int64_t sa,
-                                              int64_t sb, bool rhsKN) {
+/// constant folded into C (sum_k b' = sum_k b - K * sb). With `batch`
+/// weight sets (the weights [B, K, N] or [B, N, K]), one row per set:
+/// [B, N].
+static FailureOr<Value>
+emitRuntimeColumnTerm(OpBuilder &b, Location loc, const IntegerContraction &c,
+                      const IntegerContraction &shifted, int64_t k, int64_t n,
+                      int64_t sa, int64_t sb, bool rhsKN, int64_t batch = 0) {
   MLIRContext *ctx = b.getContext();
   int64_t za = shifted.lhsZeroPoint;
   bool perChannel = !shifted.zeroPointLoops.empty();
@@ -305,20 +306,38 @@ static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
       t += uint64_t(c.biasConstant.getValues<APInt>()[col].getSExtValue());
     constant[col] = static_cast<int32_t>(static_cast<uint32_t>(t));
   }
-  auto termType = RankedTensorType::get({n}, b.getI32Type());
+  unsigned lead = batch ? 1 : 0;
+  SmallVector<int64_t> termShape{n};
+  if (batch) {
+    termShape.insert(termShape.begin(), batch);
+    SmallVector<int32_t> row(constant);
+    for (int64_t set = 1; set < batch; ++set)
+      constant.append(row.begin(), row.end());
+  }
+  auto termType = RankedTensorType::get(termShape, b.getI32Type());
   Value init = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(termType, ArrayRef<int32_t>(constant)));
-  AffineExpr nd = getAffineDimExpr(0, ctx), kd = getAffineDimExpr(1, ctx);
+  AffineExpr sd = getAffineDimExpr(0, ctx), nd = getAffineDimExpr(lead, ctx),
+             kd = getAffineDimExpr(lead + 1, ctx);
+  auto withSet = [&](ArrayRef<AffineExpr> exprs, unsigned dims) {
+    SmallVector<AffineExpr> all;
+    if (lead)
+      all.push_back(sd);
+    all.append(exprs.begin(), exprs.end());
+    return AffineMap::get(dims, 0, all, ctx);
+  };
   if (c.bias && !c.biasConstant) {
     // A run-time bias per output channel.
     if (c.maps.bias.getNumResults() != 1)
       return failure();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+    AffineMap id = withSet({nd}, lead + 1);
+    SmallVector<utils::IteratorType> iterators(lead + 1,
+                                               utils::IteratorType::parallel);
     init =
         linalg::GenericOp::create(
             b, loc, termType, ValueRange{c.bias, init}, ValueRange{init},
-            ArrayRef<AffineMap>{id, id, id},
-            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            ArrayRef<AffineMap>{AffineMap::get(lead + 1, 0, {nd}, ctx), id, id},
+            iterators,
             [](OpBuilder &nb, Location nl, ValueRange args) {
               linalg::YieldOp::create(
                   nb, nl,
@@ -328,16 +347,16 @@ static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
   }
   Type i32 = b.getI32Type();
   bool isUnsigned = c.rhsUnsigned;
+  SmallVector<utils::IteratorType> iterators(lead + 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
   return linalg::GenericOp::create(
              b, loc, termType, ValueRange{c.rhs}, ValueRange{init},
-             ArrayRef<AffineMap>{
-                 AffineMap::get(2, 0,
-                                rhsKN ? ArrayRef<AffineExpr>{kd, nd}
-                                      : ArrayRef<AffineExpr>{nd, kd},
-                                ctx),
-                 AffineMap::get(2, 0, {nd}, ctx)},
-             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction},
+             ArrayRef<AffineMap>{withSet(rhsKN ? ArrayRef<AffineExpr>{kd, nd}
+                                               : ArrayRef<AffineExpr>{nd, kd},
+                                         lead + 2),
+                                 withSet({nd}, lead + 2)},
+             iterators,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value w = isUnsigned
                              ? arith::ExtUIOp::create(nb, nl, i32, args[0])
@@ -355,15 +374,157 @@ static FailureOr<Value> emitRuntimeColumnTerm(OpBuilder &b, Location loc,
       .getResult(0);
 }
 
-/// Most weight sets a batch contraction unrolls into packed kernels.
-static constexpr int64_t kMaxBatch = 16;
+namespace {
+/// The kernel's operands of one matmul-shaped contraction: the shifts of
+/// Microkernel's u8 x s8 step, the shifted weights (constant ones), the
+/// column term (folded, or generated code for run-time weights), and
+/// whether a row term remains.
+struct MatmulOperands {
+  int64_t k = 0, n = 0, sa = 0, sb = 0;
+  bool rowTerm = false;
+  IntegerContraction shifted;
+  SmallVector<int64_t> weights, columnTerm;
+  Value columnTermTensor;
+};
+} // namespace
 
-/// Smallest multiply-adds of one weight set that split it over threads.
-static constexpr int64_t kMinSetWork = int64_t(1) << 22;
+/// With `batch` run-time weight sets (c.rhs [B, K, N] or [B, N, K]), the
+/// column term has a row per set.
+static FailureOr<MatmulOperands>
+getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
+                  const MatmulShape &shape, ArrayRef<OpFoldResult> outSizes,
+                  std::string &explain, int64_t batch = 0) {
+  auto lhsType = cast<RankedTensorType>(c.lhs.getType());
+  auto rhsType = cast<RankedTensorType>(c.rhs.getType());
+  if (lhsType.isDynamicDim(lhsType.getRank() - 1)) {
+    explain = "the reduction size is dynamic";
+    return failure();
+  }
+  MatmulOperands ops;
+  unsigned lead = batch ? 1 : 0;
+  int64_t k = ops.k = rhsType.getDimSize(lead + (shape.rhsKN ? 0 : 1));
+  int64_t n = ops.n = rhsType.getDimSize(lead + (shape.rhsKN ? 1 : 0));
+  int64_t sa = ops.sa = c.lhsUnsigned ? 0 : 128;
+  int64_t sb = ops.sb = c.rhsUnsigned ? 128 : 0;
+  IntegerContraction &shifted = ops.shifted;
+  shifted = c;
+  shifted.lhsUnsigned = true;
+  shifted.lhsZeroPoint = c.lhsZeroPoint + sa;
+  shifted.rhsUnsigned = false;
+  for (int64_t &z : shifted.rhsZeroPoints)
+    z -= sb;
+  ops.rowTerm = shifted.hasRhsZeroPoints();
+  if (!c.rhsConstant) {
+    FailureOr<Value> term = emitRuntimeColumnTerm(b, loc, c, shifted, k, n, sa,
+                                                  sb, shape.rhsKN, batch);
+    if (failed(term)) {
+      explain = "the bias of run-time weights is not per output channel";
+      return failure();
+    }
+    ops.columnTermTensor = *term;
+    return ops;
+  }
+  SmallVector<int64_t> &weights = ops.weights;
+  weights.resize(k * n);
+  int64_t i = 0;
+  for (const APInt &v : c.rhsConstant.getValues<APInt>()) {
+    int64_t w =
+        c.rhsUnsigned ? int64_t(v.getZExtValue()) - 128 : v.getSExtValue();
+    int64_t row = i / rhsType.getDimSize(1), col = i % rhsType.getDimSize(1);
+    int64_t kk = shape.rhsKN ? row : col, nn = shape.rhsKN ? col : row;
+    weights[kk * n + nn] = w;
+    ++i;
+  }
+  SmallVector<APInt> data;
+  for (const APInt &v : c.rhsConstant.getValues<APInt>())
+    data.push_back(c.rhsUnsigned ? v - 128 : v);
+  shifted.rhsConstant = DenseElementsAttr::get(rhsType, data);
+  bool biasFolded = false;
+  ops.columnTerm = foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
+  if (c.bias && !biasFolded) {
+    explain = "the bias is not a constant per output channel";
+    return failure();
+  }
+  if (ops.rowTerm && sa != 0)
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t zb =
+          shifted.rhsZeroPoints[shifted.zeroPointLoops.empty() ? 0 : col];
+      ops.columnTerm[col] = int64_t(uint64_t(ops.columnTerm[col]) -
+                                    uint64_t(zb) * uint64_t(k) * uint64_t(sa));
+    }
+  return ops;
+}
 
-/// A batch contraction on constant weights (a loop b first in the lhs, the
-/// weights and the result: batch_matmul) as one packed kernel per weight
-/// set, each on its slice of the activations, inserted into the result.
+/// The step: the target's, unless its pairs saturate and the weights (the
+/// `sets` constant weight sets in `ops.weights`, or run-time ones when 0)
+/// and the activations' range [amin, amax] do not prove that they cannot.
+/// Null, with `explain`, when the target has no exact step to fall back to.
+static const DotStep *chooseStep(const KernelTarget &kernel,
+                                 const LoweringOptions &options, int64_t sets,
+                                 const MatmulOperands &ops, int64_t amin,
+                                 int64_t amax, std::string &proof,
+                                 std::string &explain) {
+  const DotStep *step = kernel.step;
+  if (!step->saturatesPairs)
+    return step;
+  const TargetDescription &t = *options.target;
+  std::string why;
+  // Run-time weights may take any s8 value (u8 ones once shifted): the
+  // same proof on the worst pairs, a column of 127s and one of -128s.
+  static const int64_t kWorstPairs[] = {127, -128, 127, -128};
+  bool fits = true;
+  for (int64_t set = 0; set < sets && fits; ++set) {
+    fits = provePairSumsFit(
+        ArrayRef(ops.weights).slice(set * ops.k * ops.n, ops.k * ops.n), ops.k,
+        ops.n, amin, amax, t.pairSumLimit, why);
+    if (!fits && sets > 1)
+      why = llvm::formatv("weight set {0}: {1}", set, why);
+  }
+  if (!sets) {
+    fits = provePairSumsFit(kWorstPairs, 2, 2, amin, amax, t.pairSumLimit, why);
+    if (!fits)
+      why = "run-time weights can be 127 or -128 (as in the worst pair, " +
+            why + ")";
+  }
+  if (!options.exactPairs && fits) {
+    proof = llvm::formatv("pair sums proven within +-{0} for activations "
+                          "in [{1}, {2}]",
+                          t.pairSumLimit, amin, amax);
+    return step;
+  }
+  proof = options.exactPairs ? "pair sums not checked (exact-pairs)"
+                             : "pair sums can saturate: " + why;
+  if (!kernel.exactStep)
+    explain = proof + ", and the target has no exact step";
+  return kernel.exactStep;
+}
+
+/// The explain remark of a packed kernel.
+static std::string describe(const KernelTarget &kernel,
+                            const LoweringOptions &options, const DotStep &step,
+                            const MicrokernelPlan &plan, int64_t n,
+                            bool runtimeWeights, StringRef proof) {
+  std::string explain = llvm::formatv(
+      "kernel {0}{1}: step {2}, tile {3}x{4} ({3} rows x {5} panels of {6} "
+      "columns), weights packed {7}x{8} per panel ({9} panels{11}), threads "
+      "{10}{12}",
+      kernel.name, options.emulate ? " (emulated step)" : "", step.name,
+      plan.rows, plan.panels * step.lanes, plan.panels, step.lanes, step.kGroup,
+      step.weightBits == 8 ? "s8" : "s16", (n + step.lanes - 1) / step.lanes,
+      plan.threads, runtimeWeights ? ", at run time" : "",
+      plan.threadsOverSets ? " over the weight sets" : "");
+  if (plan.threadsPerCall)
+    explain += llvm::formatv(" when M x N x K reaches 2^19 (decided per "
+                             "call), else 1");
+  if (!proof.empty())
+    explain += "; " + proof.str();
+  return explain;
+}
+
+/// A batch contraction (a loop first in the lhs, the weights and the
+/// result: batch_matmul) as one packed kernel over its weight sets: the
+/// constant sets packed one after another (or run-time ones by generated
+/// code), each set's column term beside them, the sets split over threads.
 static FailureOr<Value>
 emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
             ArrayRef<OpFoldResult> outSizes, int64_t lhsMin, int64_t lhsMax,
@@ -379,17 +540,11 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
   std::optional<unsigned> batch = first(maps.rhs);
   auto rhsType = cast<RankedTensorType>(c.rhs.getType());
   if (!batch || maps.reduction[*batch] || first(maps.lhs) != batch ||
-      first(maps.out) != batch || rhsType.getRank() < 3 ||
+      first(maps.out) != batch || rhsType.getRank() != 3 ||
       (c.bias && maps.bias.isFunctionOfDim(*batch)) ||
       llvm::is_contained(c.zeroPointLoops, *batch))
     return failure();
   int64_t batches = rhsType.getDimSize(0);
-  if (batches > kMaxBatch) {
-    explain = llvm::formatv("a batch of {0} weight sets (at most {1} are "
-                            "unrolled into packed kernels)",
-                            batches, kMaxBatch);
-    return failure();
-  }
   // The contraction of one weight set: every map without the batch loop.
   SmallVector<unsigned> rest;
   for (unsigned l = 0; l < maps.getNumLoops(); ++l)
@@ -410,64 +565,106 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
   one.zeroPointLoops.clear();
   for (unsigned l : c.zeroPointLoops)
     one.zeroPointLoops.push_back(llvm::find(rest, l) - rest.begin());
+  FailureOr<MatmulShape> shape = matchMatmulShape(one.maps, explain);
+  if (failed(shape)) {
+    explain = "a weight set: " + explain;
+    return failure();
+  }
   SmallVector<OpFoldResult> oneSizes(outSizes.drop_front());
-
-  auto lhsType = cast<RankedTensorType>(c.lhs.getType());
-  int64_t setSize = rhsType.getNumElements() / batches;
   auto setType = RankedTensorType::get(rhsType.getShape().drop_front(),
                                        rhsType.getElementType());
+
+  // Each set's operands; constant sets are sliced at compile time.
+  MatmulOperands all;
+  int64_t setSize = setType.getNumElements();
   SmallVector<APInt> values;
   if (c.rhsConstant)
     values.assign(c.rhsConstant.getValues<APInt>().begin(),
                   c.rhsConstant.getValues<APInt>().end());
-  Value out = tensor::EmptyOp::create(b, loc, outSizes, resultType);
-  std::string what;
-  // Each set forks on its own: only sets large enough to pay for it
-  // (8 sets of 128 x 64 x 128 ran slower on two threads than on one).
-  LoweringOptions setOptions = options;
-  int64_t setWork = setSize;
-  // K x N of the set times its rows (the lhs dimensions between the batch
-  // and K; a dynamic one counts as 64).
-  for (int64_t d = 1, e = lhsType.getRank() - 1; d < e; ++d)
-    setWork *= lhsType.isDynamicDim(d) ? 64 : lhsType.getDimSize(d);
-  if (setWork < kMinSetWork)
-    setOptions.threads = 1;
-  for (int64_t i = 0; i < batches; ++i) {
-    // Activations and result of set i: rank-reduced slices.
-    auto slice = [&](Value v, int64_t rank) {
-      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-      offsets[0] = b.getIndexAttr(i);
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
-      sizes[0] = b.getIndexAttr(1);
-      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-      return std::make_tuple(offsets, sizes, strides);
-    };
-    auto [lo, ls, lst] = slice(c.lhs, lhsType.getRank());
-    SmallVector<int64_t> lhsShape(lhsType.getShape().drop_front());
-    one.lhs = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(lhsShape, lhsType.getElementType()),
-        c.lhs, lo, ls, lst);
-    if (c.rhsConstant) {
+  // A constant set is read from its attribute; the value only gives the
+  // set's type (dead once the kernel is built).
+  if (c.rhsConstant)
+    one.rhs = tensor::EmptyOp::create(b, loc, setType.getShape(),
+                                      setType.getElementType());
+  for (int64_t i = 0; i < (c.rhsConstant ? batches : 1); ++i) {
+    if (c.rhsConstant)
       one.rhsConstant = DenseElementsAttr::get(
           setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
-      one.rhs = arith::ConstantOp::create(b, loc, one.rhsConstant);
-    } else {
-      auto [ro, rs, rst] = slice(c.rhs, rhsType.getRank());
-      one.rhs =
-          tensor::ExtractSliceOp::create(b, loc, setType, c.rhs, ro, rs, rst);
-    }
-    FailureOr<Value> part =
-        emitPackedContraction(b, loc, one, oneSizes, lhsMin, lhsMax, resultType,
-                              epilogue, kernel, setOptions, what);
-    if (failed(part)) {
-      explain = "a weight set: " + what;
+    FailureOr<MatmulOperands> ops = getMatmulOperands(
+        b, loc, one, *shape, oneSizes, explain, c.rhsConstant ? 0 : batches);
+    if (failed(ops)) {
+      explain = "a weight set: " + explain;
       return failure();
     }
-    auto [oo, os, ost] = slice(out, outSizes.size());
-    out = tensor::InsertSliceOp::create(b, loc, *part, out, oo, os, ost);
+    if (i == 0) {
+      all = std::move(*ops);
+      continue;
+    }
+    all.weights.append(ops->weights);
+    all.columnTerm.append(ops->columnTerm);
   }
-  explain = llvm::formatv("{0} weight sets, each: {1}", batches, what);
-  return out;
+  std::string proof;
+  const DotStep *step =
+      chooseStep(kernel, options, c.rhsConstant ? batches : 0, all,
+                 lhsMin + all.sa, lhsMax + all.sa, proof, explain);
+  if (!step)
+    return failure();
+
+  // Activations as [B, M, K] and the result as [B, M, N] (and back).
+  Value lhs = c.lhs;
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  int64_t rank = lhsType.getRank();
+  SmallVector<ReassociationIndices> reassociation;
+  if (rank > 3) {
+    ReassociationIndices rows;
+    for (int64_t d = 1; d + 1 < rank; ++d)
+      rows.push_back(d);
+    reassociation = {{0}, rows, {rank - 1}};
+    lhs = tensor::CollapseShapeOp::create(b, loc, lhs, reassociation);
+  }
+  PackedMatmul mm;
+  mm.batch = batches;
+  mm.lhs = lhs;
+  mm.lhsSigned = !c.lhsUnsigned;
+  mm.weights = std::move(all.weights);
+  if (!c.rhsConstant) {
+    mm.weightTensor = c.rhs;
+    mm.weightsNK = !shape->rhsKN;
+    mm.weightsUnsigned = c.rhsUnsigned;
+  }
+  mm.k = all.k;
+  mm.n = all.n;
+  mm.columnTerm = std::move(all.columnTerm);
+  mm.columnTermTensor = all.columnTermTensor;
+  if (all.rowTerm) {
+    mm.rowSums = emitLhsSums(b, loc, c, outSizes);
+    if (rank > 3) {
+      ReassociationIndices rows;
+      for (int64_t d = 1; d + 1 < rank; ++d)
+        rows.push_back(d);
+      mm.rowSums = tensor::CollapseShapeOp::create(
+          b, loc, mm.rowSums, ArrayRef<ReassociationIndices>{{0}, rows});
+    }
+    mm.rowZeroPoints = all.shifted.rhsZeroPoints;
+  }
+  mm.resultType = resultType;
+  mm.epilogue = epilogue;
+  MicrokernelPlan plan;
+  Value result = emitPackedMatmul(b, loc, mm, *options.target, *step,
+                                  options.emulate, options.threads, plan);
+  if (rank > 3) {
+    SmallVector<int64_t> staticShape;
+    for (OpFoldResult s : outSizes)
+      staticShape.push_back(
+          getConstantIntValue(s).value_or(ShapedType::kDynamic));
+    result = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(staticShape, resultType), result,
+        reassociation, outSizes);
+  }
+  explain = llvm::formatv(
+      "{0} weight sets, one kernel: {1}", batches,
+      describe(kernel, options, *step, plan, mm.n, !c.rhsConstant, proof));
+  return result;
 }
 
 FailureOr<Value> mlir::qlinalg::emitPackedContraction(
@@ -526,97 +723,17 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     explain = "weight zero points are not per output channel";
     return failure();
   }
-  auto lhsType = cast<RankedTensorType>(c.lhs.getType());
-  auto rhsType = cast<RankedTensorType>(c.rhs.getType());
-  int64_t k = rhsType.getDimSize(shape->rhsKN ? 0 : 1);
-  int64_t n = rhsType.getDimSize(shape->rhsKN ? 1 : 0);
-  if (lhsType.isDynamicDim(lhsType.getRank() - 1)) {
-    explain = "the reduction size is dynamic";
+  FailureOr<MatmulOperands> ops =
+      getMatmulOperands(b, loc, c, *shape, outSizes, explain);
+  if (failed(ops))
     return failure();
-  }
-
-  // The shifted contraction.
-  int64_t sa = c.lhsUnsigned ? 0 : 128, sb = c.rhsUnsigned ? 128 : 0;
-  IntegerContraction shifted = c;
-  shifted.lhsUnsigned = true;
-  shifted.lhsZeroPoint = c.lhsZeroPoint + sa;
-  shifted.rhsUnsigned = false;
-  for (int64_t &z : shifted.rhsZeroPoints)
-    z -= sb;
-  SmallVector<int64_t> weights;
-  SmallVector<int64_t> columnTerm;
-  Value columnTermTensor;
-  bool rowTerm = shifted.hasRhsZeroPoints();
-  if (!c.rhsConstant) {
-    FailureOr<Value> term =
-        emitRuntimeColumnTerm(b, loc, c, shifted, k, n, sa, sb, shape->rhsKN);
-    if (failed(term)) {
-      explain = "the bias of run-time weights is not per output channel";
-      return failure();
-    }
-    columnTermTensor = *term;
-  } else {
-    weights.resize(k * n);
-    int64_t i = 0;
-    for (const APInt &v : c.rhsConstant.getValues<APInt>()) {
-      int64_t w =
-          c.rhsUnsigned ? int64_t(v.getZExtValue()) - 128 : v.getSExtValue();
-      int64_t row = i / rhsType.getDimSize(1), col = i % rhsType.getDimSize(1);
-      int64_t kk = shape->rhsKN ? row : col, nn = shape->rhsKN ? col : row;
-      weights[kk * n + nn] = w;
-      ++i;
-    }
-    SmallVector<APInt> data;
-    for (const APInt &v : c.rhsConstant.getValues<APInt>())
-      data.push_back(c.rhsUnsigned ? v - 128 : v);
-    shifted.rhsConstant = DenseElementsAttr::get(rhsType, data);
-    bool biasFolded = false;
-    columnTerm = foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
-    if (c.bias && !biasFolded) {
-      explain = "the bias is not a constant per output channel";
-      return failure();
-    }
-    if (rowTerm && sa != 0)
-      for (int64_t col = 0; col < n; ++col) {
-        int64_t zb =
-            shifted.rhsZeroPoints[shifted.zeroPointLoops.empty() ? 0 : col];
-        columnTerm[col] = int64_t(uint64_t(columnTerm[col]) -
-                                  uint64_t(zb) * uint64_t(k) * uint64_t(sa));
-      }
-  }
-
-  // The step: the target's, unless its pairs saturate and the weights and
-  // the activations' range do not prove that they cannot.
-  const DotStep *step = kernel.step;
+  int64_t k = ops->k, n = ops->n;
   std::string proof;
-  int64_t amin = lhsMin + sa, amax = lhsMax + sa;
-  if (step->saturatesPairs) {
-    const TargetDescription &t = *options.target;
-    std::string why;
-    // Run-time weights may take any s8 value (u8 ones once shifted): the
-    // same proof on the worst pairs, a column of 127s and one of -128s.
-    static const int64_t kWorstPairs[] = {127, -128, 127, -128};
-    bool fits = provePairSumsFit(c.rhsConstant ? ArrayRef<int64_t>(weights)
-                                               : kWorstPairs,
-                                 c.rhsConstant ? k : 2, c.rhsConstant ? n : 2,
-                                 amin, amax, t.pairSumLimit, why);
-    if (!c.rhsConstant && !fits)
-      why = "run-time weights can be 127 or -128 (as in the worst pair, " +
-            why + ")";
-    if (!options.exactPairs && fits) {
-      proof = llvm::formatv("pair sums proven within +-{0} for activations "
-                            "in [{1}, {2}]",
-                            t.pairSumLimit, amin, amax);
-    } else {
-      proof = options.exactPairs ? "pair sums not checked (exact-pairs)"
-                                 : "pair sums can saturate: " + why;
-      step = kernel.exactStep;
-      if (!step) {
-        explain = proof + ", and the target has no exact step";
-        return failure();
-      }
-    }
-  }
+  const DotStep *step =
+      chooseStep(kernel, options, c.rhsConstant ? 1 : 0, *ops, lhsMin + ops->sa,
+                 lhsMax + ops->sa, proof, explain);
+  if (!step)
+    return failure();
 
   // Activations as [M, K], the result as [M, N] and back.
   Value lhs = c.lhs;
@@ -631,7 +748,7 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   PackedMatmul mm;
   mm.lhs = lhs;
   mm.lhsSigned = !c.lhsUnsigned;
-  mm.weights = std::move(weights);
+  mm.weights = std::move(ops->weights);
   if (!c.rhsConstant) {
     mm.weightTensor = c.rhs;
     mm.weightsNK = !shape->rhsKN;
@@ -639,9 +756,9 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
   }
   mm.k = k;
   mm.n = n;
-  mm.columnTerm = std::move(columnTerm);
-  mm.columnTermTensor = columnTermTensor;
-  if (rowTerm) {
+  mm.columnTerm = std::move(ops->columnTerm);
+  mm.columnTermTensor = ops->columnTermTensor;
+  if (ops->rowTerm) {
     mm.rowSums = emitLhsSums(b, loc, c, outSizes);
     if (shape->batchDims > 1) {
       ReassociationIndices all;
@@ -650,7 +767,7 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
       mm.rowSums = tensor::CollapseShapeOp::create(
           b, loc, mm.rowSums, ArrayRef<ReassociationIndices>{all});
     }
-    mm.rowZeroPoints = shifted.rhsZeroPoints;
+    mm.rowZeroPoints = ops->shifted.rhsZeroPoints;
   }
   mm.resultType = resultType;
   mm.epilogue = epilogue;
@@ -666,19 +783,6 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
         b, loc, RankedTensorType::get(staticShape, resultType), result,
         reassociation, outSizes);
   }
-  explain = llvm::formatv(
-      "kernel {0}{1}: step {2}, tile {3}x{4} ({3} rows x {5} panels of {6} "
-      "columns), weights packed {7}x{8} per panel ({9} panels{11}), threads "
-      "{10}",
-      kernel.name, options.emulate ? " (emulated step)" : "", step->name,
-      plan.rows, plan.panels * step->lanes, plan.panels, step->lanes,
-      step->kGroup, step->weightBits == 8 ? "s8" : "s16",
-      (n + step->lanes - 1) / step->lanes, plan.threads,
-      c.rhsConstant ? "" : ", at run time");
-  if (plan.threadsPerCall)
-    explain += llvm::formatv(" when M x N x K reaches 2^19 (decided per "
-                             "call), else 1");
-  if (!proof.empty())
-    explain += "; " + proof;
+  explain = describe(kernel, options, *step, plan, n, !c.rhsConstant, proof);
   return result;
 }

@@ -71,10 +71,15 @@ Value emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc, Value a,
 using PackedEpilogue =
     std::function<Value(OpBuilder &, Location, Value acc, Value col)>;
 
-/// What the kernel computes, on storage tensors.
+/// What the kernel computes, on storage tensors. With `batch` weight sets,
+/// every operand gains a leading dimension of that size (set s multiplies
+/// lhs[s] by weight set s into result[s]) and the per-set values below are
+/// stored one set after another.
 struct PackedMatmul {
-  /// Activations [M, K], M static or dynamic; `lhsSigned` s8 activations
-  /// are shifted to u8 (xor 0x80) as they are loaded.
+  /// Weight sets, or 0 for a single one with no batch dimension.
+  int64_t batch = 0;
+  /// Activations [M, K] ([B, M, K]), M static or dynamic; `lhsSigned` s8
+  /// activations are shifted to u8 (xor 0x80) as they are loaded.
   Value lhs;
   bool lhsSigned = false;
   /// Weights as signed values of at most the step's width, [K][N] row-major
@@ -87,11 +92,11 @@ struct PackedMatmul {
   bool weightsNK = false, weightsUnsigned = false;
   int64_t k = 0, n = 0;
   /// The accumulator's start per column (bias, zero-point terms), as
-  /// values, or as an i32 [N] tensor computed at run time.
+  /// values, or as an i32 [N] ([B, N]) tensor computed at run time.
   SmallVector<int64_t> columnTerm;
   Value columnTermTensor;
   /// When non-null, acc[m][n] -= rowZeroPoints[n or 0] * rowSums[m]
-  /// (rowSums: i32 [M]).
+  /// (rowSums: i32 [M], or [B, M]).
   Value rowSums;
   SmallVector<int64_t> rowZeroPoints;
   /// The result element type (i32 for an accumulator result) and the
@@ -104,14 +109,16 @@ struct PackedMatmul {
 /// How the kernel was built, for --qlinalg-lower's explain remarks.
 struct MicrokernelPlan {
   int64_t rows = 0, panels = 0, threads = 1;
+  /// Whether the threads split the weight sets of a batch (else columns).
+  bool threadsOverSets = false;
   /// With a dynamic M, whether to use the threads is decided at every call
   /// (M x N x K against the fork's cost).
   bool threadsPerCall = false;
 };
 
-/// Emits the kernel for `mm` with `step`: a tensor [M, N] of
-/// `mm.resultType`. `threads` > 1 splits blocks of panels over an
-/// scf.forall when the work is large enough.
+/// Emits the kernel for `mm` with `step`: a tensor [M, N] ([B, M, N]) of
+/// `mm.resultType`. `threads` > 1 splits blocks of panels (or the weight
+/// sets of a batch) over an scf.forall when the work is large enough.
 Value emitPackedMatmul(OpBuilder &b, Location loc, const PackedMatmul &mm,
                        const TargetDescription &target, const DotStep &step,
                        bool emulate, unsigned threads, MicrokernelPlan &plan);

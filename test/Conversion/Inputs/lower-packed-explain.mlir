@@ -57,6 +57,38 @@ func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
 
 // -----
 
+// A weight set per batch (batch_matmul) is one kernel over the sets: the
+// constant sets packed one after another ([4 sets * 8 panels, 32 groups *
+// 64]),
+// the sets split over the threads (4 x 64 x 128 x 128 multiply-adds: 2^22),
+// each set into its rank-reduced slice of the result.
+// THREADS-LABEL: func.func @weight_sets
+// THREADS-DAG: arith.constant dense<1> : tensor<32x2048xi8>
+// THREADS: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<4x64x128xi32>)
+// THREADS: scf.for
+// THREADS: tensor.extract_slice %{{.*}} : tensor<?x64x128xi32> to tensor<64x128xi32>
+// THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// THREADS: tensor.insert_slice %{{.*}} : tensor<64x128xi32> into tensor<?x64x128xi32>
+// THREADS: tensor.parallel_insert_slice
+!A = tensor<4x64x128x!quant.uniform<u8:f32, 0.5:10>>
+!W = tensor<4x128x128x!quant.uniform<i8:f32, 0.25>>
+!ACC = tensor<4x64x128x!quant.uniform<i32:f32, 0.125>>
+#a = affine_map<(b, m, n, k) -> (b, m, k)>
+#w = affine_map<(b, m, n, k) -> (b, k, n)>
+#o = affine_map<(b, m, n, k) -> (b, m, n)>
+func.func @weight_sets(%a: !A) -> !ACC {
+  %wd = arith.constant dense<1> : tensor<4x128x128xi8>
+  %w = quant.scast %wd : tensor<4x128x128xi8> to !W
+  %e = tensor.empty() : !ACC
+  // expected-remark @below {{4 weight sets, one kernel: kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (8 panels), threads 2 over the weight sets}}
+  %0 = qlinalg.contract ins(%a, %w : !A, !W) outs(%e : !ACC)
+         {indexing_maps = [#a, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+         -> !ACC
+  return %0 : !ACC
+}
+
+// -----
+
 #lhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>
 #rhs = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>
 #out = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>

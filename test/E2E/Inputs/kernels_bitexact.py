@@ -599,6 +599,14 @@ def batched_weight_cases(rng) -> List[Case]:
         lhs=QType("u8", sa_(rng), 120), rhs_st="u8", rhs_zp=130,
         a_kind="spread", w_kind="spread", out=("i8", 5), mode="fixed-point",
         rounding="half_to_even", target=70.0))
+    c.append(make_case(
+        "bmmw_rq_threads_m64_n48_k64", rng,
+        "5 weight sets split over threads (2^19 multiply-adds and more: sets "
+        "[0, 2) and [2, 5) on two), s8 x s8 per-channel, fixed_point, i8",
+        M=64, K=64, N=48, batch=5, batched_weights=True,
+        lhs=QType("i8", sa_(rng), 3), per_channel=True, a_kind="spread",
+        w_kind="spread", out=("i8", 1), mode="fixed-point",
+        rounding="half_away_from_zero", target=60.0))
     return c
 
 
@@ -627,6 +635,12 @@ def runtime_weight_cases(rng) -> List[Case]:
         M=5, K=13, N=20, batch=2, batched_weights=True, weights_arg=True,
         lhs=QType("i8", sa_(rng), -3), a_kind="spread", w_kind="spread",
         out=("u8", 128), mode="float", rounding="half_to_even", target=60.0))
+    c.append(make_case(
+        "arg_bmm_threads_dyn_m64_n40_k80", rng,
+        "run-time weight sets split over threads, decided per call (dynamic "
+        "M), u8 weights zp 120 x s8 lhs, i32 accumulator",
+        M=64, K=80, N=40, batch=3, batched_weights=True, weights_arg=True,
+        dynamic=True, lhs=QType("i8", sa_(rng), -5), rhs_st="u8", rhs_zp=120))
     return c
 
 
