@@ -228,6 +228,10 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   if (!engine)
     return engine.takeError();
   compiled->engine = std::move(*engine);
+  auto packed = compiled->engine->lookupPacked(compiled->entry);
+  if (!packed)
+    return packed.takeError();
+  compiled->packedEntry = *packed;
   return compiled;
 }
 
@@ -314,8 +318,7 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
   if (!results.empty())
     packed.push_back(resultStorage.data());
 
-  if (llvm::Error err = engine->invokePacked(entry, packed))
-    return std::move(err);
+  packedEntry(packed.data());
 
   std::vector<NpyArray> outputs;
   SmallPtrSet<void *, 8> toFree;
