@@ -307,4 +307,13 @@ BENCHMARK(benchDnnlGemm)->Name("dnnl_gemm")->Apply(matmulShapes);
 BENCHMARK(benchSgemm)->Name("openblas_sgemm")->Apply(matmulShapes);
 BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, false)->Apply(allShapes);
 
-BENCHMARK_MAIN();
+int main(int argc, char **argv) {
+  // As qlinalg-run does: large buffers reused, not remapped at every call.
+  retainLargeAllocations();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

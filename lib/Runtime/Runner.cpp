@@ -31,6 +31,10 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <cstring>
+// After a libc header, which defines __GLIBC__ under glibc.
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace mlir::qlinalg;
@@ -233,6 +237,14 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
     return packed.takeError();
   compiled->packedEntry = *packed;
   return compiled;
+}
+
+void mlir::qlinalg::retainLargeAllocations() {
+#ifdef __GLIBC__
+  // 32 MiB is the largest threshold glibc accepts on 64-bit targets.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }
 
 llvm::Error CompiledModule::checkArgument(unsigned index, const NpyArray &input,

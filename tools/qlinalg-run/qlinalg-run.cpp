@@ -138,6 +138,7 @@ int main(int argc, char **argv) {
       argc, argv,
       "qlinalg-run: run a float, quantized or lowered module on "
       ".npy arrays\n");
+  retainLargeAllocations();
 
   DialectRegistry registry;
   registerQLinalgDialects(registry);

@@ -81,6 +81,18 @@ private:
   void (*packedEntry)(void **) = nullptr;
 };
 
+/// Makes glibc's malloc keep the large buffers a compiled module allocates
+/// at every call (results, quantized activations) instead of mapping and
+/// unmapping them: aligned_alloc of a few megabytes otherwise maps fresh
+/// pages on every call (the dynamic mmap threshold never quite covers an
+/// aligned request of the size just freed), and the page faults cost more
+/// than a 3x3 depthwise convolution of 1x56x56x128 computes. Blocks up to
+/// 32 MiB come from the heap, and the heap is not trimmed below 256 MiB.
+/// Process-wide: the tools call it in main(); an embedder decides for its own
+/// process (the same as MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ in
+/// the environment). Does nothing without glibc.
+void retainLargeAllocations();
+
 /// Entry-function signature as tensor specs, from a func.func (or its
 /// `qlinalg.signature`) or a lowered llvm.func's `qlinalg.signature`.
 llvm::Error getEntrySignature(ModuleOp module, StringRef entry,
