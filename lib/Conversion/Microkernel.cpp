@@ -757,3 +757,288 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   plan.panels = nt;
   return builder.build(b, out, mr, nt, threads, plan);
 }
+
+//===----------------------------------------------------------------------===//
+// Depthwise convolutions
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The loop nest of emitPackedDepthwise: rows of output pixels, tiles of
+/// kPixels pixels of a row, blocks of `lanes` channels; the taps unrolled.
+class DepthwiseBuilder {
+public:
+  static constexpr int64_t kPixels = 4;
+
+  DepthwiseBuilder(OpBuilder &b, Location loc, const PackedDepthwise &dw,
+                   int64_t lanes)
+      : loc(loc), dw(dw), lanes(lanes) {
+    auto wType = cast<RankedTensorType>(dw.weights.getType());
+    kh = wType.getDimSize(0);
+    kw = wType.getDimSize(1);
+    channels = wType.getDimSize(2);
+    prepare(b);
+  }
+
+  /// Output rows [lo, hi) of every image into `out`, whose row 0 is row
+  /// `base`.
+  Value emitRows(OpBuilder &b, Value out, Value lo, Value hi, Value base);
+
+private:
+  void prepare(OpBuilder &b);
+  Value emitTile(OpBuilder &b, Value out, Value n, Value oh, Value row,
+                 Value ow0, int64_t pixels);
+  Value emitBlock(OpBuilder &b, Value out, Value n, Value oh, Value row,
+                  Value ow0, int64_t pixels, Value c0, int64_t width);
+  Value index(OpBuilder &b, Value v, int64_t scale, int64_t offset) {
+    Value s = arith::MulIOp::create(b, loc, v, cIndex(b, loc, scale));
+    return arith::AddIOp::create(b, loc, s, cIndex(b, loc, offset));
+  }
+
+  Location loc;
+  const PackedDepthwise &dw;
+  int64_t lanes, kh, kw, channels;
+  /// i16 [KH, KW, C]: w - zw (within +-255); i32 [C]: bias - zx * sum w'.
+  Value wide, start;
+};
+} // namespace
+
+void DepthwiseBuilder::prepare(OpBuilder &b) {
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  // wide[kh][kw][c] = ext(w) - zw[c], as i16: each tap then multiplies two
+  // values sign-extended from 16 bits, which x86 does with vpmaddwd (one
+  // uop) rather than vpmulld.
+  bool perChannel = dw.weightZeroPoints.size() > 1;
+  SmallVector<Value> inputs{dw.weights};
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(3, ctx)};
+  if (perChannel) {
+    SmallVector<int32_t> zps(dw.weightZeroPoints.begin(),
+                             dw.weightZeroPoints.end());
+    inputs.push_back(arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({channels}, i32),
+                               ArrayRef<int32_t>(zps))));
+    maps.push_back(AffineMap::get(3, 0, {d2}, ctx));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(3, ctx));
+  Type i16 = b.getI16Type();
+  Value empty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{kh, kw, channels}, i16);
+  bool isUnsigned = dw.weightsUnsigned;
+  int64_t zw = dw.weightZeroPoints.empty() ? 0 : dw.weightZeroPoints[0];
+  wide =
+      linalg::GenericOp::create(
+          b, loc, empty.getType(), inputs, ValueRange{empty}, maps,
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value w =
+                isUnsigned
+                    ? arith::ExtUIOp::create(nb, nl, i32, args[0]).getResult()
+                    : arith::ExtSIOp::create(nb, nl, i32, args[0]).getResult();
+            Value z = perChannel ? args[1]
+                                 : arith::ConstantOp::create(
+                                       nb, nl, nb.getI32IntegerAttr(zw))
+                                       .getResult();
+            Value d = arith::SubIOp::create(nb, nl, w, z);
+            linalg::YieldOp::create(
+                nb, nl, arith::TruncIOp::create(nb, nl, i16, d).getResult());
+          })
+          .getResult(0);
+  // start[c] = bias[c] - zx * sum_{kh, kw} wide[kh][kw][c], with zx + 128
+  // for s8 activations, which the taps read as u8 (x xor 0x80 = x + 128).
+  auto startType = RankedTensorType::get({channels}, i32);
+  Value init = dw.bias;
+  if (!init)
+    init = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(startType, b.getI32IntegerAttr(0)));
+  int64_t zx = dw.lhsZeroPoint + (dw.lhsUnsigned ? 0 : 128);
+  start =
+      linalg::GenericOp::create(
+          b, loc, startType, ValueRange{wide}, ValueRange{init},
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {d1, d2, d0}, ctx),
+                              AffineMap::get(3, 0, {d0}, ctx)},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                        utils::IteratorType::reduction,
+                                        utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value t = arith::MulIOp::create(
+                nb, nl, arith::ExtSIOp::create(nb, nl, i32, args[0]),
+                arith::ConstantOp::create(nb, nl,
+                                          nb.getI32IntegerAttr(int32_t(-zx))));
+            linalg::YieldOp::create(
+                nb, nl, arith::AddIOp::create(nb, nl, args[1], t).getResult());
+          })
+          .getResult(0);
+}
+
+Value DepthwiseBuilder::emitBlock(OpBuilder &b, Value out, Value n, Value oh,
+                                  Value row, Value ow0, int64_t pixels,
+                                  Value c0, int64_t width) {
+  Type i32 = b.getI32Type(), i8 = b.getI8Type();
+  auto accType = VectorType::get({width}, i32);
+  auto bytes = VectorType::get({width}, i8);
+  Value zero32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  Value zero8 = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  Value init = vector::TransferReadOp::create(
+      b, loc, accType, start, ValueRange{c0}, zero32, ArrayRef<bool>{true});
+  SmallVector<Value> accs(pixels, init);
+  for (int64_t y = 0; y < kh; ++y) {
+    Value h = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, oh, cIndex(b, loc, dw.strides[0])),
+        cIndex(b, loc, y * dw.dilations[0]));
+    for (int64_t x = 0; x < kw; ++x) {
+      Value w = vector::TransferReadOp::create(
+          b, loc, VectorType::get({width}, b.getI16Type()), wide,
+          ValueRange{cIndex(b, loc, y), cIndex(b, loc, x), c0},
+          arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(0)),
+          ArrayRef<bool>{true});
+      w = arith::ExtSIOp::create(b, loc, accType, w);
+      for (int64_t j = 0; j < pixels; ++j) {
+        Value ow = arith::AddIOp::create(b, loc, ow0, cIndex(b, loc, j));
+        Value col = index(b, ow, dw.strides[1], x * dw.dilations[1]);
+        Value a = vector::TransferReadOp::create(b, loc, bytes, dw.lhs,
+                                                 ValueRange{n, h, col, c0},
+                                                 zero8, ArrayRef<bool>{true});
+        // Zero-extended activations (s8 flipped to u8 first) times weights
+        // sign-extended from i16: products x86 forms as vpmaddwd.
+        if (!dw.lhsUnsigned)
+          a = arith::XOrIOp::create(
+              b, loc, a,
+              arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(bytes, b.getI8IntegerAttr(-128))));
+        a = arith::ExtUIOp::create(b, loc, accType, a);
+        accs[j] = arith::AddIOp::create(b, loc, accs[j],
+                                        arith::MulIOp::create(b, loc, a, w));
+      }
+    }
+  }
+  for (int64_t j = 0; j < pixels; ++j) {
+    Value v = accs[j];
+    if (dw.epilogue)
+      v = dw.epilogue(b, loc, v, c0);
+    Value ow = arith::AddIOp::create(b, loc, ow0, cIndex(b, loc, j));
+    out = vector::TransferWriteOp::create(
+              b, loc, v, out, ValueRange{n, row, ow, c0}, ArrayRef<bool>{true})
+              .getResult();
+  }
+  return out;
+}
+
+Value DepthwiseBuilder::emitTile(OpBuilder &b, Value out, Value n, Value oh,
+                                 Value row, Value ow0, int64_t pixels) {
+  int64_t whole = channels - channels % lanes;
+  if (whole > 0)
+    out = scf::ForOp::create(
+              b, loc, cIndex(b, loc, 0), cIndex(b, loc, whole),
+              cIndex(b, loc, lanes), ValueRange{out},
+              [&](OpBuilder &nb, Location nl, Value c0, ValueRange iters) {
+                scf::YieldOp::create(nb, nl,
+                                     emitBlock(nb, iters[0], n, oh, row, ow0,
+                                               pixels, c0, lanes));
+              })
+              .getResult(0);
+  if (channels % lanes)
+    out = emitBlock(b, out, n, oh, row, ow0, pixels, cIndex(b, loc, whole),
+                    channels % lanes);
+  return out;
+}
+
+Value DepthwiseBuilder::emitRows(OpBuilder &b, Value out, Value lo, Value hi,
+                                 Value base) {
+  Value images = tensor::DimOp::create(b, loc, dw.lhs, 0);
+  int64_t whole = dw.outWidth - dw.outWidth % kPixels;
+  auto loop = [&](OpBuilder &ob, Value from, Value to, int64_t step, Value acc,
+                  function_ref<Value(OpBuilder &, Value, Value)> body) {
+    return scf::ForOp::create(
+               ob, loc, from, to, cIndex(ob, loc, step), ValueRange{acc},
+               [&](OpBuilder &nb, Location nl, Value i, ValueRange iters) {
+                 scf::YieldOp::create(nb, nl, body(nb, i, iters[0]));
+               })
+        .getResult(0);
+  };
+  return loop(
+      b, cIndex(b, loc, 0), images, 1, out,
+      [&](OpBuilder &b1, Value n, Value acc) {
+        return loop(
+            b1, lo, hi, 1, acc, [&](OpBuilder &b2, Value oh, Value acc2) {
+              Value row = arith::SubIOp::create(b2, loc, oh, base);
+              if (whole > 0)
+                acc2 = loop(
+                    b2, cIndex(b2, loc, 0), cIndex(b2, loc, whole), kPixels,
+                    acc2, [&](OpBuilder &b3, Value ow0, Value acc3) {
+                      return emitTile(b3, acc3, n, oh, row, ow0, kPixels);
+                    });
+              if (dw.outWidth % kPixels)
+                acc2 = emitTile(b2, acc2, n, oh, row, cIndex(b2, loc, whole),
+                                dw.outWidth % kPixels);
+              return acc2;
+            });
+      });
+}
+
+Value mlir::qlinalg::emitPackedDepthwise(OpBuilder &b, Location loc,
+                                         const PackedDepthwise &dw,
+                                         int64_t lanes, unsigned threads,
+                                         MicrokernelPlan &plan) {
+  DepthwiseBuilder builder(b, loc, dw, lanes);
+  auto wType = cast<RankedTensorType>(dw.weights.getType());
+  int64_t channels = wType.getDimSize(2);
+  SmallVector<OpFoldResult> sizes{
+      tensor::getMixedSize(b, loc, dw.lhs, 0), b.getIndexAttr(dw.outHeight),
+      b.getIndexAttr(dw.outWidth), b.getIndexAttr(channels)};
+  Value out = tensor::EmptyOp::create(b, loc, sizes, dw.resultType);
+  plan.rows = DepthwiseBuilder::kPixels;
+  plan.panels = (channels + lanes - 1) / lanes;
+  plan.threads = 1;
+  auto serial = [&](OpBuilder &nb) {
+    return builder.emitRows(nb, out, cIndex(nb, loc, 0),
+                            cIndex(nb, loc, dw.outHeight), cIndex(nb, loc, 0));
+  };
+  int64_t chunks = std::min<int64_t>(threads, dw.outHeight);
+  if (chunks < 2)
+    return serial(b);
+  // Chunk t computes rows [t * OH / T, (t + 1) * OH / T) of every image.
+  auto parallel = [&](OpBuilder &nb) -> Value {
+    auto forall = scf::ForallOp::create(
+        nb, loc, ArrayRef<OpFoldResult>{nb.getIndexAttr(chunks)},
+        ValueRange{out}, std::nullopt);
+    OpBuilder::InsertionGuard guard(nb);
+    nb.setInsertionPointToStart(forall.getBody());
+    Value t = forall.getInductionVar(0);
+    auto bound = [&](Value chunk) -> Value {
+      Value scaled =
+          arith::MulIOp::create(nb, loc, chunk, cIndex(nb, loc, dw.outHeight));
+      return arith::DivUIOp::create(nb, loc, scaled, cIndex(nb, loc, chunks));
+    };
+    Value lo = bound(t);
+    Value hi = bound(arith::AddIOp::create(nb, loc, t, cIndex(nb, loc, 1)));
+    Value shared = forall.getRegionOutArgs()[0];
+    SmallVector<OpFoldResult> offsets{nb.getIndexAttr(0), lo,
+                                      nb.getIndexAttr(0), nb.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sliceSizes{
+        tensor::getMixedSize(nb, loc, shared, 0),
+        arith::SubIOp::create(nb, loc, hi, lo).getResult(),
+        nb.getIndexAttr(dw.outWidth), nb.getIndexAttr(channels)};
+    SmallVector<OpFoldResult> strides(4, nb.getIndexAttr(1));
+    Value slice = tensor::ExtractSliceOp::create(nb, loc, shared, offsets,
+                                                 sliceSizes, strides);
+    Value done = builder.emitRows(nb, slice, lo, hi, lo);
+    nb.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(nb, loc, done, shared, offsets,
+                                          sliceSizes, strides);
+    return forall.getResult(0);
+  };
+  int64_t perImage = dw.outHeight * dw.outWidth * channels *
+                     wType.getDimSize(0) * wType.getDimSize(1);
+  Value result = forkIfLarge(b, loc, out, dw.lhs, 0, perImage,
+                             plan.threadsPerCall, parallel, serial);
+  auto lhsType = cast<RankedTensorType>(dw.lhs.getType());
+  if (plan.threadsPerCall ||
+      lhsType.getDimSize(0) * perImage >= kMinParallelWork)
+    plan.threads = chunks;
+  return result;
+}

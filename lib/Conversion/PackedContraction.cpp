@@ -521,6 +521,136 @@ static std::string describe(const KernelTarget &kernel,
   return explain;
 }
 
+/// The coefficient of every loop in `e` when it is a sum of loops times
+/// constants (oh * 2 + kh), else none.
+static std::optional<SmallVector<int64_t>>
+getLinearCoefficients(AffineExpr e, unsigned numLoops) {
+  SmallVector<int64_t> coefficients(numLoops, 0);
+  std::function<bool(AffineExpr, int64_t)> walk = [&](AffineExpr x,
+                                                      int64_t scale) {
+    if (auto d = dyn_cast<AffineDimExpr>(x)) {
+      coefficients[d.getPosition()] += scale;
+      return true;
+    }
+    auto op = dyn_cast<AffineBinaryOpExpr>(x);
+    if (!op)
+      return false;
+    if (op.getKind() == AffineExprKind::Add)
+      return walk(op.getLHS(), scale) && walk(op.getRHS(), scale);
+    if (op.getKind() != AffineExprKind::Mul)
+      return false;
+    if (auto k = dyn_cast<AffineConstantExpr>(op.getRHS()))
+      return walk(op.getLHS(), scale * k.getValue());
+    if (auto k = dyn_cast<AffineConstantExpr>(op.getLHS()))
+      return walk(op.getRHS(), scale * k.getValue());
+    return false;
+  };
+  if (!walk(e, 1))
+    return std::nullopt;
+  return coefficients;
+}
+
+/// A depthwise convolution NHWC x HWC -> NHWC (every map a plain loop but
+/// the two windows, oh * sh + kh * dh and ow * sw + kw * dw) onto
+/// emitPackedDepthwise; on failure `why` says what does not fit, or is
+/// empty when `c` is no depthwise convolution at all.
+static FailureOr<Value>
+emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
+              ArrayRef<OpFoldResult> outSizes, Type resultType,
+              const PackedEpilogue &epilogue, const KernelTarget &kernel,
+              const LoweringOptions &options, std::string &why) {
+  const ContractionMaps &maps = c.maps;
+  unsigned loops = maps.getNumLoops();
+  if (loops != 6 || maps.lhs.getNumResults() != 4 ||
+      maps.rhs.getNumResults() != 3 || maps.out.getNumResults() != 4) {
+    why.clear();
+    return failure();
+  }
+  auto at = [](AffineMap m, unsigned i) { return loopOf(m.getResult(i)); };
+  std::optional<unsigned> kh = at(maps.rhs, 0), kw = at(maps.rhs, 1),
+                          ch = at(maps.rhs, 2), n = at(maps.out, 0),
+                          oh = at(maps.out, 1), ow = at(maps.out, 2);
+  bool plain = kh && kw && ch && n && oh && ow && maps.reduction[*kh] &&
+               maps.reduction[*kw] && !maps.reduction[*ch] &&
+               !maps.reduction[*n] && at(maps.lhs, 0) == n &&
+               at(maps.lhs, 3) == ch && at(maps.out, 3) == ch;
+  std::optional<SmallVector<int64_t>> rows, cols;
+  if (plain) {
+    rows = getLinearCoefficients(maps.lhs.getResult(1), loops);
+    cols = getLinearCoefficients(maps.lhs.getResult(2), loops);
+  }
+  auto window = [&](const std::optional<SmallVector<int64_t>> &coefficients,
+                    unsigned out, unsigned tap) {
+    if (!coefficients)
+      return false;
+    for (unsigned l = 0; l < loops; ++l)
+      if (((*coefficients)[l] != 0) != (l == out || l == tap) ||
+          (*coefficients)[l] < 0)
+        return false;
+    return true;
+  };
+  if (!plain || !window(rows, *oh, *kh) || !window(cols, *ow, *kw)) {
+    why.clear();
+    return failure();
+  }
+  auto lhsType = cast<RankedTensorType>(c.lhs.getType());
+  auto rhsType = cast<RankedTensorType>(c.rhs.getType());
+  int64_t channels = rhsType.getDimSize(2);
+  std::optional<int64_t> outHeight = getConstantIntValue(outSizes[1]),
+                         outWidth = getConstantIntValue(outSizes[2]);
+  if (!outHeight || !outWidth || lhsType.isDynamicDim(1) ||
+      lhsType.isDynamicDim(2) || lhsType.getDimSize(3) != channels) {
+    why = "a depthwise convolution with dynamic image sizes";
+    return failure();
+  }
+  if (!c.zeroPointLoops.empty() &&
+      (c.zeroPointLoops.size() != 1 || c.zeroPointLoops[0] != *ch)) {
+    why = "weight zero points are not per channel";
+    return failure();
+  }
+  if (c.bias && (maps.bias.getNumResults() != 1 || at(maps.bias, 0) != ch)) {
+    why = "the bias is not per channel";
+    return failure();
+  }
+  PackedDepthwise dw;
+  dw.lhs = c.lhs;
+  dw.weights = c.rhs;
+  dw.lhsUnsigned = c.lhsUnsigned;
+  dw.weightsUnsigned = c.rhsUnsigned;
+  dw.lhsZeroPoint = c.lhsZeroPoint;
+  dw.weightZeroPoints = c.rhsZeroPoints;
+  dw.bias = c.bias;
+  dw.strides[0] = (*rows)[*oh];
+  dw.dilations[0] = (*rows)[*kh];
+  dw.strides[1] = (*cols)[*ow];
+  dw.dilations[1] = (*cols)[*kw];
+  dw.outHeight = *outHeight;
+  dw.outWidth = *outWidth;
+  dw.resultType = resultType;
+  dw.epilogue = epilogue;
+  MicrokernelPlan plan;
+  int64_t lanes = kernel.step->lanes;
+  Value result = emitPackedDepthwise(b, loc, dw, lanes, options.threads, plan);
+  why = llvm::formatv(
+      "kernel {0}: depthwise, {1} channels per vector ({2}{3}), {4} "
+      "output pixels per tile, i32 multiply-adds of the widened taps, "
+      "threads {5}{6}",
+      kernel.name, lanes,
+      channels / lanes ? llvm::formatv("{0} blocks", channels / lanes).str()
+                       : "",
+      channels % lanes
+          ? llvm::formatv("{0}one of {1}", channels / lanes ? " and " : "",
+                          channels % lanes)
+                .str()
+          : "",
+      plan.rows, plan.threads,
+      plan.threadsPerCall
+          ? " when N x OH x OW x C x KH x KW reaches 2^19 (decided per call), "
+            "else 1"
+          : "");
+  return result;
+}
+
 /// A batch contraction (a loop first in the lhs, the weights and the
 /// result: batch_matmul) as one packed kernel over its weight sets: the
 /// constant sets packed one after another (or run-time ones by generated
@@ -693,6 +823,18 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     }
     if (!why.empty()) {
       explain += "; " + why;
+      return failure();
+    }
+    // A depthwise convolution: its own kernel.
+    std::string depthwise;
+    FailureOr<Value> dw = emitDepthwise(b, loc, c, outSizes, resultType,
+                                        epilogue, kernel, options, depthwise);
+    if (succeeded(dw)) {
+      explain = depthwise;
+      return dw;
+    }
+    if (!depthwise.empty()) {
+      explain += "; not as a depthwise kernel either: " + depthwise;
       return failure();
     }
     // A convolution: its windows as patches (im2col).

@@ -123,6 +123,38 @@ Value emitPackedMatmul(OpBuilder &b, Location loc, const PackedMatmul &mm,
                        const TargetDescription &target, const DotStep &step,
                        bool emulate, unsigned threads, MicrokernelPlan &plan);
 
+/// A depthwise convolution on storage tensors: activations [N, H, W, C]
+/// (N static or dynamic), weights [KH, KW, C] (a constant or known at run
+/// time), result [N, OH, OW, C] with
+///   acc[n][oh][ow][c] = bias[c] + sum_{kh, kw} (x - zx) * (w - zw[c])
+/// at x[n][oh * sh + kh * dh][ow * sw + kw * dw][c], through `epilogue`
+/// (per channel c) when set.
+struct PackedDepthwise {
+  Value lhs, weights;
+  bool lhsUnsigned = false, weightsUnsigned = false;
+  int64_t lhsZeroPoint = 0;
+  /// One weight zero point, or one per channel.
+  SmallVector<int64_t> weightZeroPoints;
+  /// i32 [C], or null.
+  Value bias;
+  int64_t strides[2] = {1, 1}, dilations[2] = {1, 1};
+  int64_t outHeight = 0, outWidth = 0;
+  Type resultType;
+  PackedEpilogue epilogue;
+};
+
+/// Emits the kernel for `dw`, vectorized along the channels in vectors of
+/// `lanes` i32 (the rest of C in one shorter vector), a few output pixels
+/// per tile sharing each tap's weights: a tensor [N, OH, OW, C] of
+/// `dw.resultType`. The weights, less their zero points, are widened to i32
+/// once per call and the zero-point term -zx * sum w' + bias folded into
+/// each channel's start value; the taps multiply widened activations (no
+/// dot-product step: adjacent lanes are different channels). `threads` > 1
+/// splits the output rows over an scf.forall when the work is large enough.
+Value emitPackedDepthwise(OpBuilder &b, Location loc, const PackedDepthwise &dw,
+                          int64_t lanes, unsigned threads,
+                          MicrokernelPlan &plan);
+
 /// Whether no pair of adjacent k (2j, 2j+1 within a step's group) of any
 /// column can leave [-limit - 1, limit] for activations in [amin, amax]
 /// (u8, after the shift): what makes vpmaddubsw exact. On failure `why`

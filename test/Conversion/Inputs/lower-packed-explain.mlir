@@ -131,7 +131,18 @@ func.func @conv_nchw(%x: tensor<1x3x5x5x!quant.uniform<i8:f32, 0.5:10>>) -> tens
 
 // -----
 
-// A depthwise convolution has no weight channel outside the activations.
+// A depthwise convolution has no weight channel outside the activations:
+// not a matmul, its own kernel. The weights less their zero point widened
+// to i16 once, the start values (-zx * sum w') summed over the taps, then
+// per tile of pixels the taps' activations zero-extended and multiplied in
+// i32 lanes, here one vector of the 8 channels (fewer than 16).
+// THREADS-LABEL: func.func @depthwise
+// THREADS: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x3x8xi16>)
+// THREADS: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]{{.*}} outs(%{{.*}} : tensor<8xi32>)
+// THREADS: vector.transfer_read %{{.*}} : tensor<1x5x5x8xi8>, vector<8xi8>
+// THREADS: arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
+// THREADS: arith.muli %{{.*}} : vector<8xi32>
+// THREADS: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x3x3x8xi32>
 #lhs = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh + kh, ow + kw, c)>
 #rhs = affine_map<(n, oh, ow, c, kh, kw) -> (kh, kw, c)>
 #out = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh, ow, c)>
@@ -139,12 +150,30 @@ func.func @depthwise(%x: tensor<1x5x5x8x!quant.uniform<i8:f32, 0.5:10>>) -> tens
   %wd = arith.constant dense<1> : tensor<3x3x8xi8>
   %w = quant.scast %wd : tensor<3x3x8xi8> to tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>
   %e = tensor.empty() : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
-  // expected-remark @below {{kernel generic: not matmul-shaped (lhs [..., K], rhs [K, N], result [..., N]); not as im2col either: no weight channel outside the activations (a depthwise convolution)}}
+  // expected-remark @below {{kernel x86-avx512-vnni: depthwise, 16 channels per vector (one of 8), 4 output pixels per tile, i32 multiply-adds of the widened taps, threads 1}}
   %0 = qlinalg.contract ins(%x, %w : tensor<1x5x5x8x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>)
          outs(%e : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>)
          {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
          -> tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
   return %0 : tensor<1x3x3x8x!quant.uniform<i32:f32, 0.125>>
+}
+
+// -----
+
+// A depthwise convolution over images of dynamic size stays on the portable
+// kernel, and says why.
+#lhs = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh + kh, ow + kw, c)>
+#rhs = affine_map<(n, oh, ow, c, kh, kw) -> (kh, kw, c)>
+#out = affine_map<(n, oh, ow, c, kh, kw) -> (n, oh, ow, c)>
+func.func @depthwise_dynamic_image(%x: tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5:10>>, %e: tensor<1x?x3x8x!quant.uniform<i32:f32, 0.125>>) -> tensor<1x?x3x8x!quant.uniform<i32:f32, 0.125>> {
+  %wd = arith.constant dense<1> : tensor<3x3x8xi8>
+  %w = quant.scast %wd : tensor<3x3x8xi8> to tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>
+  // expected-remark @below {{kernel generic: not matmul-shaped (lhs [..., K], rhs [K, N], result [..., N]); not as a depthwise kernel either: a depthwise convolution with dynamic image sizes}}
+  %0 = qlinalg.contract ins(%x, %w : tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5:10>>, tensor<3x3x8x!quant.uniform<i8:f32, 0.25>>)
+         outs(%e : tensor<1x?x3x8x!quant.uniform<i32:f32, 0.125>>)
+         {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+         -> tensor<1x?x3x8x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<1x?x3x8x!quant.uniform<i32:f32, 0.125>>
 }
 
 // -----
