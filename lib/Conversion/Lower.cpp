@@ -159,6 +159,10 @@ struct Requantization {
     return mode == MultiplierMode::Float ? multipliers.size()
                                          : fixedPoint.size();
   }
+  /// A bound on |acc| when the contraction gives one (its reduction size,
+  /// 8-bit operands and constant bias), else none.
+  std::optional<int64_t> accBound;
+
   /// Whether any channel shifts left (a multiplier of 1 or more).
   bool shiftsLeft() const {
     return llvm::any_of(fixedPoint, [](const auto &c) { return c.left > 0; });
@@ -169,13 +173,19 @@ struct Requantization {
     if (mode == MultiplierMode::Float)
       return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,
                                             storage, tiesToEven);
-    int64_t maxRight = 0;
-    for (const auto &c : fixedPoint)
+    int64_t maxRight = 0, minRight = 31;
+    for (const auto &c : fixedPoint) {
       maxRight = std::max(maxRight, c.right);
+      minRight = std::min(minRight, c.right);
+    }
     numerics::FixedPointOperands operands{p[0], shiftsLeft() ? p[4] : Value(),
                                           p[1], p[2], p[3]};
-    return numerics::buildRequantizeFixedPoint(
-        b, loc, acc, operands, zeroPoint, range, storage, tiesToEven, maxRight);
+    bool bounded = accBound &&
+                   *accBound < (int64_t(1) << 31) - (int64_t(1) << 30) &&
+                   !shiftsLeft() && minRight >= 1;
+    return numerics::buildRequantizeFixedPoint(b, loc, acc, operands, zeroPoint,
+                                               range, storage, tiesToEven,
+                                               maxRight, bounded);
   }
 };
 } // namespace
@@ -615,6 +625,7 @@ private:
     Requantization r =
         getRequantization(rewriter, accScales, perChannel, op.getType(),
                           *op.getMultiplier(), *op.getRounding(), getClamp(op));
+    r.accBound = getAccumulatorBound(c);
     int64_t columns = rhs.scales.size();
     // A result only dequantized (a model's float output): the dequantize
     // in the store too, so the result goes out as floats from the
@@ -666,6 +677,39 @@ private:
     rewriter.replaceOp(dequantize, floats);
     dequantizeFused = true;
     return floats;
+  }
+
+  /// |acc| <= K * 255 * 255 + max |bias| for 8-bit operands, K the
+  /// product of the reduction loops (each a dimension of the weights), the
+  /// bias constant or absent; none when that is unknown or large.
+  static std::optional<int64_t>
+  getAccumulatorBound(const IntegerContraction &c) {
+    auto rhsType = cast<RankedTensorType>(c.rhs.getType());
+    auto lhsType = cast<RankedTensorType>(c.lhs.getType());
+    if (lhsType.getElementType().getIntOrFloatBitWidth() > 8 ||
+        rhsType.getElementType().getIntOrFloatBitWidth() > 8 ||
+        (c.bias && !c.biasConstant))
+      return std::nullopt;
+    int64_t k = 1;
+    for (unsigned l = 0; l < c.maps.getNumLoops(); ++l) {
+      if (!c.maps.reduction[l])
+        continue;
+      std::optional<unsigned> dim;
+      for (unsigned d = 0; d < c.maps.rhs.getNumResults(); ++d)
+        if (auto e = dyn_cast<AffineDimExpr>(c.maps.rhs.getResult(d));
+            e && e.getPosition() == l)
+          dim = d;
+      if (!dim || rhsType.isDynamicDim(*dim))
+        return std::nullopt;
+      k *= rhsType.getDimSize(*dim);
+      if (k > (int64_t(1) << 20))
+        return std::nullopt;
+    }
+    int64_t bias = 0;
+    if (c.biasConstant)
+      for (const APInt &v : c.biasConstant.getValues<APInt>())
+        bias = std::max<int64_t>(bias, std::abs(v.getSExtValue()));
+    return k * 255 * 255 + bias;
   }
 
   /// Sizes the decomposition knows statically (from a constant rhs, say)

@@ -167,7 +167,7 @@ Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
                                           const FixedPointOperands &p,
                                           int64_t zeroPoint, StorageRange range,
                                           IntegerType storage, bool tiesToEven,
-                                          int64_t maxRight) {
+                                          int64_t maxRight, bool boundedAcc) {
   Type i64 = withElement(acc.getType(), b.getI64Type());
   auto c = [&](int64_t v) { return intConstant(b, loc, i64, v); };
   auto ext = [&](Value v) -> Value {
@@ -200,6 +200,25 @@ Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
   }
   Value shift = operand(p.right), mask = operand(p.mask),
         threshold = operand(p.threshold);
+  if (boundedAcc && narrow && !tiesToEven) {
+    // Round half away from zero, right >= 1: floor((x + 2^(r-1)) / 2^r)
+    // for x >= 0 and floor((x + 2^(r-1) - 1) / 2^r) below, i.e.
+    // (x + (mask >> 1) + (x >= 0)) >> r. |x| <= |acc| + 1 (the multiplier
+    // is below 2^31), so with |acc| < 2^31 - 2^30 the sum stays in i32.
+    Value neg = arith::ShRUIOp::create(b, loc, high, c32(31));
+    Value up = arith::SubIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, threshold, c32(1)), neg);
+    Value sum = arith::AddIOp::create(b, loc, high, up);
+    Value scaled = arith::ShRSIOp::create(b, loc, sum, shift);
+    Value y =
+        arith::MaxSIOp::create(b, loc, scaled, c32(range.qmin - zeroPoint));
+    y = arith::MinSIOp::create(b, loc, y, c32(range.qmax - zeroPoint));
+    y = arith::AddIOp::create(b, loc, y, c32(zeroPoint));
+    if (storage.getWidth() == 32)
+      return y;
+    return arith::TruncIOp::create(b, loc, withElement(acc.getType(), storage),
+                                   y);
+  }
   Value rem = arith::AndIOp::create(b, loc, high, mask);
   Value floor = arith::ShRSIOp::create(b, loc, high, shift);
   Value up;

@@ -75,10 +75,16 @@ FixedPointConstants getFixedPointConstants(int32_t multiplier, int shift,
 /// `storage`. The high multiply runs on i32 operands sign-extended to i64
 /// (one vpmuldq per two lanes on x86); the rest in i32 when `maxRight`, the
 /// largest right shift over every channel, is at most 30.
+///
+/// `boundedAcc` promises |acc| < 2^31 - 2^30 with no left shift, every right
+/// shift in [1, 30] and ties away from zero: then the rounding shift is
+/// (high + (mask >> 1) + (high >= 0)) >> right, whose addition cannot
+/// overflow, instead of TFLite's remainder comparison (the same integers).
 Value buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
                                 const FixedPointOperands &p, int64_t zeroPoint,
                                 StorageRange range, IntegerType storage,
-                                bool tiesToEven, int64_t maxRight = 31);
+                                bool tiesToEven, int64_t maxRight = 31,
+                                bool boundedAcc = false);
 
 } // namespace mlir::qlinalg::numerics
 

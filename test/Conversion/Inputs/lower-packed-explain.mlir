@@ -178,6 +178,32 @@ func.func @depthwise_dynamic_image(%x: tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5
 
 // -----
 
+// Fixed-point requantization in the store, ties away from zero: with K = 64
+// 8-bit products and no bias, |acc| <= 64 * 255 * 255 < 2^30, so the rounding
+// shift is (high + (mask >> 1) + (high >= 0)) >> right, an addition that
+// cannot overflow, with no remainder comparison.
+// THREADS-LABEL: func.func @fixed_point_bounded
+// THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// THREADS: %[[NEG:.*]] = arith.shrui %[[H:.*]], %{{.*}} : vector<16xi32>
+// THREADS: %[[T1:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
+// THREADS-NEXT: %[[UP:.*]] = arith.subi %[[T1]], %[[NEG]] : vector<16xi32>
+// THREADS-NEXT: %[[SUM:.*]] = arith.addi %[[H]], %[[UP]] : vector<16xi32>
+// THREADS-NEXT: arith.shrsi %[[SUM]], %{{.*}} : vector<16xi32>
+// THREADS-NOT: arith.cmpi
+// THREADS: return
+!A = tensor<?x64x!quant.uniform<i8:f32, 0.5:10>>
+!W = tensor<64x32x!quant.uniform<i8:f32, 0.25>>
+!Y = tensor<?x32x!quant.uniform<i8:f32, 3.0:-2>>
+func.func @fixed_point_bounded(%a: !A) -> !Y {
+  %wd = arith.constant dense<5> : tensor<64x32xi8>
+  %w = quant.scast %wd : tensor<64x32xi8> to !W
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 1}}
+  %0 = qlinalg.matmul %a, %w multiplier(fixed_point) rounding(half_away_from_zero) : !A, !W -> !Y
+  return %0 : !Y
+}
+
+// -----
+
 // A result only dequantized (the model's float output): the kernel's store
 // requantizes and dequantizes in registers and writes floats; nothing
 // stores the i8 result.
