@@ -134,6 +134,8 @@ private:
                          int64_t mr, int64_t nt);
   Value emitParallelBlocks(OpBuilder &b, Value out, int64_t fullBlocks,
                            int64_t chunks, int64_t mr, int64_t nt);
+  Value emitParallelRows(OpBuilder &b, Value out, int64_t chunks, int64_t mr,
+                         function_ref<Value(OpBuilder &, Value)> body);
   Value emitRows(OpBuilder &b, Value out, Value p0, Value outCol0, int64_t mr,
                  int64_t nt, int64_t lastColumns);
   Value emitTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
@@ -153,6 +155,9 @@ private:
   int64_t lanes, group, panels, groups, sets;
   /// The weight set being emitted in a batch (an index), else null.
   Value set;
+  /// The rows [rowLo, rowHi) being emitted into a slice of the result whose
+  /// row 0 is rowBase (rows split over threads), else null: every row.
+  Value rowLo, rowHi, rowBase;
   Type weightType;
   Value packed, columnTerm, rowZeroPoints;
   /// The activations as u16 (s8 shifted first) for a 16-bit step, or null.
@@ -477,8 +482,9 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
         v = vector::ExtractStridedSliceOp::create(
             b, loc, v, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{lastColumns},
             ArrayRef<int64_t>{1});
-      out = vector::TransferWriteOp::create(b, loc, v, out, ValueRange{m, col},
-                                            ArrayRef<bool>{true})
+      Value row = rowBase ? arith::SubIOp::create(b, loc, m, rowBase) : m;
+      out = vector::TransferWriteOp::create(
+                b, loc, v, out, ValueRange{row, col}, ArrayRef<bool>{true})
                 .getResult();
     }
   }
@@ -499,6 +505,19 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
                })
         .getResult(0);
   };
+  if (rowLo) {
+    // Rows [rowLo, rowHi): whole tiles, then one row at a time.
+    Value count = arith::SubIOp::create(b, loc, rowHi, rowLo);
+    Value whole = arith::AddIOp::create(
+        b, loc, rowLo,
+        arith::SubIOp::create(
+            b, loc, count,
+            arith::RemUIOp::create(b, loc, count, cIndex(b, loc, mr))));
+    out = rowLoop(rowLo, whole, mr, out);
+    if (mr > 1)
+      out = rowLoop(whole, rowHi, 1, out);
+    return out;
+  }
   if (!lhsType.isDynamicDim(m0Dim)) {
     int64_t m = lhsType.getDimSize(m0Dim);
     int64_t whole = m - m % mr;
@@ -694,39 +713,106 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                      plan.threadsPerCall, parallel, serial);
 }
 
+/// Rows split over threads: chunk t runs the tiles of MR rows
+/// [t * B / T, (t + 1) * B / T) (B the number of tiles, the last one short),
+/// `body` emitting every column of them into its slice of `out`.
+Value KernelBuilder::emitParallelRows(
+    OpBuilder &b, Value out, int64_t chunks, int64_t mr,
+    function_ref<Value(OpBuilder &, Value)> body) {
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value t = forall.getInductionVar(0);
+  Value m = tensor::DimOp::create(b, loc, mm.lhs, mDim());
+  Value tiles = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, m, cIndex(b, loc, mr - 1)),
+      cIndex(b, loc, mr));
+  auto bound = [&](Value chunk) -> Value {
+    Value scaled = arith::MulIOp::create(b, loc, chunk, tiles);
+    Value first =
+        arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
+    return arith::MinUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, first, cIndex(b, loc, mr)), m);
+  };
+  Value lo = bound(t);
+  Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
+  Value shared = forall.getRegionOutArgs()[0];
+  SmallVector<OpFoldResult> offsets{lo, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{
+      arith::SubIOp::create(b, loc, hi, lo).getResult(),
+      tensor::getMixedSize(b, loc, shared, 1)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
+  rowLo = lo;
+  rowHi = hi;
+  rowBase = lo;
+  Value done = body(b, slice);
+  rowLo = rowHi = rowBase = Value();
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
+}
+
 /// One weight set (the only one, or set `set` of a batch) into `out`
-/// ([M, N]), its blocks of panels split over `threads`.
+/// ([M, N]): its blocks of panels split over `threads` when there are
+/// enough of them, else its rows (a narrow result, as convolutions with few
+/// output channels have).
 Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                              unsigned threads, MicrokernelPlan &plan) {
   int64_t fullBlocks = (mm.n / lanes) / nt;
   int64_t tailPanels = panels - fullBlocks * nt;
-  if (fullBlocks > 0) {
-    int64_t chunks = std::min<int64_t>(threads, fullBlocks);
+  auto type = cast<RankedTensorType>(mm.lhs.getType());
+  bool dynamicRows = type.isDynamicDim(mDim());
+  int64_t rows = dynamicRows ? 0 : type.getDimSize(mDim());
+  auto tail = [&](OpBuilder &nb, Value acc) {
+    if (tailPanels == 0)
+      return acc;
+    int64_t p0 = fullBlocks * nt;
+    return emitRows(nb, acc, cIndex(nb, loc, p0), cIndex(nb, loc, p0 * lanes),
+                    mr, tailPanels, mm.n - (panels - 1) * lanes);
+  };
+  auto everyColumn = [&](OpBuilder &nb, Value acc) {
+    if (fullBlocks > 0)
+      acc = emitColumnBlocks(nb, acc, cIndex(nb, loc, 0),
+                             cIndex(nb, loc, fullBlocks), mr, nt);
+    return tail(nb, acc);
+  };
+  auto mayFork = [&](int64_t chunks) {
+    if (plan.threadsPerCall || rows * mm.n * mm.k >= kMinParallelWork)
+      plan.threads = chunks;
+  };
+  if (threads > 1 && fullBlocks >= threads) {
+    int64_t chunks = threads;
     auto serial = [&](OpBuilder &nb) {
       return emitColumnBlocks(nb, out, cIndex(nb, loc, 0),
                               cIndex(nb, loc, fullBlocks), mr, nt);
     };
-    if (chunks > 1) {
-      auto parallel = [&](OpBuilder &nb) {
-        return emitParallelBlocks(nb, out, fullBlocks, chunks, mr, nt);
-      };
-      out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
-                        plan.threadsPerCall, parallel, serial);
-      // Threads only where they may run (a small static M never forks).
-      auto type = cast<RankedTensorType>(mm.lhs.getType());
-      if (plan.threadsPerCall ||
-          type.getDimSize(mDim()) * mm.n * mm.k >= kMinParallelWork)
-        plan.threads = chunks;
-    } else {
-      out = serial(b);
-    }
+    auto parallel = [&](OpBuilder &nb) {
+      return emitParallelBlocks(nb, out, fullBlocks, chunks, mr, nt);
+    };
+    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
+                      plan.threadsPerCall, parallel, serial);
+    mayFork(chunks);
+    return tail(b, out);
   }
-  if (tailPanels > 0) {
-    int64_t p0 = fullBlocks * nt;
-    out = emitRows(b, out, cIndex(b, loc, p0), cIndex(b, loc, p0 * lanes), mr,
-                   tailPanels, mm.n - (panels - 1) * lanes);
+  int64_t tiles = (rows + mr - 1) / mr;
+  if (threads > 1 && (dynamicRows || tiles >= 2)) {
+    int64_t chunks = dynamicRows ? threads : std::min<int64_t>(threads, tiles);
+    auto serial = [&](OpBuilder &nb) { return everyColumn(nb, out); };
+    auto parallel = [&](OpBuilder &nb) {
+      return emitParallelRows(nb, out, chunks, mr, everyColumn);
+    };
+    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
+                      plan.threadsPerCall, parallel, serial);
+    mayFork(chunks);
+    plan.threadsOverRows = plan.threads > 1;
+    return out;
   }
-  return out;
+  return everyColumn(b, out);
 }
 
 Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,

@@ -512,7 +512,9 @@ static std::string describe(const KernelTarget &kernel,
       plan.rows, plan.panels * step.lanes, plan.panels, step.lanes, step.kGroup,
       step.weightBits == 8 ? "s8" : "s16", (n + step.lanes - 1) / step.lanes,
       plan.threads, runtimeWeights ? ", at run time" : "",
-      plan.threadsOverSets ? " over the weight sets" : "");
+      plan.threadsOverSets   ? " over the weight sets"
+      : plan.threadsOverRows ? " over the rows"
+                             : "");
   if (plan.threadsPerCall)
     explain += llvm::formatv(" when M x N x K reaches 2^19 (decided per "
                              "call), else 1");

@@ -109,8 +109,9 @@ struct PackedMatmul {
 /// How the kernel was built, for --qlinalg-lower's explain remarks.
 struct MicrokernelPlan {
   int64_t rows = 0, panels = 0, threads = 1;
-  /// Whether the threads split the weight sets of a batch (else columns).
-  bool threadsOverSets = false;
+  /// Whether the threads split the weight sets of a batch, or the rows (a
+  /// result too narrow to split its columns), else the columns.
+  bool threadsOverSets = false, threadsOverRows = false;
   /// With a dynamic M, whether to use the threads is decided at every call
   /// (M x N x K against the fork's cost).
   bool threadsPerCall = false;

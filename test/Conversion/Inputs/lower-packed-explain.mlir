@@ -50,7 +50,7 @@ func.func @small_m(%a: !A) -> !ACC {
 !W = tensor<8x20x!quant.uniform<i8:f32, 0.25>>
 !ACC = tensor<?x20x!quant.uniform<i32:f32, 0.125>>
 func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels, at run time), threads 1}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels, at run time), threads 2 over the rows when M x N x K reaches 2^19 (decided per call), else 1}}
   %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
   return %0 : !ACC
 }
@@ -181,8 +181,15 @@ func.func @depthwise_dynamic_image(%x: tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5
 // Fixed-point requantization in the store, ties away from zero: with K = 64
 // 8-bit products and no bias, |acc| <= 64 * 255 * 255 < 2^30, so the rounding
 // shift is (high + (mask >> 1) + (high >= 0)) >> right, an addition that
-// cannot overflow, with no remainder comparison.
+// cannot overflow, with no remainder comparison. Its one block of panels
+// cannot split over the threads, its rows can (with the dynamic M, when the
+// call's product is large enough): chunk t takes tiles [t * B / 2,
+// (t + 1) * B / 2) of the B tiles of 4 rows, into its slice of the result.
 // THREADS-LABEL: func.func @fixed_point_bounded
+// THREADS: scf.if
+// THREADS: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?x32xi8>)
+// THREADS: arith.minui
+// THREADS: tensor.extract_slice %{{.*}} : tensor<?x32xi8> to tensor<?x32xi8>
 // THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // THREADS: %[[NEG:.*]] = arith.shrui %[[H:.*]], %{{.*}} : vector<16xi32>
 // THREADS: %[[T1:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
@@ -197,7 +204,7 @@ func.func @depthwise_dynamic_image(%x: tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5
 func.func @fixed_point_bounded(%a: !A) -> !Y {
   %wd = arith.constant dense<5> : tensor<64x32xi8>
   %w = quant.scast %wd : tensor<64x32xi8> to !W
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 1}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 2 over the rows when M x N x K reaches 2^19 (decided per call), else 1}}
   %0 = qlinalg.matmul %a, %w multiplier(fixed_point) rounding(half_away_from_zero) : !A, !W -> !Y
   return %0 : !Y
 }

@@ -644,11 +644,35 @@ def runtime_weight_cases(rng) -> List[Case]:
     return c
 
 
+def row_split_cases(rng) -> List[Case]:
+    """Results too narrow to split their columns over threads split their
+    rows (from 2^19 multiply-adds): uneven chunks of tiles, the last tile
+    short."""
+    c = []
+    c.append(make_case(
+        "rows_rq_dyn_m301_n40_k64", rng,
+        "rows over threads, decided per call (dynamic M = 301: 76 tiles of 4 "
+        "rows, the last of 1), s8 x s8 per-channel rhs, bias, fixed_point "
+        "half_away_from_zero, i8",
+        M=301, K=64, N=40, dynamic=True, lhs=QType("i8", sa_(rng), 4),
+        per_channel=True, rhs_zp=pc_zps(rng, 40, "i8", lim=10), a_kind="spread",
+        w_kind="spread", bias=True, out=("i8", 2), mode="fixed-point",
+        rounding="half_away_from_zero"))
+    c.append(make_case(
+        "rows_acc_m258_n20_k111", rng,
+        "rows over threads (static M = 258), u8 x u8 per-tensor rhs zp 127, "
+        "K not a multiple of 4, i32 accumulator",
+        M=258, K=111, N=20, lhs=QType("u8", sa_(rng), 3), rhs_st="u8",
+        rhs_zp=127))
+    return c
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = acc_cases(rng) + batch_cases(rng) + requant_cases(rng) + adversarial_cases(rng)
     cases += batched_weight_cases(np.random.default_rng(SEED + 1))
     cases += runtime_weight_cases(np.random.default_rng(SEED + 2))
+    cases += row_split_cases(np.random.default_rng(SEED + 3))
     assert len({c.name for c in cases}) == len(cases)
     for case in cases:
         assert len(case.inputs) in (1, 2) and len(case.expected) == 1, case.name
