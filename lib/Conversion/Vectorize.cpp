@@ -179,9 +179,12 @@ static bool isLargeElementwise(linalg::LinalgOp op) {
 
 /// Splits `op` over `threads` with an scf.forall along the result's row
 /// dimension (the one before the innermost), or along its innermost one when
-/// the rows are too few for a register tile per thread; returns the op of
-/// one thread, or `op` itself when it is too small to split.
-static FailureOr<linalg::LinalgOp>
+/// the rows are too few for a register tile per thread. Returns the ops left
+/// to tile: the op of one thread, or `op` itself when it is too small to
+/// split. With a dynamic size the split is decided at every call: an scf.if
+/// runs the split copy when the call's work (the product of the loop sizes)
+/// reaches `minWork`, else a whole copy, and both are returned.
+static FailureOr<SmallVector<linalg::LinalgOp>>
 distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
                       unsigned threads, const TileSizes &tiles,
                       int64_t minWork = kMinParallelWork) {
@@ -194,11 +197,12 @@ distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
     else
       work *= r;
   }
+  SmallVector<linalg::LinalgOp> whole{op};
   if (!dynamic && work < minWork)
-    return op;
+    return whole;
   AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
   if (out.getNumResults() == 0)
-    return op;
+    return whole;
   unsigned cols = cast<AffineDimExpr>(out.getResults().back()).getPosition();
   std::optional<unsigned> rows;
   if (out.getNumResults() > 1)
@@ -210,23 +214,51 @@ distributeOverThreads(RewriterBase &rewriter, linalg::LinalgOp op,
     loop = *rows;
   else if (!ShapedType::isDynamic(ranges[cols]) &&
            ranges[cols] < int64_t(threads) * tiles.n)
-    return op;
+    return whole;
+  auto tileable = dyn_cast<TilingInterface>(op.getOperation());
+  if (!tileable)
+    return failure();
+  SmallVector<linalg::LinalgOp> result;
+  if (dynamic) {
+    // The split when this call is large enough, else the op whole: a small
+    // batch of a small model must not pay a fork per layer.
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    Value size = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    for (Range r : op.createLoopRanges(rewriter, loc))
+      size = arith::MulIOp::create(
+          rewriter, loc, size,
+          getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+    Value large = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::uge, size,
+        arith::ConstantIndexOp::create(rewriter, loc, minWork));
+    auto choice = scf::IfOp::create(rewriter, loc, op->getResultTypes(), large,
+                                    /*withElseRegion=*/true);
+    rewriter.setInsertionPointToStart(choice.thenBlock());
+    Operation *split = rewriter.clone(*op);
+    scf::YieldOp::create(rewriter, loc, split->getResults());
+    rewriter.setInsertionPointToStart(choice.elseBlock());
+    Operation *serial = rewriter.clone(*op);
+    scf::YieldOp::create(rewriter, loc, serial->getResults());
+    rewriter.replaceOp(op, choice.getResults());
+    op = cast<linalg::LinalgOp>(split);
+    tileable = cast<TilingInterface>(split);
+    result.push_back(cast<linalg::LinalgOp>(serial));
+  }
   SmallVector<OpFoldResult> numThreads(op.getNumLoops(),
                                        rewriter.getIndexAttr(0));
   numThreads[loop] = rewriter.getIndexAttr(threads);
   scf::SCFTilingOptions options;
   options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   options.setNumThreads(numThreads);
-  auto tileable = dyn_cast<TilingInterface>(op.getOperation());
-  if (!tileable)
-    return failure();
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, tileable, options);
   if (failed(tiled))
     return failure();
   rewriter.replaceOp(op, tiled->replacements);
-  return cast<linalg::LinalgOp>(tiled->tiledOps.back());
+  result.push_back(cast<linalg::LinalgOp>(tiled->tiledOps.back()));
+  return result;
 }
 
 /// Vectorizes a tile of static shape.
@@ -287,41 +319,41 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
       ops.push_back(op);
   });
   SmallVector<scf::ForOp> loops;
-  for (linalg::LinalgOp op : ops) {
-    bool kernel = op->hasAttr(kKernelAttrName);
-    SmallVector<int64_t> sizes;
-    if (kernel) {
-      const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
-      if (threads > 1) {
-        FailureOr<linalg::LinalgOp> part =
-            distributeOverThreads(rewriter, op, threads, tiles);
-        if (failed(part))
-          return op->emitError("splitting over threads failed");
-        op = *part;
-      }
-      sizes = hasProjectedMaps(op) ? getTileSizes(op, tiles)
-                                   : getWindowTileSizes(op, tiles);
-    } else if (op.getNumReductionLoops() == 0 && op.getNumLoops() > 0) {
-      // Elementwise (the quantize and dequantize at a model's borders): large
-      // ones over the threads too, then rows of 16 lanes.
-      if (threads > 1 && isLargeElementwise(op)) {
-        FailureOr<linalg::LinalgOp> part = distributeOverThreads(
-            rewriter, op, threads, target.getTiles(ContractionKind::Matmul),
-            kMinParallelElements);
-        if (failed(part))
-          return op->emitError("splitting over threads failed");
-        op = *part;
-      }
-      sizes.assign(op.getNumLoops(), 1);
-      sizes.back() = 16;
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (!ShapedType::isDynamic(ranges.back()))
-        sizes.back() = std::min<int64_t>(16, ranges.back());
-    } else {
+  for (linalg::LinalgOp root : ops) {
+    bool kernel = root->hasAttr(kKernelAttrName);
+    bool elementwise =
+        root.getNumReductionLoops() == 0 && root.getNumLoops() > 0;
+    if (!kernel && !elementwise)
       continue;
+    // Large ones over the threads first (elementwise: the quantize and
+    // dequantize at a model's borders), then register tiles (elementwise:
+    // rows of 16 lanes) of each part.
+    const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
+    SmallVector<linalg::LinalgOp> parts{root};
+    if (threads > 1 && (kernel || isLargeElementwise(root))) {
+      FailureOr<SmallVector<linalg::LinalgOp>> split =
+          kernel ? distributeOverThreads(rewriter, root, threads, tiles)
+                 : distributeOverThreads(rewriter, root, threads, tiles,
+                                         kMinParallelElements);
+      if (failed(split))
+        return root->emitError("splitting over threads failed");
+      parts = *split;
     }
-    if (failed(tileOp(rewriter, op, sizes, loops)))
-      return op->emitError("tiling for vectorization failed");
+    for (linalg::LinalgOp op : parts) {
+      SmallVector<int64_t> sizes;
+      if (kernel) {
+        sizes = hasProjectedMaps(op) ? getTileSizes(op, tiles)
+                                     : getWindowTileSizes(op, tiles);
+      } else {
+        sizes.assign(op.getNumLoops(), 1);
+        sizes.back() = 16;
+        SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+        if (!ShapedType::isDynamic(ranges.back()))
+          sizes.back() = std::min<int64_t>(16, ranges.back());
+      }
+      if (failed(tileOp(rewriter, op, sizes, loops)))
+        return op->emitError("tiling for vectorization failed");
+    }
   }
   // Full tiles in the main loops, the partial last tile of each loop in a
   // peeled copy: after canonicalization the full tiles have static shapes.

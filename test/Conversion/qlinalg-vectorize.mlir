@@ -70,12 +70,20 @@ func.func @conv(%x: tensor<1x5x5x3x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<3
 
 // Tests that with threads=2 a large contraction is first split over two
 // threads along its rows with scf.forall (each thread's part then tiled and
-// vectorized as above), and that a small one is not split.
+// vectorized as above), and that a small one is not split. With a dynamic
+// M the split is decided per call: an scf.if takes the forall when M x N x K
+// reaches 2^20 multiply-adds, else the same contraction on one thread.
 
 // THREADS-LABEL: func.func @large
+// THREADS: %[[WORK:.*]] = arith.muli %{{.*}}, %{{.*}} : index
+// THREADS: %[[LARGE:.*]] = arith.cmpi uge, %[[WORK]], %{{.*}} : index
+// THREADS: scf.if %[[LARGE]]
 // THREADS: scf.forall (%{{.*}}) in (2)
 // THREADS: vector.contract
 // THREADS: scf.forall.in_parallel
+// THREADS: } else {
+// THREADS-NOT: scf.forall
+// THREADS: vector.contract
 // THREADS-LABEL: func.func @small
 // THREADS-NOT: scf.forall
 func.func @large(%a: tensor<?x256x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<256x256x!quant.uniform<i8:f32, 0.25>>) -> tensor<?x256x!quant.uniform<i32:f32, 0.125>> {
