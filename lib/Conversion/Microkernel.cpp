@@ -561,6 +561,12 @@ Value KernelBuilder::emitColumnBlocks(OpBuilder &b, Value out, Value lo,
 /// each core streams its half of the weights through its own L2).
 static constexpr int64_t kMinParallelWork = int64_t(1) << 19;
 
+/// Smallest contraction whose rows are split over threads (or a depthwise
+/// convolution's): compute-bound, unlike a wide GEMV that gains from each
+/// core streaming its own weights, it must outweigh the fork and join
+/// (examples/mlp's 256 x 64 x 32 layer, 2^19, ran 1.5x slower split).
+static constexpr int64_t kMinRowSplitWork = int64_t(1) << 21;
+
 Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
                                         int64_t fullBlocks, int64_t chunks,
                                         int64_t mr, int64_t nt) {
@@ -602,18 +608,18 @@ Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
 static Value forkIfLarge(OpBuilder &b, Location loc, Value out, Value lhs,
                          unsigned dim, int64_t perRow, bool &perCall,
                          function_ref<Value(OpBuilder &)> parallel,
-                         function_ref<Value(OpBuilder &)> serial) {
+                         function_ref<Value(OpBuilder &)> serial,
+                         int64_t minWork = kMinParallelWork) {
   auto type = cast<RankedTensorType>(lhs.getType());
   perCall = type.isDynamicDim(dim);
   if (!perCall)
-    return type.getDimSize(dim) * perRow >= kMinParallelWork ? parallel(b)
-                                                             : serial(b);
+    return type.getDimSize(dim) * perRow >= minWork ? parallel(b) : serial(b);
   // A dynamic M: the parallel version only when this call's product is
   // large enough to pay for the fork (M = 1 of a small layer is not).
   Value m = tensor::DimOp::create(b, loc, lhs, dim);
   Value work = arith::MulIOp::create(b, loc, m, cIndex(b, loc, perRow));
   Value large = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, work,
-                                      cIndex(b, loc, kMinParallelWork));
+                                      cIndex(b, loc, minWork));
   auto choice = scf::IfOp::create(b, loc, TypeRange{out.getType()}, large,
                                   /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
@@ -707,10 +713,16 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                                           strides);
     return forall.getResult(0);
   };
-  plan.threads = chunks;
-  plan.threadsOverSets = true;
-  return forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
-                     plan.threadsPerCall, parallel, serial);
+  Value result =
+      forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
+                  plan.threadsPerCall, parallel, serial, kMinRowSplitWork);
+  auto type = cast<RankedTensorType>(mm.lhs.getType());
+  if (plan.threadsPerCall ||
+      type.getDimSize(mDim()) * sets * mm.n * mm.k >= kMinRowSplitWork) {
+    plan.threads = chunks;
+    plan.threadsOverSets = true;
+  }
+  return result;
 }
 
 /// Rows split over threads: chunk t runs the tiles of MR rows
@@ -781,8 +793,8 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                              cIndex(nb, loc, fullBlocks), mr, nt);
     return tail(nb, acc);
   };
-  auto mayFork = [&](int64_t chunks) {
-    if (plan.threadsPerCall || rows * mm.n * mm.k >= kMinParallelWork)
+  auto mayFork = [&](int64_t chunks, int64_t minWork = kMinParallelWork) {
+    if (plan.threadsPerCall || rows * mm.n * mm.k >= minWork)
       plan.threads = chunks;
   };
   if (threads > 1 && fullBlocks >= threads) {
@@ -807,8 +819,8 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
       return emitParallelRows(nb, out, chunks, mr, everyColumn);
     };
     out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
-                      plan.threadsPerCall, parallel, serial);
-    mayFork(chunks);
+                      plan.threadsPerCall, parallel, serial, kMinRowSplitWork);
+    mayFork(chunks, kMinRowSplitWork);
     plan.threadsOverRows = plan.threads > 1;
     return out;
   }
@@ -1120,11 +1132,12 @@ Value mlir::qlinalg::emitPackedDepthwise(OpBuilder &b, Location loc,
   };
   int64_t perImage = dw.outHeight * dw.outWidth * channels *
                      wType.getDimSize(0) * wType.getDimSize(1);
-  Value result = forkIfLarge(b, loc, out, dw.lhs, 0, perImage,
-                             plan.threadsPerCall, parallel, serial);
+  Value result =
+      forkIfLarge(b, loc, out, dw.lhs, 0, perImage, plan.threadsPerCall,
+                  parallel, serial, kMinRowSplitWork);
   auto lhsType = cast<RankedTensorType>(dw.lhs.getType());
   if (plan.threadsPerCall ||
-      lhsType.getDimSize(0) * perImage >= kMinParallelWork)
+      lhsType.getDimSize(0) * perImage >= kMinRowSplitWork)
     plan.threads = chunks;
   return result;
 }

@@ -516,8 +516,9 @@ static std::string describe(const KernelTarget &kernel,
       : plan.threadsOverRows ? " over the rows"
                              : "");
   if (plan.threadsPerCall)
-    explain += llvm::formatv(" when M x N x K reaches 2^19 (decided per "
-                             "call), else 1");
+    explain += llvm::formatv(
+        " when M x N x K reaches 2^{0} (decided per call), else 1",
+        plan.threadsOverRows || plan.threadsOverSets ? 21 : 19);
   if (!proof.empty())
     explain += "; " + proof.str();
   return explain;
@@ -647,7 +648,7 @@ emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
           : "",
       plan.rows, plan.threads,
       plan.threadsPerCall
-          ? " when N x OH x OW x C x KH x KW reaches 2^19 (decided per call), "
+          ? " when N x OH x OW x C x KH x KW reaches 2^21 (decided per call), "
             "else 1"
           : "");
   return result;

@@ -50,7 +50,7 @@ func.func @small_m(%a: !A) -> !ACC {
 !W = tensor<8x20x!quant.uniform<i8:f32, 0.25>>
 !ACC = tensor<?x20x!quant.uniform<i32:f32, 0.125>>
 func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels, at run time), threads 2 over the rows when M x N x K reaches 2^19 (decided per call), else 1}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels, at run time), threads 2 over the rows when M x N x K reaches 2^21 (decided per call), else 1}}
   %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
   return %0 : !ACC
 }
@@ -204,7 +204,7 @@ func.func @depthwise_dynamic_image(%x: tensor<1x?x5x8x!quant.uniform<i8:f32, 0.5
 func.func @fixed_point_bounded(%a: !A) -> !Y {
   %wd = arith.constant dense<5> : tensor<64x32xi8>
   %w = quant.scast %wd : tensor<64x32xi8> to !W
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 2 over the rows when M x N x K reaches 2^19 (decided per call), else 1}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x32 (4 rows x 2 panels of 16 columns), weights packed 4xs8 per panel (2 panels), threads 2 over the rows when M x N x K reaches 2^21 (decided per call), else 1}}
   %0 = qlinalg.matmul %a, %w multiplier(fixed_point) rounding(half_away_from_zero) : !A, !W -> !Y
   return %0 : !Y
 }

@@ -771,11 +771,11 @@ def dynamic_cases(rng) -> List[Case]:
 
     # Depthwise with a dynamic batch, s8 activations (read as u8 by the x86
     # depthwise kernel, the correction in its start values), 37 channels
-    # (two whole vectors of 16 and a rest of 5, or four of 8 and 5), 14 output
-    # columns (three tiles of 4 pixels and a rest of 2), enough work for the
+    # (two whole vectors of 16 and a rest of 5, or four of 8 and 5), 55 output
+    # columns (13 tiles of 4 pixels and a rest of 3), enough work (2^21) for the
     # output rows to split over threads; per-channel constant s8 weights with
     # zero points, constant bias, fixed_point half_away_from_zero into i8.
-    N, H, W, C, KH, KW = 2, 62, 16, 37, 3, 3
+    N, H, W, C, KH, KW = 2, 62, 57, 37, 3, 3
     za = -5
     zb = per_channel_zps(rng, C, 20)
     x = rand_q(rng, "i8", (N, H, W, C), za, SPREAD)
@@ -786,7 +786,7 @@ def dynamic_cases(rng) -> List[Case]:
     acc = nm.qdepthwise_conv2d_nhwc_hwc(x, za, w, zb, (1, 1), (1, 1), bias)
     c = Contract("dw_s8_dyn_large",
                  "depthwise NHWC/HWC, dynamic batch; s8 lhs (zero point -5), 37 channels, "
-                 "60 x 14 outputs; per-channel constant s8 rhs with zero points, constant "
+                 "60 x 55 outputs; per-channel constant s8 rhs with zero points, constant "
                  "bias; fixed_point half_away_from_zero into i8",
                  **dw_nhwc(1, 1), lhs=QType("i8", sc.sa, za), x=x,
                  rhs=QType("i8", sc.sb, zb, axis=2), w=w, rhs_const=True, bias=bias,

@@ -600,10 +600,10 @@ def batched_weight_cases(rng) -> List[Case]:
         a_kind="spread", w_kind="spread", out=("i8", 5), mode="fixed-point",
         rounding="half_to_even", target=70.0))
     c.append(make_case(
-        "bmmw_rq_threads_m64_n48_k64", rng,
-        "5 weight sets split over threads (2^19 multiply-adds and more: sets "
+        "bmmw_rq_threads_m64_n48_k160", rng,
+        "5 weight sets split over threads (2^21 multiply-adds and more: sets "
         "[0, 2) and [2, 5) on two), s8 x s8 per-channel, fixed_point, i8",
-        M=64, K=64, N=48, batch=5, batched_weights=True,
+        M=64, K=160, N=48, batch=5, batched_weights=True,
         lhs=QType("i8", sa_(rng), 3), per_channel=True, a_kind="spread",
         w_kind="spread", out=("i8", 1), mode="fixed-point",
         rounding="half_away_from_zero", target=60.0))
@@ -636,33 +636,33 @@ def runtime_weight_cases(rng) -> List[Case]:
         lhs=QType("i8", sa_(rng), -3), a_kind="spread", w_kind="spread",
         out=("u8", 128), mode="float", rounding="half_to_even", target=60.0))
     c.append(make_case(
-        "arg_bmm_threads_dyn_m64_n40_k80", rng,
+        "arg_bmm_threads_dyn_m64_n40_k288", rng,
         "run-time weight sets split over threads, decided per call (dynamic "
         "M), u8 weights zp 120 x s8 lhs, i32 accumulator",
-        M=64, K=80, N=40, batch=3, batched_weights=True, weights_arg=True,
+        M=64, K=288, N=40, batch=3, batched_weights=True, weights_arg=True,
         dynamic=True, lhs=QType("i8", sa_(rng), -5), rhs_st="u8", rhs_zp=120))
     return c
 
 
 def row_split_cases(rng) -> List[Case]:
     """Results too narrow to split their columns over threads split their
-    rows (from 2^19 multiply-adds): uneven chunks of tiles, the last tile
+    rows (from 2^21 multiply-adds): uneven chunks of tiles, the last tile
     short."""
     c = []
     c.append(make_case(
-        "rows_rq_dyn_m301_n40_k64", rng,
+        "rows_rq_dyn_m301_n40_k192", rng,
         "rows over threads, decided per call (dynamic M = 301: 76 tiles of 4 "
         "rows, the last of 1), s8 x s8 per-channel rhs, bias, fixed_point "
         "half_away_from_zero, i8",
-        M=301, K=64, N=40, dynamic=True, lhs=QType("i8", sa_(rng), 4),
+        M=301, K=192, N=40, dynamic=True, lhs=QType("i8", sa_(rng), 4),
         per_channel=True, rhs_zp=pc_zps(rng, 40, "i8", lim=10), a_kind="spread",
         w_kind="spread", bias=True, out=("i8", 2), mode="fixed-point",
         rounding="half_away_from_zero"))
     c.append(make_case(
-        "rows_acc_m258_n20_k111", rng,
+        "rows_acc_m258_n20_k431", rng,
         "rows over threads (static M = 258), u8 x u8 per-tensor rhs zp 127, "
         "K not a multiple of 4, i32 accumulator",
-        M=258, K=111, N=20, lhs=QType("u8", sa_(rng), 3), rhs_st="u8",
+        M=258, K=431, N=20, lhs=QType("u8", sa_(rng), 3), rhs_st="u8",
         rhs_zp=127))
     return c
 
