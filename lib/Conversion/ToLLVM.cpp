@@ -197,7 +197,19 @@ struct ToLLVMPass : public qlinalg::impl::QLinalgToLLVMBase<ToLLVMPass> {
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    // The tensor signature as text: it may hold !quant types, which tools
+    // without the quant dialect (mlir-translate) could not parse as a type.
+    module.walk([&](LLVM::LLVMFuncOp func) {
+      auto type = func->getAttrOfType<TypeAttr>(kSignatureAttrName);
+      if (!type)
+        return;
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      type.getValue().print(os);
+      func->setAttr(kSignatureAttrName,
+                    StringAttr::get(func.getContext(), text));
+    });
   }
 };
 } // namespace

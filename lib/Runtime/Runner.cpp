@@ -14,6 +14,7 @@
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 #include "qlinalg/Target/Target.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -117,6 +118,16 @@ mlir::qlinalg::getEntrySignature(ModuleOp module, StringRef entry,
   }
   if (auto attr = symbol->getAttrOfType<TypeAttr>(kSignatureAttrName))
     type = dyn_cast<FunctionType>(attr.getValue());
+  // --qlinalg-to-llvm keeps it as text (readable without the quant
+  // dialect).
+  if (auto text = symbol->getAttrOfType<StringAttr>(kSignatureAttrName)) {
+    type = dyn_cast_or_null<FunctionType>(
+        parseType(text.getValue(), module.getContext()));
+    if (!type)
+      return makeError(sourceName + ": lowered entry '@" + entry +
+                       "': " + kSignatureAttrName + " \"" + text.getValue() +
+                       "\" is not a function type");
+  }
   if (!type)
     return makeError(sourceName + ": lowered entry '@" + entry + "' has no " +
                      kSignatureAttrName +

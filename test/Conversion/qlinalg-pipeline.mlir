@@ -19,7 +19,7 @@
 // multiplies of sign-extended halves, vpmuldq on x86).
 
 // CHECK-LABEL: llvm.func @forward
-// CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2xf32>) -> tensor<?x2xf32>}
+// CHECK-SAME: attributes {qlinalg.signature = "(tensor<?x2xf32>) -> tensor<?x2xf32>"}
 // CHECK-NOT: func.func
 // CHECK-NOT: linalg.
 // CHECK-NOT: quant.

@@ -2,6 +2,12 @@
 // RUN: qlinalg-opt %t/quantized.mlir --split-input-file --qlinalg-lower \
 // RUN:   | qlinalg-opt --split-input-file --qlinalg-to-llvm | FileCheck %s
 // RUN: qlinalg-opt %t/not-lowered.mlir --split-input-file --qlinalg-to-llvm --verify-diagnostics
+// The signature is text, so stock mlir-translate (no quant dialect) reads
+// the lowered quantized module as it is.
+// RUN: qlinalg-opt %t/quantized.mlir --split-input-file --qlinalg-lower \
+// RUN:   | qlinalg-opt --split-input-file --qlinalg-to-llvm -o %t/lowered.mlir
+// RUN: mlir-translate --split-input-file --mlir-to-llvmir %t/lowered.mlir | FileCheck %s --check-prefix=IR
+// IR: define {{.*}} @matmul(
 
 //--- quantized.mlir
 // Tests that a lowered quantized function becomes an llvm.func that keeps
@@ -9,7 +15,7 @@
 // storage signature), with no func, tensor, linalg or quant op left.
 
 // CHECK-LABEL: llvm.func @matmul
-// CHECK-SAME: attributes {qlinalg.signature = (tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>) -> tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:-4>>}
+// CHECK-SAME: attributes {qlinalg.signature = "(tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:10>>) -> tensor<?x2x!quant.uniform<i8:f32, 5.000000e-01:-4>>"}
 // CHECK-NOT: func.func
 // CHECK-NOT: linalg.
 // CHECK-NOT: tensor.
@@ -34,7 +40,7 @@ func.func @matmul(%a: !A) -> !R {
 // CHECK-NOT: qlinalg.signature
 // CHECK-SAME: attributes {sym_visibility = "private"}
 // CHECK-LABEL: llvm.func @float_border
-// CHECK-SAME: attributes {qlinalg.signature = (tensor<3xf32>) -> tensor<3xf32>}
+// CHECK-SAME: attributes {qlinalg.signature = "(tensor<3xf32>) -> tensor<3xf32>"}
 // CHECK: llvm.intr.roundeven
 // CHECK-NOT: math.
 // CHECK: llvm.return

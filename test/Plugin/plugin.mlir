@@ -38,7 +38,7 @@
 // Tests that the whole flow down to the LLVM dialect runs in the stock
 // mlir-opt.
 // LLVM-LABEL: llvm.func @forward
-// LLVM-SAME: attributes {qlinalg.signature = (tensor<?x2xf32>) -> tensor<?x2xf32>}
+// LLVM-SAME: attributes {qlinalg.signature = "(tensor<?x2xf32>) -> tensor<?x2xf32>"}
 // LLVM-NOT: qlinalg.
 // LLVM: llvm.return
 

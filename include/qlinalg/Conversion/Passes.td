@@ -141,8 +141,9 @@ def QLinalgToLLVM : Pass<"qlinalg-to-llvm", "ModuleOp"> {
     ownership-based deallocation, linalg to loops, and the conversions of
     memref, scf/cf, arith, math and func to LLVM. Each `func.func` keeps its
     tensor signature as the `qlinalg.signature` attribute of the resulting
-    `llvm.func`, which is how qlinalg-run reads back an already lowered
-    module.
+    `llvm.func`, as text (it may hold `!quant` types, which stock
+    mlir-translate could not parse), which is how qlinalg-run reads back an
+    already lowered module.
 
     Example: `qlinalg-opt m.mlir --qlinalg-lower --qlinalg-to-llvm | mlir-translate --mlir-to-llvmir`.
   }];
