@@ -200,11 +200,7 @@ SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
     for (auto [dim, i] : llvm::enumerate(index))
       at += termStride[ContractionMaps::getLoop(c.maps.rhs, dim)] * i;
     sums[at] += c.rhsUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue();
-    for (int64_t d = shape.size() - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advanceIndex(index, shape);
   }
   // The term, in i32 wrap-around like the accumulation itself.
   int64_t za = c.lhsZeroPoint;
@@ -218,11 +214,7 @@ SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
                      uint64_t(c.rhsZeroPoints[zbAt]) -
                  uint64_t(za) * uint64_t(sums[flat]);
     term[flat] = static_cast<int64_t>(t);
-    for (int64_t d = rhsParallel.size() - 1; d >= 0; --d) {
-      if (++at[d] < termShape[d])
-        break;
-      at[d] = 0;
-    }
+    advanceIndex(at, termShape);
   }
   // A constant bias over rhs loops only (the usual case) folds in too.
   biasFolded = false;
@@ -246,11 +238,7 @@ SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
         term[flat] = static_cast<int64_t>(
             uint64_t(term[flat]) +
             uint64_t(c.biasConstant.getValues<APInt>()[biasAt].getSExtValue()));
-        for (int64_t d = rhsParallel.size() - 1; d >= 0; --d) {
-          if (++ti[d] < termShape[d])
-            break;
-          ti[d] = 0;
-        }
+        advanceIndex(ti, termShape);
       }
       biasFolded = true;
     }

@@ -234,11 +234,7 @@ static FailureOr<MatmulForm> im2col(OpBuilder &b, Location loc,
         kk = kk * shape[d] + index[d];
     }
     weights[kk * nSize + nn] = v;
-    for (int64_t d = shape.size() - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advanceIndex(index, shape);
   }
   auto weightType = RankedTensorType::get({k, nSize}, rhsType.getElementType());
 

@@ -73,6 +73,18 @@ SmallVector<int64_t> foldColumnTerm(OpBuilder &b, Location loc,
 Value emitLhsSums(OpBuilder &b, Location loc, const IntegerContraction &c,
                   ArrayRef<OpFoldResult> outSizes);
 
+/// Steps the row-major multi-index `index` of an array of `shape` to the
+/// next element (the last dimension fastest); false once it wraps to zero.
+inline bool advanceIndex(MutableArrayRef<int64_t> index,
+                         ArrayRef<int64_t> shape) {
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    if (++index[d] < shape[d])
+      return true;
+    index[d] = 0;
+  }
+  return false;
+}
+
 /// Maps `map`, whose dimensions are the loops of a contraction, onto the
 /// iteration space made of `domainLoops` only (dimension i is loop
 /// domainLoops[i]). Every loop `map` uses must be in `domainLoops`.
