@@ -567,39 +567,64 @@ static constexpr int64_t kMinParallelWork = int64_t(1) << 19;
 /// (examples/mlp's 256 x 64 x 32 layer, 2^19, ran 1.5x slower split).
 static constexpr int64_t kMinRowSplitWork = int64_t(1) << 21;
 
-Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
-                                        int64_t fullBlocks, int64_t chunks,
-                                        int64_t mr, int64_t nt) {
-  // Chunk t runs blocks [t * B / T, (t + 1) * B / T).
+/// An scf.forall of `chunks` over `out`: chunk t fills the slice of `out`
+/// spanning [offset(t), offset(t + 1)) along dimension `dim` (every other
+/// dimension whole), by `body` from that slice and the two bounds.
+static Value
+emitChunks(OpBuilder &b, Location loc, Value out, int64_t chunks, unsigned dim,
+           function_ref<Value(OpBuilder &, Value)> offset,
+           function_ref<Value(OpBuilder &, Value, Value, Value)> body) {
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
       std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
   Value t = forall.getInductionVar(0);
-  auto bound = [&](Value chunk) -> Value {
-    Value scaled =
-        arith::MulIOp::create(b, loc, chunk, cIndex(b, loc, fullBlocks));
-    return arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
-  };
-  Value lo = bound(t);
-  Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
-  Value width =
-      arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, hi, lo),
-                            cIndex(b, loc, nt * lanes));
-  Value col0 = arith::MulIOp::create(b, loc, lo, cIndex(b, loc, nt * lanes));
+  Value lo = offset(b, t);
+  Value hi = offset(b, arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
   Value shared = forall.getRegionOutArgs()[0];
-  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), col0};
-  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, shared, 0),
-                                  width};
-  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  int64_t rank = cast<RankedTensorType>(out.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, shared);
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  offsets[dim] = lo;
+  sizes[dim] = arith::SubIOp::create(b, loc, hi, lo).getResult();
   Value slice =
       tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
-  Value done = emitColumnBlocks(b, slice, lo, hi, mr, nt);
+  Value done = body(b, slice, lo, hi);
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
                                         strides);
   return forall.getResult(0);
+}
+
+/// chunk * total / chunks: where chunk `chunk` of an even split of `total`
+/// items starts.
+static Value evenSplit(OpBuilder &b, Location loc, Value chunk, Value total,
+                       int64_t chunks) {
+  Value scaled = arith::MulIOp::create(b, loc, chunk, total);
+  return arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
+}
+
+Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
+                                        int64_t fullBlocks, int64_t chunks,
+                                        int64_t mr, int64_t nt) {
+  // Chunk t runs blocks [t * B / T, (t + 1) * B / T), the columns of its
+  // slice.
+  int64_t width = nt * lanes;
+  return emitChunks(
+      b, loc, out, chunks, /*dim=*/1,
+      [&](OpBuilder &nb, Value t) -> Value {
+        Value block =
+            evenSplit(nb, loc, t, cIndex(nb, loc, fullBlocks), chunks);
+        return arith::MulIOp::create(nb, loc, block, cIndex(nb, loc, width));
+      },
+      [&](OpBuilder &nb, Value slice, Value lo, Value hi) {
+        auto block = [&](Value col) -> Value {
+          return arith::DivUIOp::create(nb, loc, col, cIndex(nb, loc, width));
+        };
+        return emitColumnBlocks(nb, slice, block(lo), block(hi), mr, nt);
+      });
 }
 
 /// Runs `parallel` when the multiply-adds of this call, `rows` (static, or
@@ -683,35 +708,15 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
   };
   if (chunks < 2)
     return serial(b);
-  auto parallel = [&](OpBuilder &nb) -> Value {
-    auto forall = scf::ForallOp::create(
-        nb, loc, ArrayRef<OpFoldResult>{nb.getIndexAttr(chunks)},
-        ValueRange{out}, std::nullopt);
-    OpBuilder::InsertionGuard guard(nb);
-    nb.setInsertionPointToStart(forall.getBody());
-    Value t = forall.getInductionVar(0);
-    auto bound = [&](Value chunk) -> Value {
-      Value scaled =
-          arith::MulIOp::create(nb, loc, chunk, cIndex(nb, loc, sets));
-      return arith::DivUIOp::create(nb, loc, scaled, cIndex(nb, loc, chunks));
-    };
-    Value lo = bound(t);
-    Value hi = bound(arith::AddIOp::create(nb, loc, t, cIndex(nb, loc, 1)));
-    Value shared = forall.getRegionOutArgs()[0];
-    SmallVector<OpFoldResult> offsets{lo, nb.getIndexAttr(0),
-                                      nb.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{
-        arith::SubIOp::create(nb, loc, hi, lo).getResult(),
-        tensor::getMixedSize(nb, loc, shared, 1),
-        tensor::getMixedSize(nb, loc, shared, 2)};
-    SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
-    Value slice = tensor::ExtractSliceOp::create(nb, loc, shared, offsets,
-                                                 sizes, strides);
-    Value done = emitSetRange(nb, slice, lo, hi, mr, nt, plan);
-    nb.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(nb, loc, done, shared, offsets, sizes,
-                                          strides);
-    return forall.getResult(0);
+  auto parallel = [&](OpBuilder &nb) {
+    return emitChunks(
+        nb, loc, out, chunks, /*dim=*/0,
+        [&](OpBuilder &cb, Value t) {
+          return evenSplit(cb, loc, t, cIndex(cb, loc, sets), chunks);
+        },
+        [&](OpBuilder &cb, Value slice, Value lo, Value hi) {
+          return emitSetRange(cb, slice, lo, hi, mr, nt, plan);
+        });
   };
   Value result =
       forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
@@ -731,42 +736,26 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
 Value KernelBuilder::emitParallelRows(
     OpBuilder &b, Value out, int64_t chunks, int64_t mr,
     function_ref<Value(OpBuilder &, Value)> body) {
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)}, ValueRange{out},
-      std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(forall.getBody());
-  Value t = forall.getInductionVar(0);
   Value m = tensor::DimOp::create(b, loc, mm.lhs, mDim());
   Value tiles = arith::DivUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, m, cIndex(b, loc, mr - 1)),
       cIndex(b, loc, mr));
-  auto bound = [&](Value chunk) -> Value {
-    Value scaled = arith::MulIOp::create(b, loc, chunk, tiles);
-    Value first =
-        arith::DivUIOp::create(b, loc, scaled, cIndex(b, loc, chunks));
-    return arith::MinUIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, first, cIndex(b, loc, mr)), m);
-  };
-  Value lo = bound(t);
-  Value hi = bound(arith::AddIOp::create(b, loc, t, cIndex(b, loc, 1)));
-  Value shared = forall.getRegionOutArgs()[0];
-  SmallVector<OpFoldResult> offsets{lo, b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{
-      arith::SubIOp::create(b, loc, hi, lo).getResult(),
-      tensor::getMixedSize(b, loc, shared, 1)};
-  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-  Value slice =
-      tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes, strides);
-  rowLo = lo;
-  rowHi = hi;
-  rowBase = lo;
-  Value done = body(b, slice);
-  rowLo = rowHi = rowBase = Value();
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
-                                        strides);
-  return forall.getResult(0);
+  return emitChunks(
+      b, loc, out, chunks, /*dim=*/0,
+      [&](OpBuilder &nb, Value t) -> Value {
+        Value first = evenSplit(nb, loc, t, tiles, chunks);
+        return arith::MinUIOp::create(
+            nb, loc, arith::MulIOp::create(nb, loc, first, cIndex(nb, loc, mr)),
+            m);
+      },
+      [&](OpBuilder &nb, Value slice, Value lo, Value hi) {
+        rowLo = lo;
+        rowHi = hi;
+        rowBase = lo;
+        Value done = body(nb, slice);
+        rowLo = rowHi = rowBase = Value();
+        return done;
+      });
 }
 
 /// One weight set (the only one, or set `set` of a batch) into `out`
@@ -1100,35 +1089,15 @@ Value mlir::qlinalg::emitPackedDepthwise(OpBuilder &b, Location loc,
   if (chunks < 2)
     return serial(b);
   // Chunk t computes rows [t * OH / T, (t + 1) * OH / T) of every image.
-  auto parallel = [&](OpBuilder &nb) -> Value {
-    auto forall = scf::ForallOp::create(
-        nb, loc, ArrayRef<OpFoldResult>{nb.getIndexAttr(chunks)},
-        ValueRange{out}, std::nullopt);
-    OpBuilder::InsertionGuard guard(nb);
-    nb.setInsertionPointToStart(forall.getBody());
-    Value t = forall.getInductionVar(0);
-    auto bound = [&](Value chunk) -> Value {
-      Value scaled =
-          arith::MulIOp::create(nb, loc, chunk, cIndex(nb, loc, dw.outHeight));
-      return arith::DivUIOp::create(nb, loc, scaled, cIndex(nb, loc, chunks));
-    };
-    Value lo = bound(t);
-    Value hi = bound(arith::AddIOp::create(nb, loc, t, cIndex(nb, loc, 1)));
-    Value shared = forall.getRegionOutArgs()[0];
-    SmallVector<OpFoldResult> offsets{nb.getIndexAttr(0), lo,
-                                      nb.getIndexAttr(0), nb.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sliceSizes{
-        tensor::getMixedSize(nb, loc, shared, 0),
-        arith::SubIOp::create(nb, loc, hi, lo).getResult(),
-        nb.getIndexAttr(dw.outWidth), nb.getIndexAttr(channels)};
-    SmallVector<OpFoldResult> strides(4, nb.getIndexAttr(1));
-    Value slice = tensor::ExtractSliceOp::create(nb, loc, shared, offsets,
-                                                 sliceSizes, strides);
-    Value done = builder.emitRows(nb, slice, lo, hi, lo);
-    nb.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(nb, loc, done, shared, offsets,
-                                          sliceSizes, strides);
-    return forall.getResult(0);
+  auto parallel = [&](OpBuilder &nb) {
+    return emitChunks(
+        nb, loc, out, chunks, /*dim=*/1,
+        [&](OpBuilder &cb, Value t) {
+          return evenSplit(cb, loc, t, cIndex(cb, loc, dw.outHeight), chunks);
+        },
+        [&](OpBuilder &cb, Value slice, Value lo, Value hi) {
+          return builder.emitRows(cb, slice, lo, hi, lo);
+        });
   };
   int64_t perImage = dw.outHeight * dw.outWidth * channels *
                      wType.getDimSize(0) * wType.getDimSize(1);
