@@ -650,6 +650,66 @@ emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
   return result;
 }
 
+/// Emits the packed kernel of `c` from its operands `ops` with `step`:
+/// the lhs's row dimensions (those between the `batch` sets' dimension, if
+/// any, and K) collapsed to one, the result expanded back to `outSizes`.
+static Value
+emitFromOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
+                 MatmulOperands ops, bool rhsKN, int64_t batch,
+                 ArrayRef<OpFoldResult> outSizes, Type resultType,
+                 const PackedEpilogue &epilogue, const DotStep &step,
+                 const LoweringOptions &options, MicrokernelPlan &plan) {
+  Value lhs = c.lhs;
+  int64_t rank = cast<RankedTensorType>(lhs.getType()).getRank();
+  int64_t lead = batch ? 1 : 0;
+  ReassociationIndices rows;
+  for (int64_t d = lead; d + 1 < rank; ++d)
+    rows.push_back(d);
+  bool collapse = rows.size() > 1;
+  SmallVector<ReassociationIndices> groups, rowGroups;
+  if (lead)
+    groups.push_back({0});
+  groups.push_back(rows);
+  rowGroups = groups;
+  groups.push_back({rank - 1});
+  if (collapse)
+    lhs = tensor::CollapseShapeOp::create(b, loc, lhs, groups);
+  PackedMatmul mm;
+  mm.batch = batch;
+  mm.lhs = lhs;
+  mm.lhsSigned = !c.lhsUnsigned;
+  mm.weights = std::move(ops.weights);
+  if (!c.rhsConstant) {
+    mm.weightTensor = c.rhs;
+    mm.weightsNK = !rhsKN;
+    mm.weightsUnsigned = c.rhsUnsigned;
+  }
+  mm.k = ops.k;
+  mm.n = ops.n;
+  mm.columnTerm = std::move(ops.columnTerm);
+  mm.columnTermTensor = ops.columnTermTensor;
+  if (ops.rowTerm) {
+    mm.rowSums = emitLhsSums(b, loc, c, outSizes);
+    if (collapse)
+      mm.rowSums =
+          tensor::CollapseShapeOp::create(b, loc, mm.rowSums, rowGroups);
+    mm.rowZeroPoints = ops.shifted.rhsZeroPoints;
+  }
+  mm.resultType = resultType;
+  mm.epilogue = epilogue;
+  Value result = emitPackedMatmul(b, loc, mm, *options.target, step,
+                                  options.emulate, options.threads, plan);
+  if (!collapse)
+    return result;
+  SmallVector<int64_t> staticShape;
+  for (OpFoldResult size : outSizes)
+    staticShape.push_back(
+        getConstantIntValue(size).value_or(ShapedType::kDynamic));
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(staticShape, resultType), result, groups,
+      outSizes);
+}
+
 /// A batch contraction (a loop first in the lhs, the weights and the
 /// result: batch_matmul) as one packed kernel over its weight sets: the
 /// constant sets packed one after another (or run-time ones by generated
@@ -740,59 +800,14 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
     return failure();
 
   // Activations as [B, M, K] and the result as [B, M, N] (and back).
-  Value lhs = c.lhs;
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  int64_t rank = lhsType.getRank();
-  SmallVector<ReassociationIndices> reassociation;
-  if (rank > 3) {
-    ReassociationIndices rows;
-    for (int64_t d = 1; d + 1 < rank; ++d)
-      rows.push_back(d);
-    reassociation = {{0}, rows, {rank - 1}};
-    lhs = tensor::CollapseShapeOp::create(b, loc, lhs, reassociation);
-  }
-  PackedMatmul mm;
-  mm.batch = batches;
-  mm.lhs = lhs;
-  mm.lhsSigned = !c.lhsUnsigned;
-  mm.weights = std::move(all.weights);
-  if (!c.rhsConstant) {
-    mm.weightTensor = c.rhs;
-    mm.weightsNK = !shape->rhsKN;
-    mm.weightsUnsigned = c.rhsUnsigned;
-  }
-  mm.k = all.k;
-  mm.n = all.n;
-  mm.columnTerm = std::move(all.columnTerm);
-  mm.columnTermTensor = all.columnTermTensor;
-  if (all.rowTerm) {
-    mm.rowSums = emitLhsSums(b, loc, c, outSizes);
-    if (rank > 3) {
-      ReassociationIndices rows;
-      for (int64_t d = 1; d + 1 < rank; ++d)
-        rows.push_back(d);
-      mm.rowSums = tensor::CollapseShapeOp::create(
-          b, loc, mm.rowSums, ArrayRef<ReassociationIndices>{{0}, rows});
-    }
-    mm.rowZeroPoints = all.shifted.rhsZeroPoints;
-  }
-  mm.resultType = resultType;
-  mm.epilogue = epilogue;
   MicrokernelPlan plan;
-  Value result = emitPackedMatmul(b, loc, mm, *options.target, *step,
-                                  options.emulate, options.threads, plan);
-  if (rank > 3) {
-    SmallVector<int64_t> staticShape;
-    for (OpFoldResult s : outSizes)
-      staticShape.push_back(
-          getConstantIntValue(s).value_or(ShapedType::kDynamic));
-    result = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get(staticShape, resultType), result,
-        reassociation, outSizes);
-  }
+  int64_t n = all.n;
+  Value result =
+      emitFromOperands(b, loc, c, std::move(all), shape->rhsKN, batches,
+                       outSizes, resultType, epilogue, *step, options, plan);
   explain = llvm::formatv(
       "{0} weight sets, one kernel: {1}", batches,
-      describe(kernel, options, *step, plan, mm.n, !c.rhsConstant, proof));
+      describe(kernel, options, *step, plan, n, !c.rhsConstant, proof));
   return result;
 }
 
@@ -868,7 +883,7 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
       getMatmulOperands(b, loc, c, *shape, outSizes, explain);
   if (failed(ops))
     return failure();
-  int64_t k = ops->k, n = ops->n;
+  int64_t n = ops->n;
   std::string proof;
   const DotStep *step =
       chooseStep(kernel, options, c.rhsConstant ? 1 : 0, *ops, lhsMin + ops->sa,
@@ -877,53 +892,10 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     return failure();
 
   // Activations as [M, K], the result as [M, N] and back.
-  Value lhs = c.lhs;
-  SmallVector<ReassociationIndices> reassociation;
-  if (shape->batchDims > 1) {
-    ReassociationIndices rows;
-    for (unsigned d = 0; d < shape->batchDims; ++d)
-      rows.push_back(d);
-    reassociation = {rows, {int64_t(shape->batchDims)}};
-    lhs = tensor::CollapseShapeOp::create(b, loc, lhs, reassociation);
-  }
-  PackedMatmul mm;
-  mm.lhs = lhs;
-  mm.lhsSigned = !c.lhsUnsigned;
-  mm.weights = std::move(ops->weights);
-  if (!c.rhsConstant) {
-    mm.weightTensor = c.rhs;
-    mm.weightsNK = !shape->rhsKN;
-    mm.weightsUnsigned = c.rhsUnsigned;
-  }
-  mm.k = k;
-  mm.n = n;
-  mm.columnTerm = std::move(ops->columnTerm);
-  mm.columnTermTensor = ops->columnTermTensor;
-  if (ops->rowTerm) {
-    mm.rowSums = emitLhsSums(b, loc, c, outSizes);
-    if (shape->batchDims > 1) {
-      ReassociationIndices all;
-      for (unsigned d = 0; d < shape->batchDims; ++d)
-        all.push_back(d);
-      mm.rowSums = tensor::CollapseShapeOp::create(
-          b, loc, mm.rowSums, ArrayRef<ReassociationIndices>{all});
-    }
-    mm.rowZeroPoints = ops->shifted.rhsZeroPoints;
-  }
-  mm.resultType = resultType;
-  mm.epilogue = epilogue;
   MicrokernelPlan plan;
-  Value result = emitPackedMatmul(b, loc, mm, *options.target, *step,
-                                  options.emulate, options.threads, plan);
-  if (shape->batchDims > 1) {
-    SmallVector<int64_t> staticShape;
-    for (OpFoldResult s : outSizes)
-      staticShape.push_back(
-          getConstantIntValue(s).value_or(ShapedType::kDynamic));
-    result = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get(staticShape, resultType), result,
-        reassociation, outSizes);
-  }
+  Value result = emitFromOperands(b, loc, c, std::move(*ops), shape->rhsKN,
+                                  /*batch=*/0, outSizes, resultType, epilogue,
+                                  *step, options, plan);
   explain = describe(kernel, options, *step, plan, n, !c.rhsConstant, proof);
   return result;
 }
