@@ -8,3 +8,9 @@ llvm.func @nosig() {
 llvm.func @withsig(%arg0: !llvm.ptr) attributes {qlinalg.signature = (tensor<4xf32>) -> ()} {
   llvm.return
 }
+
+// @badsig: a signature as text (what --qlinalg-to-llvm writes) that is no
+// function type.
+llvm.func @badsig() attributes {qlinalg.signature = "tensor<4xf32>"} {
+  llvm.return
+}
