@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 using namespace mlir::qlinalg;
@@ -200,24 +201,30 @@ static std::pair<double, double> mseRange(const Histogram &h,
     }
     return {bestLo, bestHi};
   }
-  double step = (hi - lo) / 1024.0;
-  double a = lo, b = hi;
-  while (b - a > step) {
-    double shrinkLow =
-        a < 0.0 ? cost(a + step, b) : std::numeric_limits<double>::infinity();
-    double shrinkHigh =
-        b > 0.0 ? cost(a, b - step) : std::numeric_limits<double>::infinity();
+  // Whole steps, counted: for a range tiny and far from zero, a + step can
+  // round back to a, and a loop on b - a > step would never end.
+  const int steps = 1024;
+  double step = (hi - lo) / steps;
+  int low = 0, high = 0;
+  auto at = [&](int l, int h) {
+    return std::make_pair(lo + l * step, hi - h * step);
+  };
+  while (step > 0.0 && low + high < steps - 1) {
+    auto [a, b] = at(low, high);
+    double shrinkLow = a < 0.0 ? cost(at(low + 1, high).first, b)
+                               : std::numeric_limits<double>::infinity();
+    double shrinkHigh = b > 0.0 ? cost(a, at(low, high + 1).second)
+                                : std::numeric_limits<double>::infinity();
     if (std::isinf(shrinkLow) && std::isinf(shrinkHigh))
       break;
     if (shrinkLow <= shrinkHigh)
-      a += step;
+      ++low;
     else
-      b -= step;
+      ++high;
     double c = std::min(shrinkLow, shrinkHigh);
     if (c < best) {
       best = c;
-      bestLo = a;
-      bestHi = b;
+      std::tie(bestLo, bestHi) = at(low, high);
     }
   }
   return {bestLo, bestHi};

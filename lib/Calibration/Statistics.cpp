@@ -40,6 +40,14 @@ int32_t Histogram::fittingLog2Width(double lo, double hi, int32_t atLeast) {
   return e;
 }
 
+/// floor(v / 2^shift) for any shift >= 0: `>>` is undefined from 64 on, and
+/// every int64 is then in [-2^63, 2^63), so the quotient is 0 or -1.
+static int64_t floorShift(int64_t v, int32_t shift) {
+  if (shift >= 63)
+    return v < 0 ? -1 : 0;
+  return v >> shift;
+}
+
 void Histogram::rebinTo(int32_t e, int64_t newOffset) {
   assert(e >= log2Width && "re-binning only widens bins");
   if (e == log2Width && newOffset == offset)
@@ -49,8 +57,8 @@ void Histogram::rebinTo(int32_t e, int64_t newOffset) {
   for (int64_t i = 0; i < kNumBins; ++i) {
     if (!counts[i])
       continue;
-    // Absolute bin offset + i at the old width; >> is floor division.
-    int64_t j = ((offset + i) >> shift) - newOffset;
+    // Absolute bin offset + i at the old width, floor-divided.
+    int64_t j = floorShift(offset + i, shift) - newOffset;
     assert(j >= 0 && j < kNumBins && "re-binned count outside the window");
     rebinned[j] += counts[i];
   }

@@ -8,6 +8,7 @@
 
 #include "qlinalg/Calibration/Table.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -15,6 +16,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir::qlinalg;
 using llvm::StringRef;
@@ -96,6 +98,65 @@ static llvm::Error makeError(StringRef name, const llvm::Twine &msg) {
                                  name + ": " + msg);
 }
 
+/// Deepest nesting of objects and arrays a table may have: the format needs
+/// 4; llvm::json::parse recurses once per level, and a file nested 50,000
+/// deep would overflow the stack.
+static constexpr int kMaxJsonDepth = 64;
+
+/// Checks what llvm::json::parse does not: the nesting depth (before it
+/// recurses) and that no object names a key twice (the parser keeps one of
+/// them silently: two entries for one tensor id, or two 'min's). Keys are
+/// compared as written. Syntax errors are left to the parser.
+static llvm::Error checkJsonStructure(StringRef text, StringRef name) {
+  struct Level {
+    bool object;
+    llvm::StringSet<> keys;
+    std::string key; // the key this level's value belongs to, for messages
+  };
+  llvm::SmallVector<Level> levels;
+  std::string lastKey;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    char c = text[i];
+    if (c == '{' || c == '[') {
+      if (static_cast<int>(levels.size()) >= kMaxJsonDepth)
+        return makeError(name, "JSON nested deeper than " +
+                                   llvm::Twine(kMaxJsonDepth) + " levels");
+      levels.push_back({c == '{', {}, lastKey});
+      lastKey.clear();
+    } else if (c == '}' || c == ']') {
+      if (!levels.empty())
+        levels.pop_back();
+      lastKey.clear();
+    } else if (c == '"') {
+      size_t start = ++i;
+      while (i < e && text[i] != '"')
+        i += text[i] == '\\' ? 2 : 1;
+      if (i >= e)
+        break;
+      StringRef str = text.slice(start, i);
+      size_t next = text.find_first_not_of(" \t\r\n", i + 1);
+      if (levels.empty() || !levels.back().object || next == StringRef::npos ||
+          text[next] != ':')
+        continue;
+      if (!levels.back().keys.insert(str).second) {
+        std::string where = levels.back().key.empty()
+                                ? std::string("the top-level object")
+                                : "'" + levels.back().key + "'";
+        return makeError(name, "duplicate key '" + str + "' in " + where);
+      }
+      lastKey = str.str();
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// The f32 range every statistic of f32 data lies in (the quantizer checks
+/// min and max itself, naming the op; the moving average only feeds an
+/// estimator).
+static bool fitsF32(double v) {
+  return std::isfinite(v) && std::fabs(v) <= std::numeric_limits<float>::max();
+}
+
 /// Reads an optional number (integers are accepted too); a present value
 /// that is not a number is an error naming the tensor and the key.
 static llvm::Expected<std::optional<double>>
@@ -134,6 +195,11 @@ static llvm::Error parseDetails(const llvm::json::Object &o,
         !(*c > 0.0 && *c <= 1.0))
       return bad("malformed 'moving_average' (needs constant in (0, 1], "
                  "batches >= 1, min, max, sum_min, sum_max)");
+    if (!fitsF32(*mn) || !fitsF32(*mx) || !fitsF32(*smn) || !fitsF32(*smx))
+      return bad("'moving_average' values must be finite f32 numbers");
+    if (!(*mn <= *mx) || !(*smn <= *smx))
+      return bad("'moving_average' range is inverted (min " +
+                 formatNumber(*mn) + ", max " + formatNumber(*mx) + ")");
     s.movingAverage = {*c, static_cast<uint64_t>(*n), *mn, *mx, *smn, *smx};
   } else {
     // A table without it: the overall range stands in.
@@ -146,6 +212,10 @@ static llvm::Error parseDetails(const llvm::json::Object &o,
     const llvm::json::Array *counts = h ? h->getArray("counts") : nullptr;
     if (!e || !offset || !counts)
       return bad("malformed 'histogram' (needs log2_width, offset, counts)");
+    if (*e < std::numeric_limits<int32_t>::min() ||
+        *e > std::numeric_limits<int32_t>::max())
+      return bad("histogram log2_width " + llvm::Twine(*e) +
+                 " is out of range");
     std::vector<uint64_t> values;
     for (const llvm::json::Value &c : *counts) {
       std::optional<int64_t> n = c.getAsInteger();
@@ -185,6 +255,8 @@ static llvm::Error parseDetails(const llvm::json::Object &o,
 
 llvm::Expected<CalibrationTable>
 mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
+  if (llvm::Error err = checkJsonStructure(text, name))
+    return std::move(err);
   llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text);
   if (!parsed)
     return makeError(name,

@@ -217,7 +217,8 @@ QuantizationState::getTableParams(Value value, Operation *user,
            << id << "' needs a range";
   const TensorStatistics *entry = table->lookup(id);
   if (!entry)
-    return user->emitError("no calibration entry for tensor id '") << id << "'";
+    return user->emitError("no calibration entry for tensor id '")
+           << id << "' in " << tableName;
   auto inTable = [&]() {
     return user->emitError("calibration entry for tensor id '")
            << id << "' in " << tableName;

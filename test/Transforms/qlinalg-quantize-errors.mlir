@@ -93,7 +93,7 @@ func.func @missing_output_entry(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  // expected-error-re @+1 {{no calibration entry for tensor id 't1' in {{.*}}Inputs/calibration-t0-only.json}}
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
@@ -110,7 +110,7 @@ func.func @missing_output_entry_bias_add(%x: tensor<3x2xf32>) -> tensor<3x2xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   %bb = linalg.broadcast ins(%b : tensor<2xf32>) outs(%e : tensor<3x2xf32>) dimensions = [0]
-  // expected-error @+1 {{no calibration entry for tensor id 't2'}}
+  // expected-error-re @+1 {{no calibration entry for tensor id 't2' in {{.*}}Inputs/calibration-t0-only.json}}
   %z = linalg.add ins(%y, %bb : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %z : tensor<3x2xf32>
 }
@@ -122,7 +122,7 @@ func.func @missing_rhs_entry(%x: tensor<3x2xf32>, %w: tensor<2x2xf32>) -> tensor
   %e = tensor.empty() : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error @+1 {{no calibration entry for tensor id 't1'}}
+  // expected-error-re @+1 {{no calibration entry for tensor id 't1' in {{.*}}Inputs/calibration-t0-only.json}}
   %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }

@@ -66,6 +66,35 @@ TEST(HistogramTest, MergeEqualsOneShotInEitherOrder) {
   EXPECT_TRUE(empty == ha);
 }
 
+// Fuzzing found these: subnormals first, then a value 2^70 times larger
+// re-binned with shifts of 64 and more, which `>>` does not define (a crash,
+// or counts silently in the wrong bins). Streaming must equal one shot.
+TEST(HistogramTest, RebinningAcrossMoreThan64BinaryOrders) {
+  std::vector<std::vector<float>> cases[] = {
+      {{1e-40f, 1.01e-40f, 1.005e-40f}, {1e-40f, -1.78e-23f}},
+      {{1e-40f, 1.01e-40f}, {1e30f}},
+      {{-3e-39f, 2e-45f}, {-1e38f, 3e38f}},
+  };
+  for (const auto &batches : cases) {
+    Histogram streamed, oneShot, merged;
+    std::vector<float> all;
+    for (const auto &b : batches) {
+      streamed.add(b);
+      Histogram h;
+      h.add(b);
+      merged.merge(h);
+      all.insert(all.end(), b.begin(), b.end());
+    }
+    oneShot.add(all);
+    EXPECT_TRUE(streamed == oneShot);
+    EXPECT_TRUE(merged == oneShot);
+    uint64_t sum = 0;
+    for (uint64_t c : streamed.getCounts())
+      sum += c;
+    EXPECT_EQ(sum, all.size());
+  }
+}
+
 TEST(HistogramTest, ConstantAndZeroData) {
   Histogram zeros;
   zeros.add(std::vector<float>(10, 0.0f));

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlinalg/Calibration/Table.h"
+#include "qlinalg/Calibration/Estimators.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -115,6 +116,71 @@ TEST(TableTest, ErrorsNameFileAndTensor) {
   EXPECT_NE(errorOf(readCalibrationTable("/nonexistent/t.json"))
                 .find("/nonexistent/t.json: cannot read calibration table"),
             std::string::npos);
+}
+
+// Inputs a fuzzing campaign found: each is rejected with the file named, or
+// (the last) read and estimated without hanging.
+TEST(TableTest, RejectsWhatFuzzingFound) {
+  const char *head = "{\"format\": \"qlinalg-calibration\", \"version\": 2, ";
+  auto table = [&](const std::string &tensors) {
+    return std::string(head) + "\"tensors\": {" + tensors + "}}";
+  };
+  // 50,000 levels deep: llvm::json::parse would overflow the stack.
+  std::string deep = std::string(50000, '[') + std::string(50000, ']');
+  EXPECT_EQ(errorOf(parseCalibrationTable(deep, "deep.json")),
+            "deep.json: JSON nested deeper than 64 levels");
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table("\"t0\": {\"min\": 0, \"max\": 1}, \"t0\": {\"min\": -5, "
+                      "\"max\": 5}"),
+                "dup.json")),
+            "dup.json: duplicate key 't0' in 'tensors'");
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table("\"t0\": {\"min\": 0, \"max\": 1, \"min\": -1}"),
+                "dupmin.json")),
+            "dupmin.json: duplicate key 'min' in 't0'");
+  // The same key in two objects is no duplicate, nor is a string value.
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table("\"t0\": {\"min\": 0, \"max\": 1}, \"t1\": {\"min\": "
+                      "0, \"max\": 1, \"note\": \"min\"}"),
+                "ok.json")),
+            "");
+  EXPECT_NE(errorOf(parseCalibrationTable(
+                        table("\"t0\": {\"count\": 1, \"min\": 0, \"max\": 1, "
+                              "\"histogram\": {\"log2_width\": 4294967296, "
+                              "\"offset\": 0, \"counts\": [1]}}"),
+                        "wide.json"))
+                .find("wide.json: tensor 't0': histogram log2_width "
+                      "4294967296 is out of range"),
+            std::string::npos);
+  std::string ma = "\"t0\": {\"count\": 1, \"min\": 0, \"max\": 1, "
+                   "\"moving_average\": {\"constant\": 0.01, \"batches\": 1, ";
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table(ma + "\"min\": -1e39, \"max\": 1e39, \"sum_min\": 0, "
+                           "\"sum_max\": 0}}"),
+                "ma.json")),
+            "ma.json: tensor 't0': 'moving_average' values must be finite "
+            "f32 numbers");
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table(ma + "\"min\": 2, \"max\": 1, \"sum_min\": 0, "
+                           "\"sum_max\": 0}}"),
+                "inverted.json")),
+            "inverted.json: tensor 't0': 'moving_average' range is inverted "
+            "(min 2, max 1)");
+  // A canonical table whose range is one ulp wide, far from zero: the MSE
+  // search used to step by less than half an ulp forever.
+  llvm::Expected<CalibrationTable> tiny = parseCalibrationTable(
+      table("\"t0\": {\"count\": 2, \"min\": 1, \"max\": 1.0000000000000002, "
+            "\"histogram\": {\"log2_width\": -52, \"offset\": "
+            "4503599627370496, \"counts\": [1, 1]}}"),
+      "tiny.json");
+  ASSERT_TRUE(static_cast<bool>(tiny)) << llvm::toString(tiny.takeError());
+  std::string error;
+  EstimatorOptions options;
+  std::optional<std::pair<double, double>> r =
+      estimateRange(*tiny->lookup("t0"), Estimator::MSE, options, error);
+  ASSERT_TRUE(r.has_value()) << error;
+  EXPECT_GE(r->first, 1.0);
+  EXPECT_LE(r->second, 1.0000000000000002);
 }
 
 } // namespace

@@ -1,0 +1,60 @@
+"""Inputs a fuzzing campaign found to crash, hang or mislead the tools.
+
+  fuzz_cases.py gen DIR      writes them into DIR
+  fuzz_cases.py same A B     checks that tables A and B hold the same
+                             histogram and range for t0 (one batch or two)
+"""
+import json
+import sys
+
+import numpy as np
+
+
+def gen(d):
+    rng = np.random.default_rng(10)
+    # Subnormals in [1e-40, 1.01e-40], then the same plus one -1.78e-23 (a
+    # value 2^57 times larger): re-binning the first batch shifted by >= 64.
+    sub = rng.uniform(1e-40, 1.01e-40, (3, 64)).astype(np.float32)
+    big = sub.copy()
+    big[1, 7] = -1.78e-23
+    np.save(f"{d}/sub.npy", sub)
+    np.save(f"{d}/sub_big.npy", big)
+    np.save(f"{d}/both.npy", np.concatenate([sub, big]))
+    # A later batch holding one 1e30.
+    huge = sub.copy()
+    huge[0, 0] = 1e30
+    np.save(f"{d}/huge.npy", huge)
+    np.save(f"{d}/sub_huge.npy", np.concatenate([sub, huge]))
+    # A table nested 50,000 levels deep.
+    with open(f"{d}/deep.json", "w") as f:
+        f.write("[" * 50000 + "]" * 50000)
+    # A canonical table whose t0 range is one ulp wide, far from zero (the
+    # MSE search stepped by less than half an ulp); t2 and t3 [-1, 1] (bins
+    # of 2^-10 from -1024, the canonical window).
+    ordinary = {"count": 2, "min": -1.0, "max": 1.0,
+                "histogram": {"log2_width": -10, "offset": -1024,
+                              "counts": [1] + [0] * 2047 + [1]}}
+    table = {"format": "qlinalg-calibration", "version": 2, "tensors": {
+        "t0": {"count": 2, "min": 1.0, "max": 1.0000000000000002,
+               "histogram": {"log2_width": -52, "offset": 2 ** 52,
+                             "counts": [1, 1]}},
+        "t2": ordinary, "t3": ordinary}}
+    with open(f"{d}/tiny.json", "w") as f:
+        json.dump(table, f)
+    # Two entries for one tensor id.
+    with open(f"{d}/dup.json", "w") as f:
+        f.write('{"format": "qlinalg-calibration", "version": 2, "tensors": '
+                '{"t0": {"min": 0, "max": 1}, "t0": {"min": -9, "max": 9}}}')
+
+
+def same(a, b):
+    ta, tb = (json.load(open(p))["tensors"]["t0"] for p in (a, b))
+    for key in ("count", "min", "max", "histogram"):
+        if ta[key] != tb[key]:
+            sys.exit(f"t0 differs in {key}: {ta[key]} vs {tb[key]}")
+    nonzero = sum(1 for c in ta["histogram"]["counts"] if c)
+    print(f"same t0: {ta['count']} values, {nonzero} non-zero bins")
+
+
+if __name__ == "__main__":
+    {"gen": gen, "same": same}[sys.argv[1]](*sys.argv[2:])
