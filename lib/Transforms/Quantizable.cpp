@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -207,6 +208,13 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
         !t || !t.getElementType().isF32())
       return fail("only f32 contractions are quantized, this one has " +
                   llvm::formatv("{0}", v.getType()).str());
+  // No data, no range: and a per-channel type with no channels has no
+  // textual form (`{}` does not parse back).
+  for (Value v : op->getOperands())
+    if (llvm::is_contained(cast<RankedTensorType>(v.getType()).getShape(), 0))
+      return fail("it has an empty operand (" +
+                  llvm::formatv("{0}", v.getType()).str() +
+                  "): there is nothing to quantize");
   if (linalg::isaConvolutionOpInterface(op)) {
     FailureOr<linalg::ConvolutionDimensions> dims =
         linalg::inferConvolutionDims(op);
@@ -444,6 +452,19 @@ mlir::qlinalg::returnObservedTensors(func::FuncOp func,
   if (!ret)
     return func.emitError("calibration needs an entry function ending in "
                           "func.return");
+  // Calls of the entry from other functions expect its own results: they
+  // call an unchanged private copy instead.
+  if (auto module = func->getParentOfType<ModuleOp>()) {
+    std::optional<SymbolTable::UseRange> uses =
+        SymbolTable::getSymbolUses(func, module);
+    if (uses && !uses->empty()) {
+      func::FuncOp copy = func.clone();
+      copy.setPrivate();
+      StringAttr name = SymbolTable(module).insert(copy, Block::iterator(func));
+      if (failed(SymbolTable::replaceAllSymbolUses(func, name, module)))
+        return func.emitError("cannot redirect the calls of the entry");
+    }
+  }
   SmallVector<ObserveOp> observes;
   func.walk([&](ObserveOp op) { observes.push_back(op); });
   SmallVector<std::string> ids;

@@ -617,9 +617,25 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
   std::string resultId = idOf.lookup(c.result);
   Value quantizedResult = acc;
   if (requantize) {
-    auto requant = RequantizeOp::create(
-        rewriter, loc, withElementType(resultType, *outType), acc,
-        options.multiplier, options.rounding);
+    // A multiplier fixed_point cannot hold (an outlier widened the input's
+    // scale while the output's stayed small): this op requantizes in float
+    // rather than failing the module or leaving IR its verifier rejects.
+    MultiplierMode multiplier = options.multiplier;
+    double outScale = cast<quant::UniformQuantizedType>(*outType).getScale();
+    auto unfit = llvm::find_if(accScales, [&](double s) {
+      return !numerics::quantizeMultiplier(s / outScale);
+    });
+    if (multiplier == MultiplierMode::FixedPoint && unfit != accScales.end()) {
+      op->emitRemark("requantization multiplier ")
+          << *unfit / outScale
+          << " (accumulator scale / output scale) cannot be applied in "
+             "fixed_point mode (must be below 2^30): this op requantizes in "
+             "float mode";
+      multiplier = MultiplierMode::Float;
+    }
+    auto requant = RequantizeOp::create(rewriter, loc,
+                                        withElementType(resultType, *outType),
+                                        acc, multiplier, options.rounding);
     requant->setAttr("qlinalg.tensor_id", rewriter.getStringAttr(resultId));
     quantizedResult = requant;
   }

@@ -27,6 +27,9 @@
 // channel: a remark on the op, and the pass succeeds.
 // RUN: qlinalg-opt %t/left-in-float.mlir --split-input-file --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration-all.json"
+// RUN: qlinalg-opt %t/multiplier-too-large.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/multiplier-too-large.json" \
+// RUN:   | FileCheck %t/multiplier-too-large.mlir
 // RUN: qlinalg-opt %t/per-group-fallback.mlir --split-input-file --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/per-group-fallback.json weight-granularity=per-group group-size=2" \
 // RUN:   | FileCheck %t/per-group-fallback.mlir
@@ -269,6 +272,20 @@ func.func @reduction_in_one_input(%x: tensor<3x4xf32>, %v: tensor<3xf32>) -> ten
 
 // -----
 
+// Tests that a matmul with no output columns stays in float: its weights
+// would get a per-channel type with no channels, `{}`, which does not parse
+// back (fuzzing found this).
+func.func @zero_columns(%x: tensor<3x2xf32>, %w: tensor<2x0xf32>) -> tensor<3x0xf32> {
+  %e = tensor.empty() : tensor<3x0xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x0xf32>) -> tensor<3x0xf32>
+  // expected-remark @+1 {{linalg.matmul left in float: it has an empty operand (tensor<2x0xf32>): there is nothing to quantize}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x0xf32>) outs(%f : tensor<3x0xf32>) -> tensor<3x0xf32>
+  return %y : tensor<3x0xf32>
+}
+
+// -----
+
 // Tests that a bias add whose constant does not have one element per output
 // channel (3 for the 2 columns of the weights; the result's columns are
 // dynamic, so the ops themselves verify) leaves the matmul in float.
@@ -496,4 +513,21 @@ module {
 // Tests that per-group weights need a group of at least one row.
 // expected-error @+1 {{group-size must be at least 1}}
 module {
+}
+
+//--- multiplier-too-large.mlir
+// Tests that a requantization multiplier fixed_point cannot hold (an input
+// scale of 1e10, as one huge outlier makes it, and an output in [-1, 1])
+// requantizes in float mode with a remark, instead of building a
+// qlinalg.requantize its own verifier rejects (fuzzing found this).
+// CHECK-LABEL: func.func @multiplier_too_large
+// CHECK: qlinalg.requantize {{.*}} multiplier(float) rounding(half_away_from_zero)
+func.func @multiplier_too_large(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // expected-remark-re @+1 {{requantization multiplier {{.*}} cannot be applied in fixed_point mode (must be below 2^30): this op requantizes in float mode}}
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
 }

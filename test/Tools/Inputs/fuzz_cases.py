@@ -41,10 +41,24 @@ def gen(d):
         "t2": ordinary, "t3": ordinary}}
     with open(f"{d}/tiny.json", "w") as f:
         json.dump(table, f)
+    # Activations for called_entry.mlir and static_result.mlir.
+    np.save(f"{d}/x32.npy", rng.uniform(-1, 1, (3, 2)).astype(np.float32))
+    np.save(f"{d}/x24.npy", rng.uniform(-1, 1, (2, 4)).astype(np.float32))
     # Two entries for one tensor id.
     with open(f"{d}/dup.json", "w") as f:
         f.write('{"format": "qlinalg-calibration", "version": 2, "tensors": '
                 '{"t0": {"min": 0, "max": 1}, "t0": {"min": -9, "max": 9}}}')
+
+
+def close(model_out, x, w):
+    """The quantized model's output against x @ w in float, within the
+    error a per-tensor int8 output of range [-4, 4] allows."""
+    y = np.load(model_out)
+    ref = np.load(x) @ np.array(w, np.float32)
+    err = np.abs(y - ref).max()
+    if y.shape != ref.shape or err > 0.1:
+        sys.exit(f"output {y.shape} differs from float by {err}")
+    print(f"output {y.shape[0]}x{y.shape[1]} within {err:.3f} of float")
 
 
 def same(a, b):
@@ -57,4 +71,9 @@ def same(a, b):
 
 
 if __name__ == "__main__":
-    {"gen": gen, "same": same}[sys.argv[1]](*sys.argv[2:])
+    if sys.argv[1] == "close":
+        w = [[1.0, -2.0, 0.5], [0.3, 0.5, -1.0], [0.25, 0.75, 1.0],
+             [-0.5, 0.1, 0.2]]
+        close(sys.argv[2], sys.argv[3], w)
+    else:
+        {"gen": gen, "same": same}[sys.argv[1]](*sys.argv[2:])
