@@ -40,6 +40,16 @@ static int64_t clampTo(int64_t v, StorageRange range) {
   return std::clamp(v, range.qmin, range.qmax);
 }
 
+/// qmin - shifted, clamped to the range: `shifted` = round(rmin / scale) is
+/// beyond int64 for a scale of ±3e38 rounded to a power of two, so it is
+/// clamped in f64 before any conversion (exact wherever it is not clamped).
+static int64_t zeroPointFor(float shifted, StorageRange range) {
+  double z = static_cast<double>(range.qmin) - static_cast<double>(shifted);
+  z = std::fmin(std::fmax(z, static_cast<double>(range.qmin)),
+                static_cast<double>(range.qmax));
+  return static_cast<int64_t>(z);
+}
+
 std::pair<float, float>
 mlir::qlinalg::numerics::getFloatBounds(StorageRange range) {
   float lo = static_cast<float>(range.qmin);
@@ -72,8 +82,7 @@ QuantParams mlir::qlinalg::numerics::chooseAsymmetric(float rmin, float rmax,
     p.scale =
         std::max(span / static_cast<float>(range.qmax - range.qmin), kMinScale);
   }
-  float shifted = roundHalfToEven(rmin / p.scale);
-  p.zeroPoint = clampTo(range.qmin - static_cast<int64_t>(shifted), range);
+  p.zeroPoint = zeroPointFor(roundHalfToEven(rmin / p.scale), range);
   return p;
 }
 
@@ -97,13 +106,17 @@ QuantParams mlir::qlinalg::numerics::toPowerOfTwoScale(QuantParams p,
                                                        float rmin,
                                                        StorageRange range,
                                                        bool symmetric) {
+  // A scale that is already infinite (a range as wide as f32's) stays so:
+  // the caller rejects it. frexp leaves the exponent unspecified for it.
+  if (!std::isfinite(p.scale))
+    return p;
   int exponent = 0;
   float mantissa = std::frexp(p.scale, &exponent);
   // scale = mantissa * 2^exponent with mantissa in [0.5, 1).
   p.scale = mantissa == 0.5f ? p.scale : std::ldexp(1.0f, exponent);
   if (!symmetric) {
-    float shifted = roundHalfToEven(std::min(rmin, 0.0f) / p.scale);
-    p.zeroPoint = clampTo(range.qmin - static_cast<int64_t>(shifted), range);
+    p.zeroPoint =
+        zeroPointFor(roundHalfToEven(std::min(rmin, 0.0f) / p.scale), range);
   }
   return p;
 }

@@ -14,6 +14,10 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/zero-point-minus-129.json"
 // RUN: qlinalg-opt %t/range-too-wide.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/range-too-wide.json"
+// With power-of-two scales too: the infinite scale used to become 1.0
+// (frexp of infinity) with zero point 127 (fuzzing found it).
+// RUN: qlinalg-opt %t/range-too-wide.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="calibration=%S/Inputs/range-too-wide.json power-of-two=true"
 // RUN: qlinalg-opt %t/range-beyond-f32.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/range-beyond-f32.json"
 // RUN: qlinalg-opt %t/scale-underflows-f32.mlir --verify-diagnostics \

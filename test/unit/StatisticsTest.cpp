@@ -278,6 +278,16 @@ TEST(NumericsTest, PowerOfTwoScales) {
   EXPECT_EQ(q.zeroPoint, -128 + 32);
   numerics::QuantParams exact{0.25f, 0};
   EXPECT_EQ(numerics::toPowerOfTwoScale(exact, 0.0f, i8, true).scale, 0.25f);
+  // A range as wide as f32's has an infinite scale, which stays infinite
+  // (callers reject it) instead of becoming 1.0 with an int64 overflow.
+  numerics::QuantParams wide = numerics::chooseAsymmetric(-3e38f, 3e38f, i8);
+  EXPECT_TRUE(std::isinf(wide.scale));
+  EXPECT_TRUE(
+      std::isinf(numerics::toPowerOfTwoScale(wide, -3e38f, i8, false).scale));
+  // Rounding up past the largest float is infinite too.
+  numerics::QuantParams top{3e38f, 0};
+  EXPECT_TRUE(
+      std::isinf(numerics::toPowerOfTwoScale(top, -3e38f, i8, false).scale));
 }
 
 } // namespace
