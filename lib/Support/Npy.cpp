@@ -10,6 +10,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
@@ -17,6 +18,9 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <limits>
+#include <tuple>
+#include <vector>
 
 using namespace mlir::qlinalg;
 using llvm::StringRef;
@@ -99,20 +103,223 @@ static llvm::Error makeError(StringRef name, const llvm::Twine &msg) {
                                  name + ": " + msg);
 }
 
-/// Finds `'key':` in the header dict and returns the text after it.
-static std::optional<StringRef> findKey(StringRef header, StringRef key) {
-  for (char quote : {'\'', '"'}) {
-    std::string needle = (llvm::Twine(quote) + key + llvm::Twine(quote)).str();
-    size_t pos = header.find(needle);
-    if (pos == StringRef::npos)
-      continue;
-    StringRef rest = header.drop_front(pos + needle.size()).ltrim();
-    if (!rest.consume_front(":"))
+namespace {
+/// A value of the header's dict, as Python's ast.literal_eval (which numpy
+/// reads the header with) would build it, for the kinds a header can hold.
+struct HeaderValue {
+  enum Kind { String, Bool, None, Int, Tuple, List } kind = None;
+  std::string text;               // String
+  bool boolean = false;           // Bool
+  int64_t integer = 0;            // Int
+  std::vector<HeaderValue> items; // Tuple, List
+};
+
+/// Parses the header exactly as strictly as numpy.lib.format does: one dict
+/// literal (Python syntax: either quote, trailing commas, whitespace and
+/// comments), nothing else but whitespace after it, the keys 'descr',
+/// 'fortran_order' and 'shape' and no others, a repeated key meaning the last
+/// one (a Python dict). Versions 1 and 2 also take Python 2's `3L` integers,
+/// as numpy's _filter_header does.
+class HeaderParser {
+public:
+  HeaderParser(StringRef text, bool longSuffix)
+      : text(text), longSuffix(longSuffix) {}
+
+  /// The dict's entries, or an error message.
+  std::optional<llvm::StringMap<HeaderValue>> parse(std::string &error) {
+    llvm::StringMap<HeaderValue> dict;
+    bool parsed = parseDict(dict);
+    size_t end = pos;
+    skipSpace();
+    // Python rejects a line continuation with nothing after it.
+    if (parsed && text.slice(end, pos).contains("\\\n")) {
+      this->error = "a line continuation ends the header";
+      parsed = false;
+    }
+    if (!parsed || pos != text.size()) {
+      if (this->error.empty())
+        this->error = "unexpected '" + describe() + "'";
+      error =
+          this->error + " at byte " + std::to_string(pos) + " of the header";
       return std::nullopt;
-    return rest.ltrim();
+    }
+    return dict;
   }
-  return std::nullopt;
-}
+
+private:
+  std::string describe() const {
+    if (pos >= text.size())
+      return "end of header";
+    char c = text[pos];
+    return llvm::isPrint(c)
+               ? std::string(1, c)
+               : llvm::formatv("\\x{0:x-2}", unsigned(uint8_t(c))).str();
+  }
+  void skipSpace() {
+    while (pos < text.size()) {
+      char c = text[pos];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+        ++pos;
+      } else if (c == '\\' && text.substr(pos + 1).starts_with("\n")) {
+        pos += 2; // a line continuation
+      } else if (c == '#') {
+        while (pos < text.size() && text[pos] != '\n')
+          ++pos;
+      } else {
+        return;
+      }
+    }
+  }
+  bool consume(char c) {
+    skipSpace();
+    if (pos < text.size() && text[pos] == c) {
+      ++pos;
+      return true;
+    }
+    return false;
+  }
+  bool parseString(std::string &out) {
+    char quote = text[pos++];
+    while (pos < text.size() && text[pos] != quote && text[pos] != '\n') {
+      char c = text[pos++];
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      // The escapes a dtype string could use; anything else is left to a
+      // clear error rather than half-supported.
+      if (pos >= text.size())
+        break;
+      char e = text[pos++];
+      if (e == '\\' || e == '\'' || e == '"')
+        out.push_back(e);
+      else if (e == 'n')
+        out.push_back('\n');
+      else if (e == 't')
+        out.push_back('\t');
+      else
+        return fail("unsupported escape '\\" + std::string(1, e) +
+                    "' in a string");
+    }
+    if (pos >= text.size() || text[pos] != quote)
+      return fail("unterminated string");
+    ++pos;
+    return true;
+  }
+  bool parseValue(HeaderValue &v) {
+    skipSpace();
+    if (pos >= text.size())
+      return fail("unexpected end of header");
+    char c = text[pos];
+    // A str, or with Python 2's u prefix, which Python 3 still reads.
+    if ((c == 'u' || c == 'U') && pos + 1 < text.size() &&
+        (text[pos + 1] == '\'' || text[pos + 1] == '"'))
+      c = text[++pos];
+    if (c == '\'' || c == '"') {
+      v.kind = HeaderValue::String;
+      return parseString(v.text);
+    }
+    if (c == '(' || c == '[') {
+      char close = c == '(' ? ')' : ']';
+      ++pos;
+      v.kind = c == '(' ? HeaderValue::Tuple : HeaderValue::List;
+      bool comma = false;
+      while (!consume(close)) {
+        if (!v.items.empty() && !comma)
+          return fail("expected ',' or '" + std::string(1, close) + "'");
+        v.items.emplace_back();
+        if (!parseValue(v.items.back()))
+          return false;
+        comma = consume(',');
+      }
+      // (3) is the integer 3, not a tuple.
+      if (v.kind == HeaderValue::Tuple && v.items.size() == 1 && !comma) {
+        HeaderValue inner = std::move(v.items.front());
+        v = std::move(inner);
+      }
+      return true;
+    }
+    for (auto [word, kind, b] :
+         {std::make_tuple("True", HeaderValue::Bool, true),
+          std::make_tuple("False", HeaderValue::Bool, false),
+          std::make_tuple("None", HeaderValue::None, false)}) {
+      StringRef rest = text.substr(pos);
+      if (rest.starts_with(word) &&
+          (rest.size() == strlen(word) ||
+           !(llvm::isAlnum(rest[strlen(word)]) || rest[strlen(word)] == '_'))) {
+        pos += strlen(word);
+        v.kind = kind;
+        v.boolean = b;
+        return true;
+      }
+    }
+    bool negative = false;
+    while (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) {
+      negative ^= text[pos++] == '-';
+      skipSpace();
+    }
+    size_t start = pos;
+    while (pos < text.size() && llvm::isDigit(text[pos]))
+      ++pos;
+    StringRef digits = text.slice(start, pos);
+    if (digits.empty())
+      return fail("unexpected '" + describe() + "'");
+    if (longSuffix && pos < text.size() &&
+        (text[pos] == 'L' || text[pos] == 'l'))
+      ++pos;
+    if (pos < text.size() &&
+        (llvm::isAlnum(text[pos]) || text[pos] == '.' || text[pos] == '_'))
+      return fail("unsupported number '" + text.slice(start, pos + 1).str() +
+                  "'");
+    if (digits.size() > 1 && digits.front() == '0')
+      return fail("leading zeros in '" + digits.str() + "'");
+    uint64_t magnitude;
+    if (digits.getAsInteger(10, magnitude) ||
+        magnitude > uint64_t(std::numeric_limits<int64_t>::max()))
+      return fail("integer " + digits.str() + " is too large");
+    v.kind = HeaderValue::Int;
+    v.integer = negative ? -int64_t(magnitude) : int64_t(magnitude);
+    return true;
+  }
+  bool parseDict(llvm::StringMap<HeaderValue> &dict) {
+    if (!consume('{'))
+      return fail("expected the header to be a dict ('{')");
+    bool comma = false, first = true;
+    while (!consume('}')) {
+      if (pos >= text.size())
+        return fail("unterminated dict");
+      if (!first && !comma)
+        return fail("expected ',' or '}'");
+      first = false;
+      skipSpace();
+      if (pos >= text.size() || (text[pos] != '\'' && text[pos] != '"'))
+        return fail(pos >= text.size() ? "unterminated dict"
+                                       : "expected a string key");
+      std::string key;
+      if (!parseString(key))
+        return false;
+      if (!consume(':'))
+        return fail("expected ':' after '" + key + "'");
+      HeaderValue value;
+      if (!parseValue(value))
+        return false;
+      dict[key] = std::move(value); // a repeated key: the last one
+      comma = consume(',');
+    }
+    return true;
+  }
+  bool fail(const llvm::Twine &message) {
+    if (error.empty())
+      error = message.str();
+    return false;
+  }
+
+  StringRef text;
+  bool longSuffix;
+  size_t pos = 0;
+  std::string error;
+};
+} // namespace
 
 llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
                                                  StringRef name) {
@@ -122,6 +329,7 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
   if (buffer.size() < 10)
     return makeError(name, "truncated .npy header");
   unsigned major = static_cast<unsigned char>(buffer[6]);
+  unsigned minor = static_cast<unsigned char>(buffer[7]);
   size_t headerLen, headerStart;
   if (major == 1) {
     headerLen = static_cast<unsigned char>(buffer[8]) |
@@ -138,18 +346,36 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
     return makeError(name,
                      "unsupported .npy format version " + llvm::Twine(major));
   }
+  if (minor != 0)
+    return makeError(name, "unsupported .npy format version " +
+                               llvm::Twine(major) + "." + llvm::Twine(minor));
   if (buffer.size() < headerStart + headerLen)
     return makeError(name, "truncated .npy header");
   StringRef header = buffer.substr(headerStart, headerLen);
 
+  std::string error;
+  std::optional<llvm::StringMap<HeaderValue>> dict =
+      HeaderParser(header, major <= 2).parse(error);
+  if (!dict)
+    return makeError(name, "malformed .npy header: " + error);
+  for (const auto &entry : *dict)
+    if (!llvm::is_contained({"descr", "fortran_order", "shape"},
+                            entry.getKey()))
+      return makeError(name, "malformed .npy header: unexpected key '" +
+                                 entry.getKey() +
+                                 "' (a header holds 'descr', "
+                                 "'fortran_order' and 'shape')");
+  for (StringRef key : {"descr", "fortran_order", "shape"})
+    if (!dict->count(key))
+      return makeError(name, "malformed .npy header: no '" + key + "'");
+
   // descr
-  std::optional<StringRef> descrText = findKey(header, "descr");
-  if (!descrText || descrText->empty() ||
-      ((*descrText)[0] != '\'' && (*descrText)[0] != '"'))
-    return makeError(name, "malformed .npy header: no 'descr'");
-  char q = (*descrText)[0];
-  StringRef descr =
-      descrText->drop_front().take_until([q](char c) { return c == q; });
+  const HeaderValue &descrValue = dict->find("descr")->second;
+  if (descrValue.kind != HeaderValue::String)
+    return makeError(name, "unsupported dtype: 'descr' is not a string (a "
+                           "structured array?); expected float32 '<f4', int8 "
+                           "'|i1', uint8 '|u1' or int32 '<i4'");
+  StringRef descr = descrValue.text;
   NpyDType dtype;
   if (descr == "<f4")
     dtype = NpyDType::Float32;
@@ -165,34 +391,27 @@ llvm::Expected<NpyArray> mlir::qlinalg::parseNpy(StringRef buffer,
                                "'|u1' or int32 '<i4', little-endian)");
 
   // fortran_order
-  std::optional<StringRef> fortran = findKey(header, "fortran_order");
-  if (!fortran)
-    return makeError(name, "malformed .npy header: no 'fortran_order'");
-  if (fortran->starts_with("True"))
+  const HeaderValue &fortran = dict->find("fortran_order")->second;
+  if (fortran.kind != HeaderValue::Bool)
+    return makeError(name, "malformed .npy header: 'fortran_order' is not "
+                           "True or False");
+  if (fortran.boolean)
     return makeError(name, "Fortran-order arrays are not supported; save a "
                            "C-contiguous array (numpy.ascontiguousarray)");
-  if (!fortran->starts_with("False"))
-    return makeError(name, "malformed .npy header: bad 'fortran_order'");
 
   // shape
-  std::optional<StringRef> shapeText = findKey(header, "shape");
-  if (!shapeText || !shapeText->consume_front("("))
-    return makeError(name, "malformed .npy header: no 'shape'");
-  StringRef dims = shapeText->take_until([](char c) { return c == ')'; });
-  if (dims.size() == shapeText->size())
-    return makeError(name, "malformed .npy header: unterminated 'shape'");
+  const HeaderValue &shapeValue = dict->find("shape")->second;
+  if (shapeValue.kind != HeaderValue::Tuple)
+    return makeError(name, "malformed .npy header: 'shape' is not a tuple");
   llvm::SmallVector<int64_t> shape;
-  llvm::SmallVector<StringRef> parts;
-  dims.split(parts, ',');
-  for (StringRef part : parts) {
-    part = part.trim();
-    if (part.empty())
-      continue;
-    int64_t d;
-    if (part.getAsInteger(10, d) || d < 0)
-      return makeError(name,
-                       "malformed .npy header: bad dimension '" + part + "'");
-    shape.push_back(d);
+  for (const HeaderValue &d : shapeValue.items) {
+    if (d.kind != HeaderValue::Int)
+      return makeError(name, "malformed .npy header: 'shape' holds a value "
+                             "that is not an integer");
+    if (d.integer < 0)
+      return makeError(name, "malformed .npy header: negative dimension " +
+                                 llvm::Twine(d.integer));
+    shape.push_back(d.integer);
   }
 
   // The size, checked for overflow, before anything is allocated.

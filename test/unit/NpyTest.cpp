@@ -80,6 +80,45 @@ TEST(NpyTest, ErrorsNameTheFile) {
             std::string::npos);
 }
 
+// Headers numpy rejects are rejected, naming the file and what is wrong;
+// a repeated key means the last one, as in numpy (a Python dict).
+TEST(NpyTest, HeadersAsStrictAsNumpy) {
+  auto withHeader = [](const std::string &dict) {
+    std::string h = dict + "\n";
+    std::string bytes("\x93NUMPY\x01\x00", 8);
+    bytes.push_back(char(h.size() & 0xff));
+    bytes.push_back(char(h.size() >> 8));
+    return bytes + h + std::string(8, '\0');
+  };
+  std::string ok = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+  EXPECT_EQ(errorOf(parseNpy(withHeader(ok), "ok.npy")), "");
+  EXPECT_EQ(errorOf(parseNpy(withHeader(ok + "  x"), "pad.npy")),
+            "pad.npy: malformed .npy header: unexpected 'x' at byte 59 of "
+            "the header");
+  EXPECT_EQ(
+      errorOf(parseNpy(withHeader("{'descr': '<f4', 'fortran_order': False, "
+                                  "'shape': (2,), 'extra': 1}"),
+                       "key.npy")),
+      "key.npy: malformed .npy header: unexpected key 'extra' (a header "
+      "holds 'descr', 'fortran_order' and 'shape')");
+  EXPECT_EQ(
+      errorOf(parseNpy(
+          withHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)"),
+          "open.npy")),
+      "open.npy: malformed .npy header: unterminated dict at byte 55 of the "
+      "header");
+  EXPECT_EQ(errorOf(parseNpy(withHeader("{'descr': '<f4', 'fortran_order': "
+                                        "False, 'shape': (2)}"),
+                             "int.npy")),
+            "int.npy: malformed .npy header: 'shape' is not a tuple");
+  llvm::Expected<NpyArray> last = parseNpy(
+      withHeader("{'shape': (9,), 'descr': '<f4', 'fortran_order': False, "
+                 "'shape': (2,)}"),
+      "last.npy");
+  ASSERT_TRUE(!!last) << llvm::toString(last.takeError());
+  EXPECT_EQ(last->getShape()[0], 2);
+}
+
 TEST(NpyTest, MissingFile) {
   EXPECT_NE(errorOf(readNpy("/nonexistent/dir/x.npy"))
                 .find("/nonexistent/dir/x.npy: cannot read"),
