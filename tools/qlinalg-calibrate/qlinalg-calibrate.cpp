@@ -27,6 +27,7 @@
 #include "qlinalg/Calibration/Table.h"
 #include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Runtime/Runner.h"
+#include "qlinalg/Support/ToolOptions.h"
 #include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -48,30 +49,37 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
+static llvm::cl::OptionCategory toolCategory("qlinalg-calibrate options");
+
 static llvm::cl::list<std::string> positional(
     llvm::cl::Positional, llvm::cl::OneOrMore,
     llvm::cl::desc(
-        "<model.mlir> <batch> [<batch>...] | --merge <table.json>..."));
+        "<model.mlir> <batch> [<batch>...] | --merge <table.json>..."),
+    llvm::cl::cat(toolCategory));
 static llvm::cl::opt<std::string>
     entryName("entry", llvm::cl::desc("Entry function to calibrate"),
-              llvm::cl::init("main"));
+              llvm::cl::init("main"), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<std::string>
     outputPath("o", llvm::cl::desc("Calibration table to write (JSON)"),
-               llvm::cl::value_desc("table.json"), llvm::cl::Required);
+               llvm::cl::value_desc("table.json"), llvm::cl::Required,
+               llvm::cl::cat(toolCategory));
 static llvm::cl::opt<std::string>
     targetName("target", llvm::cl::desc("Kernel target for --qlinalg-lower"),
-               llvm::cl::init("host"));
+               llvm::cl::init("host"), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<bool>
-    quiet("quiet", llvm::cl::desc("Do not show progress on stderr"));
+    quiet("quiet", llvm::cl::desc("Do not show progress on stderr"),
+          llvm::cl::cat(toolCategory));
 static llvm::cl::list<std::string> perChannelIds(
     "per-channel", llvm::cl::CommaSeparated,
     llvm::cl::desc("Also record per-channel ranges of these tensors, as "
                    "ID:AXIS (weights, the rhs of matmuls, get axis 1 "
                    "without asking)"),
-    llvm::cl::value_desc("id:axis"));
+    llvm::cl::value_desc("id:axis"), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<bool>
-    mergeMode("merge", llvm::cl::desc("Merge the calibration tables given as "
-                                      "positional arguments into -o"));
+    mergeMode("merge",
+              llvm::cl::desc("Merge the calibration tables given as "
+                             "positional arguments into -o"),
+              llvm::cl::cat(toolCategory));
 
 static int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "qlinalg-calibrate") << msg << "\n";
@@ -80,6 +88,7 @@ static int fail(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  setUpToolOptions(toolCategory);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "qlinalg-calibrate: measure a float model's tensors on "

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlinalg/InitQLinalg.h"
+#include "qlinalg/Support/ToolOptions.h"
 #include "qlinalg/Target/Target.h"
 
 #include "mlir/InitAllDialects.h"
@@ -21,6 +22,8 @@ int main(int argc, char **argv) {
       mlir::qlinalg::printTargets(llvm::outs());
       return 0;
     }
+  // After LLVM's own line: which qlinalg this is.
+  llvm::cl::AddExtraVersionPrinter(mlir::qlinalg::printVersion);
   mlir::registerAllPasses();
   mlir::qlinalg::registerQLinalgPasses();
   mlir::DialectRegistry registry;

@@ -23,6 +23,7 @@
 #include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/Npy.h"
+#include "qlinalg/Support/ToolOptions.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
@@ -43,42 +44,60 @@
 using namespace mlir;
 using namespace mlir::qlinalg;
 
+static llvm::cl::OptionCategory toolCategory("qlinalg-run options");
+
 static llvm::cl::opt<std::string> modelPath(llvm::cl::Positional,
                                             llvm::cl::desc("<model.mlir>"),
-                                            llvm::cl::Required);
+                                            llvm::cl::Required,
+                                            llvm::cl::cat(toolCategory));
 static llvm::cl::opt<std::string>
     entryName("entry", llvm::cl::desc("Entry function to run"),
-              llvm::cl::init("main"));
-static llvm::cl::list<std::string>
-    inputPaths("inputs", llvm::cl::CommaSeparated,
-               llvm::cl::desc("One .npy file per argument, in order"));
-static llvm::cl::list<std::string>
-    outputPaths("outputs", llvm::cl::CommaSeparated,
-                llvm::cl::desc("One .npy file per result, in order"));
+              llvm::cl::init("main"), llvm::cl::cat(toolCategory));
+static llvm::cl::list<std::string> inputsFlag(
+    "inputs", llvm::cl::CommaSeparated,
+    llvm::cl::desc(
+        "The .npy files of the arguments, in order, comma-separated"),
+    llvm::cl::cat(toolCategory));
+static llvm::cl::list<std::string> outputsFlag(
+    "outputs", llvm::cl::CommaSeparated,
+    llvm::cl::desc("The .npy files of the results, in order, comma-separated"),
+    llvm::cl::cat(toolCategory));
+// One file per flag, the name taken whole: a name with a comma in it.
+static llvm::cl::list<std::string> inputFlag(
+    "input",
+    llvm::cl::desc("One .npy file for the next argument (repeatable; mixes "
+                   "with --inputs in command-line order; commas are part of "
+                   "the name)"),
+    llvm::cl::cat(toolCategory));
+static llvm::cl::list<std::string> outputFlag(
+    "output",
+    llvm::cl::desc("One .npy file for the next result (repeatable, as "
+                   "--input)"),
+    llvm::cl::cat(toolCategory));
 static llvm::cl::opt<std::string>
     targetName("target", llvm::cl::desc("Kernel target for --qlinalg-lower"),
-               llvm::cl::init("host"));
+               llvm::cl::init("host"), llvm::cl::cat(toolCategory));
 
 // (`--threads` is taken by an option of LLVM's own.)
 static llvm::cl::opt<unsigned> threads(
     "num-threads",
     llvm::cl::desc("Threads large contractions split over (0: every core, "
                    "1: single-threaded)"),
-    llvm::cl::init(0));
+    llvm::cl::init(0), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<bool> benchmark(
     "benchmark",
     llvm::cl::desc("Time the entry function after a warm-up and print the "
                    "per-call time (and GOPS for a single contraction)"),
-    llvm::cl::init(false));
+    llvm::cl::init(false), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<unsigned>
     repeat("repeat", llvm::cl::desc("Timed calls of --benchmark"),
-           llvm::cl::init(100));
+           llvm::cl::init(100), llvm::cl::cat(toolCategory));
 static llvm::cl::opt<bool> explain(
     "explain",
     llvm::cl::desc("Print, per contraction, the kernel the lowering built "
                    "(step, tiles, packing, threads, the saturation proof) or "
                    "why it took the portable kernel"),
-    llvm::cl::init(false));
+    llvm::cl::init(false), llvm::cl::cat(toolCategory));
 
 /// 2 * the loop ranges' product of the one contraction in `module` (float
 /// linalg or quantized qlinalg), or 0 when it has none, several, or a
@@ -127,6 +146,23 @@ static double getContractionOps(ModuleOp module, std::string &what) {
   return ops;
 }
 
+/// The files of a comma-separated list flag and of its one-file-per-flag
+/// twin, in the order they came on the command line.
+static std::vector<std::string>
+inCommandLineOrder(const llvm::cl::list<std::string> &split,
+                   const llvm::cl::list<std::string> &whole) {
+  std::vector<std::pair<unsigned, std::string>> all;
+  for (auto [i, path] : llvm::enumerate(split))
+    all.push_back({split.getPosition(i), path});
+  for (auto [i, path] : llvm::enumerate(whole))
+    all.push_back({whole.getPosition(i), path});
+  llvm::stable_sort(all, llvm::less_first());
+  std::vector<std::string> paths;
+  for (auto &[position, path] : all)
+    paths.push_back(path);
+  return paths;
+}
+
 static int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "qlinalg-run") << msg << "\n";
   return 1;
@@ -134,6 +170,7 @@ static int fail(const llvm::Twine &msg) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  setUpToolOptions(toolCategory);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "qlinalg-run: run a float, quantized or lowered module on "
@@ -157,6 +194,10 @@ int main(int argc, char **argv) {
   if (llvm::Error err =
           getEntrySignature(*module, entryName, modelPath, args, results))
     return fail(llvm::toString(std::move(err)));
+  std::vector<std::string> inputPaths =
+      inCommandLineOrder(inputsFlag, inputFlag);
+  std::vector<std::string> outputPaths =
+      inCommandLineOrder(outputsFlag, outputFlag);
   if (inputPaths.size() != args.size())
     return fail("@" + entryName + " takes " + llvm::Twine(args.size()) +
                 " arguments but --inputs names " +
