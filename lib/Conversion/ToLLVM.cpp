@@ -13,6 +13,7 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotModuleBufferize.h"
@@ -28,6 +29,7 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace mlir::qlinalg {
@@ -44,7 +46,9 @@ static void buildPreBufferizePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
 }
 
-/// One-shot bufferization across function boundaries (identity layouts).
+/// One-shot bufferization across function boundaries (identity layouts). A
+/// loop may yield a new buffer per iteration (an scf.for whose body computes
+/// a fresh tensor from its iter_arg, as a matmul applied N times does).
 /// Copies (a tensor.pad writes its source into a strided subview) become
 /// linalg.copy, which lowers to loops: the default memref.copy lowers to a
 /// call of `memrefCopy` from libmlir_c_runner_utils, which neither the JIT
@@ -52,6 +56,7 @@ static void buildPreBufferizePipeline(OpPassManager &pm) {
 static LogicalResult bufferize(ModuleOp module) {
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = true;
+  options.allowReturnAllocsFromLoops = true;
   options.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   options.memCpyFn = [](OpBuilder &b, Location loc, Value from,
@@ -74,6 +79,21 @@ static void buildDeallocationPipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
+namespace {
+/// bf16 extf/truncf as integer code (upstream's bf16 expansion patterns, and
+/// none of arith-expand's others, which would rewrite every max and min).
+struct ExpandBF16ConversionsPass
+    : public PassWrapper<ExpandBF16ConversionsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ExpandBF16ConversionsPass)
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    arith::populateExpandBFloat16Patterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+
 /// The upstream passes from buffers + linalg to the LLVM dialect.
 static void buildPostBufferizePipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToOpenMPPass());
@@ -95,6 +115,14 @@ static void buildPostBufferizePipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // bf16 arithmetic in f32, converted with integer code: an x86 CPU without
+  // AVX512-BF16 would otherwise call __truncsfbf2, which neither the JIT
+  // nor Debian 12's libgcc provides.
+  arith::ArithEmulateUnsupportedFloatsOptions bf16;
+  bf16.sourceTypeStrs = {"bf16"};
+  bf16.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(bf16));
+  pm.addPass(std::make_unique<ExpandBF16ConversionsPass>());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.vectorContractLowering =
       vector::VectorContractLowering::OuterProduct;

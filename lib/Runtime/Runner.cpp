@@ -12,12 +12,15 @@
 #include "qlinalg/Conversion/Passes.h"
 #include "qlinalg/Conversion/Pipeline.h"
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+#include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Target/Target.h"
 
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -409,4 +412,10 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
   for (void *p : toFree)
     std::free(p);
   return outputs;
+}
+
+void mlir::qlinalg::registerRunnerDialects(DialectRegistry &registry) {
+  registerQLinalgDialects(registry);
+  registry.insert<scf::SCFDialect, cf::ControlFlowDialect, LLVM::LLVMDialect,
+                  omp::OpenMPDialect>();
 }

@@ -225,6 +225,9 @@ private:
       v.kind = c == '(' ? HeaderValue::Tuple : HeaderValue::List;
       bool comma = false;
       while (!consume(close)) {
+        if (pos >= text.size() || StringRef("})]").contains(text[pos]))
+          return fail(close == ')' ? "unterminated tuple"
+                                   : "unterminated list");
         if (!v.items.empty() && !comma)
           return fail("expected ',' or '" + std::string(1, close) + "'");
         v.items.emplace_back();

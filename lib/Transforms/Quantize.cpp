@@ -216,9 +216,17 @@ QuantizationState::getTableParams(Value value, Operation *user,
                            "but tensor id '")
            << id << "' needs a range";
   const TensorStatistics *entry = table->lookup(id);
-  if (!entry)
-    return user->emitError("no calibration entry for tensor id '")
-           << id << "' in " << tableName;
+  if (!entry) {
+    InFlightDiagnostic diag =
+        user->emitError("no calibration entry for tensor id '")
+        << id << "' in " << tableName;
+    if (Operation *parent = user->getParentOp();
+        parent && !isa<FunctionOpInterface>(parent))
+      diag << " (it is inside " << parent->getName()
+           << ", and qlinalg-calibrate observes only the entry function's "
+              "body: give the id a range or a scale by hand)";
+    return diag;
+  }
   auto inTable = [&]() {
     return user->emitError("calibration entry for tensor id '")
            << id << "' in " << tableName;

@@ -178,9 +178,7 @@ int main(int argc, char **argv) {
   retainLargeAllocations();
 
   DialectRegistry registry;
-  registerQLinalgDialects(registry);
-  // Lowered modules: LLVM, and OpenMP for contractions split over threads.
-  registry.insert<LLVM::LLVMDialect, omp::OpenMPDialect>();
+  registerRunnerDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;

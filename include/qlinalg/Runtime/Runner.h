@@ -20,6 +20,7 @@
 #include "qlinalg/Support/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/Error.h"
 
@@ -92,6 +93,12 @@ private:
 /// process (the same as MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ in
 /// the environment). Does nothing without glibc.
 void retainLargeAllocations();
+
+/// The dialects a module handed to the runner may use: qlinalg's (see
+/// registerQLinalgDialects), structured and unstructured control flow (scf,
+/// cf) around them, and LLVM and OpenMP for modules lowered already. What
+/// qlinalg-run and qlinalg-calibrate register.
+void registerRunnerDialects(DialectRegistry &registry);
 
 /// Entry-function signature as tensor specs, from a func.func (or its
 /// `qlinalg.signature`) or a lowered llvm.func's `qlinalg.signature`.

@@ -61,6 +61,38 @@ def close(model_out, x, w):
     print(f"output {y.shape[0]}x{y.shape[1]} within {err:.3f} of float")
 
 
+W2 = np.array([[1.0, -2.0], [0.3, 0.5]], np.float32)
+
+
+def to_bf16(a):
+    """Round f32 to bf16 (nearest, ties to even), kept in f32."""
+    u = np.asarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16) << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+def models(out, x):
+    """The outputs of loop_model, if_model and bf16_model against numpy: the
+    f32 ones to f32 rounding, the bf16 one within 2^-8 of sum |t||w| of
+    rounding every product and sum to bf16 (the lowering may keep a product
+    in f32 until its sum is rounded: one rounding of 2^-9 per product)."""
+    x = np.load(x)
+    loop = x @ W2 @ W2 @ W2
+    branch = x @ W2 if x[0, 0] > 0 else x
+    t, w = to_bf16(x), to_bf16(W2)
+    acc = np.zeros((3, 2), np.float32)
+    for k in range(2):
+        acc = to_bf16(acc + to_bf16(t[:, k:k + 1] * w[k:k + 1, :]))
+    magnitude = np.abs(t) @ np.abs(w)
+    for name, ref, bound in (("loop", loop, 1e-5), ("if", branch, 1e-6),
+                             ("bf16", acc, 2.0 ** -8 * magnitude)):
+        got = np.load(f"{out}/{name}.npy")
+        err = np.abs(got - ref).max()
+        if got.shape != ref.shape or (np.abs(got - ref) > bound).any():
+            sys.exit(f"{name}: differs from numpy by {err}")
+    print("loop, if and bf16 models equal numpy")
+
+
 def same(a, b):
     ta, tb = (json.load(open(p))["tensors"]["t0"] for p in (a, b))
     for key in ("count", "min", "max", "histogram"):
@@ -71,7 +103,9 @@ def same(a, b):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "close":
+    if sys.argv[1] == "models":
+        models(*sys.argv[2:])
+    elif sys.argv[1] == "close":
         w = [[1.0, -2.0, 0.5], [0.3, 0.5, -1.0], [0.25, 0.75, 1.0],
              [-0.5, 0.1, 0.2]]
         close(sys.argv[2], sys.argv[3], w)
