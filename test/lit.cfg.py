@@ -22,9 +22,10 @@ llvm_config.with_environment(
 
 config.substitutions.append(("%python", config.qlinalg_python))
 config.substitutions.append(("%qlinalg_src", config.qlinalg_src_root))
-config.substitutions.append(("%upstream_mlir_opt", config.upstream_mlir_opt))
 config.substitutions.append(
     ("%qlinalg_plugin", os.path.join(config.qlinalg_lib_dir, "QLinalgPlugin.so")))
+
+config.substitutions.append(("%qlinalg_bin", config.qlinalg_tools_dir))
 
 tool_dirs = [config.qlinalg_tools_dir, config.llvm_tools_dir]
 tools = ["qlinalg-opt", "qlinalg-run", "qlinalg-calibrate", "qlinalg-unittests"]
@@ -48,6 +49,23 @@ if {"avx2", "fma"} <= _flags:
     config.available_features.add("cpu-avx2")
 if {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= _flags:
     config.available_features.add("cpu-avx512vnni")
+
+# A sanitized build (scripts/test --sanitize): undefined behaviour and
+# memory errors abort the tool, and the test fails. Tests that limit virtual
+# memory (ASan reserves terabytes of it) say `UNSUPPORTED: asan`; stock
+# mlir-opt loading the sanitized plugin gets the ASan runtime preloaded.
+upstream_mlir_opt = config.upstream_mlir_opt
+if config.qlinalg_sanitize:
+    config.available_features.add("asan")
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    upstream_mlir_opt = ("env LD_PRELOAD=" + config.asan_runtime + " " +
+                         upstream_mlir_opt)
+config.substitutions.append(("%upstream_mlir_opt", upstream_mlir_opt))
+# `(%ulimit_v 4000000; cmd)`: a bound on virtual memory, except under ASan
+# (its shadow memory is a reservation of terabytes); timeouts still apply.
+config.substitutions.append(
+    ("%ulimit_v", ": ulimit -v" if config.qlinalg_sanitize else "ulimit -v"))
 
 # LLVM 22's llc (plain `llc` on PATH may be an older LLVM).
 config.substitutions.append(("%llc", os.path.join(config.llvm_tools_dir, "llc")))

@@ -156,7 +156,7 @@ inCommandLineOrder(const llvm::cl::list<std::string> &split,
     all.push_back({split.getPosition(i), path});
   for (auto [i, path] : llvm::enumerate(whole))
     all.push_back({whole.getPosition(i), path});
-  llvm::stable_sort(all, llvm::less_first());
+  llvm::sort(all, llvm::less_first()); // positions are unique
   std::vector<std::string> paths;
   for (auto &[position, path] : all)
     paths.push_back(path);

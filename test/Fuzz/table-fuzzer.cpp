@@ -1,0 +1,64 @@
+//===- table-fuzzer.cpp - libFuzzer target of the calibration table -------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Any text: parseCalibrationTable reads it or returns an error naming the
+// file. A table it reads is written and read back unchanged, merges with
+// itself, and every estimator under both schemes ends, on every entry, with
+// an ordered range inside the entry's own (or a message).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Calibration/Estimators.h"
+#include "qlinalg/Calibration/Table.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <cstdlib>
+
+using namespace mlir::qlinalg;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  llvm::Expected<CalibrationTable> table =
+      parseCalibrationTable(text, "fuzz.json");
+  if (!table) {
+    std::string message = llvm::toString(table.takeError());
+    if (!llvm::StringRef(message).starts_with("fuzz.json: "))
+      std::abort();
+    return 0;
+  }
+  std::string written = llvm::formatv("{0}", toJSON(*table)).str();
+  llvm::Expected<CalibrationTable> again =
+      parseCalibrationTable(written, "again.json");
+  if (!again)
+    std::abort(); // what the reader accepts, the writer writes readably
+  CalibrationTable twice = *again;
+  (void)twice.merge(*table); // explicit scales refuse; nothing else may fail
+  for (const auto &[id, stats] : table->tensors) {
+    if (!stats.hasRange())
+      continue;
+    for (Estimator estimator :
+         {Estimator::MinMax, Estimator::MovingAverage, Estimator::Percentile,
+          Estimator::MSE, Estimator::Entropy}) {
+      for (bool symmetric : {false, true}) {
+        EstimatorOptions options;
+        options.symmetric = symmetric;
+        std::string error;
+        std::optional<std::pair<double, double>> range =
+            estimateRange(stats, estimator, options, error);
+        if (!range)
+          continue;
+        auto [lo, hi] = *range;
+        if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi))
+          std::abort();
+      }
+    }
+  }
+  return 0;
+}
