@@ -52,16 +52,20 @@ llvm::json::Value mlir::qlinalg::toJSON(const CalibrationTable &table) {
           {"constant", ma.constant}, {"batches", int64_t(ma.batches)},
           {"min", ma.min},           {"max", ma.max},
           {"sum_min", ma.sumMin},    {"sum_max", ma.sumMax}};
-      llvm::ArrayRef<uint64_t> counts = s.histogram.getCounts();
-      while (!counts.empty() && counts.back() == 0)
-        counts = counts.drop_back();
-      llvm::json::Array bins;
-      for (uint64_t c : counts)
-        bins.push_back(static_cast<int64_t>(c));
-      entry["histogram"] =
-          llvm::json::Object{{"log2_width", s.histogram.getLog2Width()},
-                             {"offset", s.histogram.getOffset()},
-                             {"counts", std::move(bins)}};
+      // A table read without one (min/max by hand) has none to write: an
+      // empty one would not read back.
+      if (!s.histogram.empty()) {
+        llvm::ArrayRef<uint64_t> counts = s.histogram.getCounts();
+        while (!counts.empty() && counts.back() == 0)
+          counts = counts.drop_back();
+        llvm::json::Array bins;
+        for (uint64_t c : counts)
+          bins.push_back(static_cast<int64_t>(c));
+        entry["histogram"] =
+            llvm::json::Object{{"log2_width", s.histogram.getLog2Width()},
+                               {"offset", s.histogram.getOffset()},
+                               {"counts", std::move(bins)}};
+      }
     }
     if (s.perChannel) {
       llvm::json::Array mins, maxs;

@@ -10,7 +10,9 @@
 // streamed, one-shot and merged histograms of the finite values are equal
 // (the histogram is a function of the multiset of values alone), counts add
 // up, and every estimator ends with an ordered, finite range inside
-// [min, max] (for a clipping estimator) or a message.
+// [min, max] (for a clipping estimator) or a message. The searching
+// estimators (MSE, entropy: ~0.1 s each on a full window under ASan) run on
+// one input in eight, chosen by the first byte.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +29,7 @@ using namespace mlir::qlinalg;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
     return 0;
-  unsigned batchSize = data[0] % 16 + 1;
+  unsigned batchSize = (data[0] >> 3) % 16 + 1;
   std::vector<float> all;
   for (size_t i = 1; i + 4 <= size; i += 4) {
     float v;
@@ -57,9 +59,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     total += c;
   if (total != all.size())
     std::abort();
+  bool searching = data[0] % 8 == 0;
   for (Estimator estimator :
        {Estimator::MinMax, Estimator::MovingAverage, Estimator::Percentile,
         Estimator::MSE, Estimator::Entropy}) {
+    if (!searching &&
+        (estimator == Estimator::MSE || estimator == Estimator::Entropy))
+      continue;
     for (bool symmetric : {false, true}) {
       EstimatorOptions options;
       options.symmetric = symmetric;

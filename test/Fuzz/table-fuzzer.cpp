@@ -17,6 +17,7 @@
 #include "qlinalg/Calibration/Table.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -36,8 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string written = llvm::formatv("{0}", toJSON(*table)).str();
   llvm::Expected<CalibrationTable> again =
       parseCalibrationTable(written, "again.json");
-  if (!again)
-    std::abort(); // what the reader accepts, the writer writes readably
+  if (!again) { // what the reader accepts, the writer writes readably
+    llvm::errs() << "round trip failed: " << llvm::toString(again.takeError())
+                 << "\n"
+                 << written << "\n";
+    std::abort();
+  }
   CalibrationTable twice = *again;
   (void)twice.merge(*table); // explicit scales refuse; nothing else may fail
   for (const auto &[id, stats] : table->tensors) {
@@ -55,8 +60,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!range)
           continue;
         auto [lo, hi] = *range;
-        if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi))
+        if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi)) {
+          llvm::errs() << "tensor '" << id
+                       << "': " << getEstimatorName(estimator) << " gave ["
+                       << lo << ", " << hi << "]\n";
           std::abort();
+        }
       }
     }
   }
