@@ -16,7 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qlinalg/Calibration/Estimators.h"
+#include "CheckEstimators.h"
+
 #include "qlinalg/Calibration/Statistics.h"
 
 #include <cmath>
@@ -59,28 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     total += c;
   if (total != all.size())
     std::abort();
-  bool searching = data[0] % 8 == 0;
-  for (Estimator estimator :
-       {Estimator::MinMax, Estimator::MovingAverage, Estimator::Percentile,
-        Estimator::MSE, Estimator::Entropy}) {
-    if (!searching &&
-        (estimator == Estimator::MSE || estimator == Estimator::Entropy))
-      continue;
-    for (bool symmetric : {false, true}) {
-      EstimatorOptions options;
-      options.symmetric = symmetric;
-      std::string error;
-      std::optional<std::pair<double, double>> range =
-          estimateRange(stats, estimator, options, error);
-      if (!range)
-        continue;
-      auto [lo, hi] = *range;
-      if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi))
-        std::abort();
-      if (estimator != Estimator::MovingAverage &&
-          (lo < stats.min || hi > stats.max))
-        std::abort();
-    }
-  }
+  fuzz::checkEstimators(stats, /*searching=*/data[0] % 8 == 0,
+                        /*inside=*/true, "fuzz input");
   return 0;
 }
