@@ -154,9 +154,9 @@ static llvm::Error checkJsonStructure(StringRef text, StringRef name) {
   return llvm::Error::success();
 }
 
-/// The f32 range every statistic of f32 data lies in (the quantizer checks
-/// min and max itself, naming the op; the moving average only feeds an
-/// estimator).
+/// The f32 range every statistic of f32 data lies in: a table holding more
+/// was not measured on f32 data, and would not be written back readably
+/// (the moving average a table without one gets is its range).
 static bool fitsF32(double v) {
   return std::isfinite(v) && std::fabs(v) <= std::numeric_limits<float>::max();
 }
@@ -250,6 +250,9 @@ static llvm::Error parseDetails(const llvm::json::Object &o,
       std::optional<double> l = lo.getAsNumber(), u = hi.getAsNumber();
       if (!l || !u || !(*l <= *u))
         return bad("per-channel ranges must be ordered numbers");
+      if (!fitsF32(*l) || !fitsF32(*u))
+        return bad("per-channel range [" + formatNumber(*l) + ", " +
+                   formatNumber(*u) + "] does not fit in f32");
       s.perChannel->min.push_back(*l);
       s.perChannel->max.push_back(*u);
     }
@@ -319,6 +322,10 @@ mlir::qlinalg::parseCalibrationTable(StringRef text, StringRef name) {
         return makeError(name, "tensor '" + id + "': invalid range [" +
                                    formatNumber(*min) + ", " +
                                    formatNumber(*max) + "]");
+      if (!fitsF32(*min) || !fitsF32(*max))
+        return makeError(
+            name, "tensor '" + id + "': range [" + formatNumber(*min) + ", " +
+                      formatNumber(*max) + "] does not fit in f32");
       s.min = *min;
       s.max = *max;
       std::optional<int64_t> count = o->getInteger("count");

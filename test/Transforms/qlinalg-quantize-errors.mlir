@@ -206,15 +206,11 @@ func.func @range_too_wide(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 
 //--- range-beyond-f32.mlir
 // Tests that a range whose bounds are not f32 numbers ([-3.5e38, 3.5e38]) is
-// rejected, naming the table.
-func.func @range_beyond_f32(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
-  %w = arith.constant dense<[[1.0, -2.0], [0.3, 0.5]]> : tensor<2x2xf32>
-  %e = tensor.empty() : tensor<3x2xf32>
-  %zero = arith.constant 0.0 : f32
-  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error-re @+1 {{calibration range of tensor id 't0' in {{.*}}Inputs/range-beyond-f32.json does not fit in f32}}
-  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
-  return %y : tensor<3x2xf32>
+// rejected when the table is read, naming the table and the id: statistics
+// of f32 data never leave f32 (the table fuzzer found that such a table was
+// written back unreadably).
+// expected-error-re @+1 {{{{.*}}Inputs/range-beyond-f32.json: tensor 't0': range [-3.5e+38, 3.5e+38] does not fit in f32}}
+module {
 }
 
 //--- scale-underflows-f32.mlir
@@ -260,16 +256,11 @@ func.func @inf_bias(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 }
 
 //--- channel-range-beyond-f32.mlir
-// Tests that a per-channel range of a non-constant rhs that is not an f32
-// range ([-1e39, 1] for channel 1 of t1) is an error on the matmul, naming
-// the id and the table.
-func.func @channel_range_beyond_f32(%x: tensor<3x4xf32>, %w: tensor<4x2xf32>) -> tensor<3x2xf32> {
-  %e = tensor.empty() : tensor<3x2xf32>
-  %zero = arith.constant 0.0 : f32
-  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-error-re @+1 {{calibration entry for tensor id 't1' in {{.*}}Inputs/channel-range-beyond-f32.json has a channel range that does not fit in f32}}
-  %y = linalg.matmul ins(%x, %w : tensor<3x4xf32>, tensor<4x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
-  return %y : tensor<3x2xf32>
+// Tests that a per-channel range that is not an f32 range ([-1e39, 1] for
+// channel 1 of t1) is rejected when the table is read, naming the table and
+// the id.
+// expected-error-re @+1 {{{{.*}}Inputs/channel-range-beyond-f32.json: tensor 't1': range [-1e+39, 1] does not fit in f32}}
+module {
 }
 
 //--- left-in-float.mlir

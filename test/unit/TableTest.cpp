@@ -166,6 +166,11 @@ TEST(TableTest, RejectsWhatFuzzingFound) {
                 "inverted.json")),
             "inverted.json: tensor 't0': 'moving_average' range is inverted "
             "(min 2, max 1)");
+  // Ranges beyond f32 (not measured on f32 data; written back, the moving
+  // average derived from them would not read back).
+  EXPECT_EQ(errorOf(parseCalibrationTable(
+                table("\"t0\": {\"min\": -1, \"max\": 1.1e116}"), "big.json")),
+            "big.json: tensor 't0': range [-1, 1.1e+116] does not fit in f32");
   // A canonical table whose range is one ulp wide, far from zero: the MSE
   // search used to step by less than half an ulp forever.
   llvm::Expected<CalibrationTable> tiny = parseCalibrationTable(
