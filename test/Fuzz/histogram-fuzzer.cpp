@@ -11,8 +11,8 @@
 // (the histogram is a function of the multiset of values alone), counts add
 // up, and every estimator ends with an ordered, finite range inside
 // [min, max] (for a clipping estimator) or a message. The searching
-// estimators (MSE, entropy: ~0.1 s each on a full window under ASan) run on
-// one input in 32, chosen by the first byte.
+// estimators (MSE, entropy) cost ~0.1 s each on a full window under ASan and
+// coverage tracing: table-fuzzer runs them, on histograms it reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,7 +30,7 @@ using namespace mlir::qlinalg;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
     return 0;
-  unsigned batchSize = (data[0] >> 5) % 8 + 1;
+  unsigned batchSize = data[0] % 16 + 1;
   std::vector<float> all;
   for (size_t i = 1; i + 4 <= size; i += 4) {
     float v;
@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     total += c;
   if (total != all.size())
     std::abort();
-  fuzz::checkEstimators(stats, /*searching=*/data[0] % 32 == 0,
-                        /*inside=*/true, "fuzz input");
+  fuzz::checkEstimators(stats, /*searching=*/false, /*inside=*/true,
+                        "fuzz input");
   return 0;
 }
