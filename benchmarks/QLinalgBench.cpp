@@ -12,6 +12,11 @@
 //                  buildQLinalgCPUPipeline for the host target, timed as a
 //                  user calls it: float in, float out, the quantize and
 //                  dequantize at the borders included
+//   qlinalg_int8_kernel
+//                  the same quantized module with its borders replaced by
+//                  the storage (quant.scast): int8 in, int8 out, as oneDNN's
+//                  matmul row is timed; the difference to qlinalg_int8 is
+//                  what the float borders cost
 //   qlinalg_fp32   the float model itself through the same pipeline
 //   dnnl_matmul    oneDNN's matmul primitive: u8 source, s8 weights
 //                  prepacked (format any, reordered outside the timing),
@@ -27,16 +32,20 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlinalg/Conversion/Pipeline.h"
+#include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 #include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/Npy.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -129,40 +138,98 @@ void setCounters(benchmark::State &state, double ops) {
   state.counters["threads"] = getThreads();
 }
 
+/// What a qlinalg row times: the float model, the quantized one as a user
+/// calls it (float borders), or its int8 core (storage borders).
+enum class Form { Float, Int8, Int8Kernel };
+
+/// Replaces the quantized entry's borders by its storage: the argument's
+/// qlinalg.quantize and the result's qlinalg.dequantize become quant.scast,
+/// so that @forward takes and returns the int8 tensors.
+LogicalResult toStorageBorders(ModuleOp module) {
+  auto f = module.lookupSymbol<func::FuncOp>("forward");
+  Block &body = f.getBody().front();
+  BlockArgument x = body.getArgument(0);
+  auto quantize = x.hasOneUse() ? dyn_cast<QuantizeOp>(*x.getUsers().begin())
+                                : QuantizeOp();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  auto dequantize = ret.getOperand(0).getDefiningOp<DequantizeOp>();
+  if (!quantize || !dequantize)
+    return failure();
+  auto storageOf = [](Type type) {
+    auto t = cast<RankedTensorType>(type);
+    return t.clone(
+        cast<quant::QuantizedType>(t.getElementType()).getStorageType());
+  };
+  Location loc = f.getLoc();
+  Type in = storageOf(quantize.getType());
+  Type out = storageOf(dequantize.getInput().getType());
+  if (failed(f.insertArgument(0, in, {}, loc)))
+    return failure();
+  OpBuilder b(quantize);
+  quantize.replaceAllUsesWith(quant::StorageCastOp::create(b, loc,
+                                                           quantize.getType(),
+                                                           body.getArgument(0))
+                                  .getResult());
+  quantize.erase();
+  b.setInsertionPoint(ret);
+  ret->setOperand(
+      0, quant::StorageCastOp::create(b, loc, out, dequantize.getInput())
+             .getResult());
+  dequantize.erase();
+  if (failed(f.eraseArgument(1)))
+    return failure();
+  f.setType(FunctionType::get(f.getContext(), {in}, {out}));
+  return success();
+}
+
 /// The model compiled through the pipeline for the host, once per process
 /// (repetitions and interleaving call the benchmark again).
 CompiledModule *getCompiled(int64_t batch, int64_t m, int64_t k, int64_t n,
-                            bool quantize, std::string &error) {
+                            Form form, std::string &error) {
   // Never destroyed: the JIT'ed code and its contexts live until exit
   // (static destruction would tear them down in the wrong order).
   static auto &cache =
-      *new std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, bool>,
+      *new std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, Form>,
                     std::unique_ptr<CompiledModule>>();
   static auto &contexts = *new std::vector<std::unique_ptr<MLIRContext>>();
-  auto key = std::make_tuple(batch, m, k, n, quantize);
+  auto key = std::make_tuple(batch, m, k, n, form);
   if (auto it = cache.find(key); it != cache.end())
     return it->second.get();
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerQLinalgDialects(registry);
+  registerQLinalgPasses();
   auto ctx = std::make_unique<MLIRContext>(registry);
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(makeModel(batch, m, k, n), ctx.get());
   std::string table = writeTable(k);
   QLinalgPipelineOptions options;
   options.target = "host";
-  if (quantize)
-    options.quantize = "calibration=" + table;
   options.threads = getThreads();
-  PassManager pm(ctx.get());
   auto onError = [](const Twine &message) {
     llvm::errs() << message << "\n";
     return failure();
   };
-  bool ok = module &&
-            succeeded(buildQLinalgCPUPipeline(pm, options, onError)) &&
-            succeeded(pm.run(*module));
+  bool ok = !!module;
+  if (ok && form == Form::Int8) {
+    options.quantize = "calibration=" + table;
+  } else if (ok && form == Form::Int8Kernel) {
+    // Quantized first, then the borders swapped, then the same pipeline.
+    PassManager quantize(ctx.get());
+    ok = succeeded(parsePassPipeline("qlinalg-quantize{calibration=" + table +
+                                         "},qlinalg-fuse",
+                                     quantize)) &&
+         succeeded(quantize.run(*module));
+    if (ok && failed(toStorageBorders(*module))) {
+      llvm::errs() << "bench: the quantized module has no quantize/dequantize "
+                      "borders to replace\n";
+      ok = false;
+    }
+  }
+  PassManager pm(ctx.get());
+  ok = ok && succeeded(buildQLinalgCPUPipeline(pm, options, onError)) &&
+       succeeded(pm.run(*module));
   llvm::sys::fs::remove(table);
   if (!ok) {
     error = "the pipeline failed";
@@ -179,12 +246,13 @@ CompiledModule *getCompiled(int64_t batch, int64_t m, int64_t k, int64_t n,
   return (cache[key] = std::move(*compiled)).get();
 }
 
-/// qlinalg: the model through the pipeline, float in and out.
-void benchQLinalg(benchmark::State &state, bool quantize) {
+/// qlinalg: the model through the pipeline, float in and out (or int8 in
+/// and out for its kernel).
+void benchQLinalg(benchmark::State &state, Form form) {
   int64_t batch = state.range(0), m = state.range(1), k = state.range(2),
           n = state.range(3);
   std::string error;
-  CompiledModule *compiled = getCompiled(batch, m, k, n, quantize, error);
+  CompiledModule *compiled = getCompiled(batch, m, k, n, form, error);
   if (!compiled) {
     state.SkipWithError(error.c_str());
     return;
@@ -192,11 +260,20 @@ void benchQLinalg(benchmark::State &state, bool quantize) {
   SmallVector<int64_t> shape{m, k};
   if (batch)
     shape.insert(shape.begin(), batch);
-  NpyArray x(NpyDType::Float32, shape);
-  std::vector<float> data = randomFloats(x.getNumElements(), 7);
-  std::memcpy(x.getData(), data.data(), data.size() * sizeof(float));
   std::vector<NpyArray> inputs;
-  inputs.push_back(std::move(x));
+  if (form == Form::Int8Kernel) {
+    NpyArray x(NpyDType::Int8, shape);
+    std::mt19937 rng(7);
+    auto *p = static_cast<int8_t *>(x.getData());
+    for (int64_t i = 0; i < x.getNumElements(); ++i)
+      p[i] = int8_t(rng());
+    inputs.push_back(std::move(x));
+  } else {
+    NpyArray x(NpyDType::Float32, shape);
+    std::vector<float> data = randomFloats(x.getNumElements(), 7);
+    std::memcpy(x.getData(), data.data(), data.size() * sizeof(float));
+    inputs.push_back(std::move(x));
+  }
   for (auto _ : state) {
     auto out = compiled->run(inputs);
     if (!out) {
@@ -301,11 +378,13 @@ void allShapes(benchmark::internal::Benchmark *b) {
 
 } // namespace
 
-BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8, true)->Apply(allShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8, Form::Int8)->Apply(allShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8_kernel, Form::Int8Kernel)
+    ->Apply(allShapes);
 BENCHMARK(benchDnnlMatmul)->Name("dnnl_matmul")->Apply(allShapes);
 BENCHMARK(benchDnnlGemm)->Name("dnnl_gemm")->Apply(matmulShapes);
 BENCHMARK(benchSgemm)->Name("openblas_sgemm")->Apply(matmulShapes);
-BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, false)->Apply(allShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_fp32, Form::Float)->Apply(allShapes);
 
 int main(int argc, char **argv) {
   // As qlinalg-run does: large buffers reused, not remapped at every call.
