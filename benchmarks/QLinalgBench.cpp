@@ -155,14 +155,10 @@ LogicalResult toStorageBorders(ModuleOp module) {
   auto dequantize = ret.getOperand(0).getDefiningOp<DequantizeOp>();
   if (!quantize || !dequantize)
     return failure();
-  auto storageOf = [](Type type) {
-    auto t = cast<RankedTensorType>(type);
-    return t.clone(
-        cast<quant::QuantizedType>(t.getElementType()).getStorageType());
-  };
   Location loc = f.getLoc();
-  Type in = storageOf(quantize.getType());
-  Type out = storageOf(dequantize.getInput().getType());
+  Type in = quant::QuantizedType::castToStorageType(quantize.getType());
+  Type out =
+      quant::QuantizedType::castToStorageType(dequantize.getInput().getType());
   if (failed(f.insertArgument(0, in, {}, loc)))
     return failure();
   OpBuilder b(quantize);

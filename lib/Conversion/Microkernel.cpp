@@ -627,18 +627,25 @@ Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
       });
 }
 
-/// Runs `parallel` when the multiply-adds of this call, `rows` (static, or
-/// dynamic dimension `dim` of `lhs`) times `perRow`, pay for a fork, else
-/// `serial`: decided at compile time, or per call with a dynamic M.
+/// Runs `parallel` (over `chunks` threads) when the multiply-adds of this
+/// call, `rows` (static, or dynamic dimension `dim` of `lhs`) times
+/// `perRow`, pay for a fork, else `serial`: decided at compile time, or per
+/// call with a dynamic M. Records in `plan` whether and how it may fork.
 static Value forkIfLarge(OpBuilder &b, Location loc, Value out, Value lhs,
-                         unsigned dim, int64_t perRow, bool &perCall,
+                         unsigned dim, int64_t perRow, int64_t chunks,
+                         MicrokernelPlan &plan,
                          function_ref<Value(OpBuilder &)> parallel,
                          function_ref<Value(OpBuilder &)> serial,
                          int64_t minWork = kMinParallelWork) {
   auto type = cast<RankedTensorType>(lhs.getType());
-  perCall = type.isDynamicDim(dim);
-  if (!perCall)
-    return type.getDimSize(dim) * perRow >= minWork ? parallel(b) : serial(b);
+  plan.threadsPerCall = type.isDynamicDim(dim);
+  if (!plan.threadsPerCall) {
+    if (type.getDimSize(dim) * perRow < minWork)
+      return serial(b);
+    plan.threads = chunks;
+    return parallel(b);
+  }
+  plan.threads = chunks;
   // A dynamic M: the parallel version only when this call's product is
   // large enough to pay for the fork (M = 1 of a small layer is not).
   Value m = tensor::DimOp::create(b, loc, lhs, dim);
@@ -718,15 +725,9 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
           return emitSetRange(cb, slice, lo, hi, mr, nt, plan);
         });
   };
-  Value result =
-      forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
-                  plan.threadsPerCall, parallel, serial, kMinRowSplitWork);
-  auto type = cast<RankedTensorType>(mm.lhs.getType());
-  if (plan.threadsPerCall ||
-      type.getDimSize(mDim()) * sets * mm.n * mm.k >= kMinRowSplitWork) {
-    plan.threads = chunks;
-    plan.threadsOverSets = true;
-  }
+  Value result = forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
+                             chunks, plan, parallel, serial, kMinRowSplitWork);
+  plan.threadsOverSets = plan.threads > 1;
   return result;
 }
 
@@ -782,10 +783,6 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                              cIndex(nb, loc, fullBlocks), mr, nt);
     return tail(nb, acc);
   };
-  auto mayFork = [&](int64_t chunks, int64_t minWork = kMinParallelWork) {
-    if (plan.threadsPerCall || rows * mm.n * mm.k >= minWork)
-      plan.threads = chunks;
-  };
   if (threads > 1 && fullBlocks >= threads) {
     int64_t chunks = threads;
     auto serial = [&](OpBuilder &nb) {
@@ -795,9 +792,8 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
     auto parallel = [&](OpBuilder &nb) {
       return emitParallelBlocks(nb, out, fullBlocks, chunks, mr, nt);
     };
-    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
-                      plan.threadsPerCall, parallel, serial);
-    mayFork(chunks);
+    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k, chunks, plan,
+                      parallel, serial);
     return tail(b, out);
   }
   int64_t tiles = (rows + mr - 1) / mr;
@@ -807,9 +803,8 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
     auto parallel = [&](OpBuilder &nb) {
       return emitParallelRows(nb, out, chunks, mr, everyColumn);
     };
-    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k,
-                      plan.threadsPerCall, parallel, serial, kMinRowSplitWork);
-    mayFork(chunks, kMinRowSplitWork);
+    out = forkIfLarge(b, loc, out, mm.lhs, mDim(), mm.n * mm.k, chunks, plan,
+                      parallel, serial, kMinRowSplitWork);
     plan.threadsOverRows = plan.threads > 1;
     return out;
   }
@@ -1101,12 +1096,6 @@ Value mlir::qlinalg::emitPackedDepthwise(OpBuilder &b, Location loc,
   };
   int64_t perImage = dw.outHeight * dw.outWidth * channels *
                      wType.getDimSize(0) * wType.getDimSize(1);
-  Value result =
-      forkIfLarge(b, loc, out, dw.lhs, 0, perImage, plan.threadsPerCall,
-                  parallel, serial, kMinRowSplitWork);
-  auto lhsType = cast<RankedTensorType>(dw.lhs.getType());
-  if (plan.threadsPerCall ||
-      lhsType.getDimSize(0) * perImage >= kMinRowSplitWork)
-    plan.threads = chunks;
-  return result;
+  return forkIfLarge(b, loc, out, dw.lhs, 0, perImage, chunks, plan, parallel,
+                     serial, kMinRowSplitWork);
 }

@@ -25,13 +25,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "qlinalg/Calibration/Table.h"
-#include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/ToolOptions.h"
 #include "qlinalg/Transforms/Quantizable.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"

@@ -20,17 +20,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qlinalg/InitQLinalg.h"
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/Npy.h"
 #include "qlinalg/Support/ToolOptions.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
