@@ -163,6 +163,16 @@ struct Requantization {
   /// 8-bit operands and constant bias), else none.
   std::optional<int64_t> accBound;
 
+  /// When set, the dequantize of the result as well (a kernel's store whose
+  /// result is only dequantized): the output's f32 scale, whether its
+  /// storage is signed, and the float element type.
+  struct Dequantize {
+    float scale;
+    bool isSigned;
+    Type element;
+  };
+  std::optional<Dequantize> dequantize;
+
   /// Whether any channel shifts left (a multiplier of 1 or more).
   bool shiftsLeft() const {
     return llvm::any_of(fixedPoint, [](const auto &c) { return c.left > 0; });
@@ -170,6 +180,35 @@ struct Requantization {
   /// The scalar or vector arithmetic with parameters `p` (one value, or
   /// getParams' fixed-point values, of matching shape).
   Value emit(OpBuilder &b, Location loc, Value acc, ArrayRef<Value> p) const {
+    if (dequantize) {
+      Type like = acc.getType();
+      auto splat = [&](Type element, Attribute value) -> Value {
+        if (auto vector = dyn_cast<VectorType>(like))
+          return arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(
+                  VectorType::get(vector.getShape(), element), value));
+        return arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+      };
+      Value scale = splat(b.getF32Type(), b.getF32FloatAttr(dequantize->scale));
+      Type result = like;
+      if (auto vector = dyn_cast<VectorType>(like))
+        result = VectorType::get(vector.getShape(), dequantize->element);
+      else
+        result = dequantize->element;
+      if (mode == MultiplierMode::Float && storage.getWidth() <= 16)
+        return numerics::buildRequantizeFloatDequantized(
+            b, loc, acc, p[0], zeroPoint, range, tiesToEven, scale, result);
+      // The clamped values stay in i32 (the storage's range), so the
+      // dequantize needs no narrowing and widening between.
+      Requantization wide = *this;
+      wide.dequantize.reset();
+      wide.storage = b.getI32Type();
+      Value q = wide.emit(b, loc, acc, p);
+      Value zp = splat(b.getI32Type(), b.getI32IntegerAttr(int32_t(zeroPoint)));
+      return numerics::buildDequantize(b, loc, q, scale, zp,
+                                       dequantize->isSigned, result);
+    }
     if (mode == MultiplierMode::Float)
       return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,
                                             storage, tiesToEven);
@@ -639,31 +678,9 @@ private:
           rewriter, loc, c, outSizes, lhs.storageMin, lhs.storageMax, r.storage,
           getVectorRequantize(rewriter, loc, r, columns), target, options,
           explain);
-    // The clamped values stay in i32 (the storage's range), so the
-    // dequantize needs no narrowing and widening between.
-    Requantization wide = r;
-    wide.storage = rewriter.getI32Type();
-    PackedEpilogue epilogue = getVectorRequantize(rewriter, loc, wide, columns);
     Type floatElem = dequantize.getOutput().getType().getElementType();
-    float scale = static_cast<float>(out.scales[0]);
-    int64_t zeroPoint = out.zeroPoints[0];
-    bool isSigned = out.isSigned;
-    PackedEpilogue fused = [epilogue, floatElem, scale, zeroPoint,
-                            isSigned](OpBuilder &b, Location l, Value acc,
-                                      Value col) -> Value {
-      Value q = epilogue(b, l, acc, col);
-      auto shape = cast<VectorType>(q.getType()).getShape();
-      Value s = arith::ConstantOp::create(
-          b, l,
-          DenseElementsAttr::get(VectorType::get(shape, b.getF32Type()),
-                                 b.getF32FloatAttr(scale)));
-      Value z = arith::ConstantOp::create(
-          b, l,
-          DenseElementsAttr::get(VectorType::get(shape, b.getI32Type()),
-                                 b.getI32IntegerAttr(int32_t(zeroPoint))));
-      return numerics::buildDequantize(b, l, q, s, z, isSigned,
-                                       VectorType::get(shape, floatElem));
-    };
+    r.dequantize = {static_cast<float>(out.scales[0]), out.isSigned, floatElem};
+    PackedEpilogue fused = getVectorRequantize(rewriter, loc, r, columns);
     FailureOr<Value> result = emitPackedContraction(
         rewriter, loc, c, outSizes, lhs.storageMin, lhs.storageMax, floatElem,
         fused, target, options, explain);

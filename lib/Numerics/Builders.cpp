@@ -96,6 +96,25 @@ Value numerics::buildRequantizeFloat(OpBuilder &b, Location loc, Value acc,
   return buildClampToStorage(b, loc, y, range, storage);
 }
 
+Value numerics::buildRequantizeFloatDequantized(
+    OpBuilder &b, Location loc, Value acc, Value m, int64_t zeroPoint,
+    StorageRange range, bool tiesToEven, Value scale, Type resultType) {
+  Type f32 = withElement(acc.getType(), b.getF32Type());
+  Value x = arith::SIToFPOp::create(b, loc, f32, acc);
+  Value prod = arith::MulFOp::create(b, loc, x, m);
+  Value r = tiesToEven ? math::RoundEvenOp::create(b, loc, prod).getResult()
+                       : math::RoundOp::create(b, loc, prod).getResult();
+  r = arith::MaxNumFOp::create(
+      b, loc, r, constant(b, loc, f32, double(range.qmin - zeroPoint)));
+  r = arith::MinNumFOp::create(
+      b, loc, r, constant(b, loc, f32, double(range.qmax - zeroPoint)));
+  r = arith::AddFOp::create(b, loc, r, constant(b, loc, f32, 0.0));
+  Value y = arith::MulFOp::create(b, loc, r, scale);
+  if (resultType != y.getType())
+    y = arith::TruncFOp::create(b, loc, resultType, y);
+  return y;
+}
+
 numerics::FixedPointConstants
 numerics::getFixedPointConstants(int32_t multiplier, int shift,
                                  bool tiesToEven) {

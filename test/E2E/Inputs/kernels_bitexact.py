@@ -157,7 +157,7 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
               rounding: str = "half_away_from_zero",
               clamp: Optional[Tuple[int, int]] = None, target: float = 45.0,
               ties: bool = True, saturates: bool = True, min_inside: float = 0.4,
-              spread: int = 20) -> Case:
+              spread: int = 20, dequantized: bool = False) -> Case:
     """qlinalg.matmul (contract with a batch or a clamp) on constant weights.
 
     rhs_zp: a scalar, or for per_channel an array of N zero points.
@@ -165,7 +165,9 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     weights_arg: the weights are the second argument (packed at run time).
     out: None for the i32 accumulator, else (storage, zero point).
     target: ~ std of the requantized outputs (picks E of M = 2^E).
-    spread: of the 'spread' data kind."""
+    spread: of the 'spread' data kind.
+    dequantized: the requantized result is dequantized to f32 and returned
+    (a model's float output: the kernel's store dequantizes too)."""
     # Integers first; scales only appear in the types.
     lhs_range = lhs.qrange
     rhs_range = nm.storage_range(rhs_st, narrow=narrow_rhs)
@@ -283,10 +285,17 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     shape_txt = "x".join(map(str, lhs_shape)) + " x " + "x".join(map(str, w_shape))
     header = f"{about} [{form}, {shape_txt}{', dynamic M' if dynamic else ''}]"
     args = f"%a: {t_lhs}" + (f", %w: {t_rhs}" if weights_arg else "")
-    lines = [f"// {header}", f"func.func @main({args}) -> {t_out} {{"]
+    t_ret, ret = t_out, "%y"
+    if dequantized:
+        assert out is not None, name
+        t_ret, ret = tensor(out_shape, "f32"), "%f"
+        body.append(f"%f = qlinalg.dequantize %y : {t_out} to {t_ret}")
+        expected = nm.dequantize(expected, out_t.scale(), out_t.zp())
+        header += ", dequantized to f32"
+    lines = [f"// {header}", f"func.func @main({args}) -> {t_ret} {{"]
     for stmt in body:
         lines += ["  " + s for s in stmt.split("\n")]
-    lines += [f"  return %y : {t_out}", "}", ""]
+    lines += [f"  return {ret} : {t_ret}", "}", ""]
     inputs = [a, w] if weights_arg else [a]
     return Case(name, "\n".join(lines), inputs, [expected], header)
 
@@ -667,12 +676,42 @@ def row_split_cases(rng) -> List[Case]:
     return c
 
 
+def dequantized_cases(rng) -> List[Case]:
+    """A result only dequantized (a model's float output): the store
+    requantizes and dequantizes in registers, float mode without leaving f32
+    (ties make -0 roundings, which must come out as +0)."""
+    c = []
+    c.append(make_case(
+        "rq_float_even_deq_m13_n70_k67", rng,
+        "s8 x s8 per-channel rhs, bias, float half_to_even, i8, dequantized to f32",
+        M=13, K=67, N=70, lhs=QType("i8", sa_(rng), -3), per_channel=True,
+        rhs_zp=pc_zps(rng, 70, "i8", lim=10), a_kind="spread", w_kind="spread",
+        bias=True, out=("i8", 5), mode="float", rounding="half_to_even",
+        dequantized=True))
+    c.append(make_case(
+        "rq_float_away_deq_dyn_m7_n33_k31", rng,
+        "dynamic M, u8 x s8 per-tensor rhs zp 3, float half_away_from_zero, u8, "
+        "dequantized to f32",
+        M=7, K=31, N=33, dynamic=True, lhs=QType("u8", sa_(rng), 120), rhs_zp=3,
+        a_kind="spread", w_kind="spread", out=("u8", 128), mode="float",
+        rounding="half_away_from_zero", target=60.0, dequantized=True))
+    c.append(make_case(
+        "rq_fixed_away_deq_m13_n33_k130", rng,
+        "s8 x s8 per-channel rhs, fixed_point half_away_from_zero, i8, dequantized to f32",
+        M=13, K=130, N=33, lhs=QType("i8", sa_(rng), 7), per_channel=True,
+        rhs_zp=pc_zps(rng, 33, "i8", lim=10), a_kind="spread", w_kind="spread",
+        out=("i8", -2), mode="fixed-point", rounding="half_away_from_zero",
+        dequantized=True))
+    return c
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = acc_cases(rng) + batch_cases(rng) + requant_cases(rng) + adversarial_cases(rng)
     cases += batched_weight_cases(np.random.default_rng(SEED + 1))
     cases += runtime_weight_cases(np.random.default_rng(SEED + 2))
     cases += row_split_cases(np.random.default_rng(SEED + 3))
+    cases += dequantized_cases(np.random.default_rng(SEED + 4))
     assert len({c.name for c in cases}) == len(cases)
     for case in cases:
         assert len(case.inputs) in (1, 2) and len(case.expected) == 1, case.name
