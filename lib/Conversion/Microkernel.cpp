@@ -113,14 +113,26 @@ private:
   Value emitSetRange(OpBuilder &b, Value out, Value lo, Value hi, int64_t mr,
                      int64_t nt, MicrokernelPlan &plan);
   /// Indices into the activations and the row sums: the current weight set
-  /// first in a batch.
-  SmallVector<Value> lhsIndices(ValueRange rest) const {
+  /// first in a batch; within a thread's chunk, relative to its slices.
+  SmallVector<Value> lhsIndices(OpBuilder &b, ValueRange rest) const {
     SmallVector<Value> indices;
     if (set)
       indices.push_back(set);
     indices.append(rest.begin(), rest.end());
+    if (chunkLo)
+      indices[0] = arith::SubIOp::create(b, loc, indices[0], chunkLo);
     return indices;
   }
+  /// A thread's chunk [lo, hi) of dimension 0 (rows, or weight sets in a
+  /// batch): its activations and row sums are read through slices of that
+  /// range, which --qlinalg-vectorize can then compute in the chunk (their
+  /// producers, the quantize of the input among them, fused into it).
+  void enterChunk(OpBuilder &b, Value lo, Value hi);
+  void exitChunk() { chunkLo = lhsView = rowSumsView = Value(); }
+  Value activations() const {
+    return lhsView ? lhsView : widened ? widened : mm.lhs;
+  }
+  Value rowSums() const { return rowSumsView ? rowSumsView : mm.rowSums; }
   /// The row of the packed weights (and the first entry of the column term
   /// when scaled by `stride`) of panel `p` of the current set.
   Value inSet(OpBuilder &b, Value v, int64_t stride) const {
@@ -162,7 +174,32 @@ private:
   Value packed, columnTerm, rowZeroPoints;
   /// The activations as u16 (s8 shifted first) for a 16-bit step, or null.
   Value widened;
+  /// Within a thread's chunk: its first index along dimension 0 and the
+  /// slices of the activations (widened, for a 16-bit step) and row sums
+  /// it reads; else null.
+  Value chunkLo, lhsView, rowSumsView;
 };
+
+/// `source` restricted to [lo, hi) along dimension 0.
+static Value sliceDim0(OpBuilder &b, Location loc, Value source, Value lo,
+                       Value hi) {
+  int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  offsets[0] = lo;
+  sizes[0] = arith::SubIOp::create(b, loc, hi, lo).getResult();
+  return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes,
+                                        strides);
+}
+
+void KernelBuilder::enterChunk(OpBuilder &b, Value lo, Value hi) {
+  Value source = activations();
+  lhsView = sliceDim0(b, loc, source, lo, hi);
+  if (mm.rowSums)
+    rowSumsView = sliceDim0(b, loc, mm.rowSums, lo, hi);
+  chunkLo = lo;
+}
 } // namespace
 
 /// Generated code packing the run-time weights of `mm`: padded to whole
@@ -337,21 +374,22 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
                                          bool tail) {
   Type i32 = b.getI32Type();
   // A step on 16-bit values reads the activations widened once up front.
-  Value source = widened ? widened : mm.lhs;
+  Value source = activations();
   Type i8 = widened ? weightType : b.getI8Type();
   Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
   auto bytes = VectorType::get({group}, i8);
   Value a;
   if (!tail) {
-    a = vector::TransferReadOp::create(
-        b, loc, bytes, source, lhsIndices({m, k}), zero, ArrayRef<bool>{true});
+    a = vector::TransferReadOp::create(b, loc, bytes, source,
+                                       lhsIndices(b, {m, k}), zero,
+                                       ArrayRef<bool>{true});
   } else {
     // The last K % kg bytes, read in bounds and zero-extended to a group (a
     // masked load could be widened past the end of the activations).
     int64_t rest = mm.k % group;
     Value part = vector::TransferReadOp::create(
-        b, loc, VectorType::get({rest}, i8), source, lhsIndices({m, k}), zero,
-        ArrayRef<bool>{true});
+        b, loc, VectorType::get({rest}, i8), source, lhsIndices(b, {m, k}),
+        zero, ArrayRef<bool>{true});
     Value zeros = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(bytes, b.getIntegerAttr(i8, 0)));
     a = vector::InsertStridedSliceOp::create(
@@ -452,7 +490,8 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
     Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
     Value rowSum;
     if (mm.rowSums) {
-      Value s = tensor::ExtractOp::create(b, loc, mm.rowSums, lhsIndices({m}));
+      Value s =
+          tensor::ExtractOp::create(b, loc, rowSums(), lhsIndices(b, {m}));
       rowSum = vector::BroadcastOp::create(b, loc, accType, s);
     }
     for (int64_t j = 0; j < nt; ++j) {
@@ -722,7 +761,10 @@ Value KernelBuilder::emitSets(OpBuilder &b, Value out, int64_t mr, int64_t nt,
           return evenSplit(cb, loc, t, cIndex(cb, loc, sets), chunks);
         },
         [&](OpBuilder &cb, Value slice, Value lo, Value hi) {
-          return emitSetRange(cb, slice, lo, hi, mr, nt, plan);
+          enterChunk(cb, lo, hi);
+          Value done = emitSetRange(cb, slice, lo, hi, mr, nt, plan);
+          exitChunk();
+          return done;
         });
   };
   Value result = forkIfLarge(b, loc, out, mm.lhs, mDim(), sets * mm.n * mm.k,
@@ -753,7 +795,9 @@ Value KernelBuilder::emitParallelRows(
         rowLo = lo;
         rowHi = hi;
         rowBase = lo;
+        enterChunk(nb, lo, hi);
         Value done = body(nb, slice);
+        exitChunk();
         rowLo = rowHi = rowBase = Value();
         return done;
       });
@@ -783,7 +827,9 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                              cIndex(nb, loc, fullBlocks), mr, nt);
     return tail(nb, acc);
   };
-  if (threads > 1 && fullBlocks >= threads) {
+  int64_t tiles = (rows + mr - 1) / mr;
+  bool preferRows = !dynamicRows && tiles >= 4 * int64_t(threads);
+  if (threads > 1 && fullBlocks >= threads && !preferRows) {
     int64_t chunks = threads;
     auto serial = [&](OpBuilder &nb) {
       return emitColumnBlocks(nb, out, cIndex(nb, loc, 0),
@@ -796,7 +842,6 @@ Value KernelBuilder::emitSet(OpBuilder &b, Value out, int64_t mr, int64_t nt,
                       parallel, serial);
     return tail(b, out);
   }
-  int64_t tiles = (rows + mr - 1) / mr;
   if (threads > 1 && (dynamicRows || tiles >= 2)) {
     int64_t chunks = dynamicRows ? threads : std::min<int64_t>(threads, tiles);
     auto serial = [&](OpBuilder &nb) { return everyColumn(nb, out); };

@@ -37,12 +37,15 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include <thread>
 
@@ -292,8 +295,82 @@ static LogicalResult canonicalize(Operation *root) {
   return applyPatternsGreedily(root, std::move(patterns));
 }
 
+/// Whether every use of `producer`'s results is a tensor.extract_slice in the
+/// body of `forall`.
+static bool onlySlicedIn(Operation *producer, scf::ForallOp forall) {
+  return llvm::all_of(producer->getUsers(), [&](Operation *user) {
+    return isa<tensor::ExtractSliceOp>(user) &&
+           user->getBlock() == forall.getBody();
+  });
+}
+
+/// Makes in each thread's chunk what the chunk reads of a tensor made
+/// before the parallel region: a packed kernel split over rows (or weight
+/// sets) reads its activations and row sums through slices of its chunk's
+/// range, and where the whole tensor is made only for those slices (the
+/// quantize of a model's input, its row sums), its producer is tiled to
+/// each slice instead (upstream's replaceExtractSliceWithTiledProducer),
+/// then the producers of those tiles, and so on. One parallel region per
+/// call, instead of a border run before it alone or in a fork of its own.
+/// Equal slices are merged first (CSE in the chunk), so that a tensor two
+/// tiles read (the activations, by the kernel and by its row sums) is made
+/// once per chunk.
+static void fuseProducersIntoChunks(ModuleOp module) {
+  IRRewriter rewriter(module.getContext());
+  // Static sizes of a producer's results asked for outside are constants.
+  module.walk([&](tensor::DimOp dim) {
+    std::optional<int64_t> index = dim.getConstantIndex();
+    auto type = dyn_cast<RankedTensorType>(dim.getSource().getType());
+    if (index && type && *index < type.getRank() &&
+        !type.isDynamicDim(*index)) {
+      rewriter.setInsertionPoint(dim);
+      rewriter.replaceOpWithNewOp<arith::ConstantIndexOp>(
+          dim, type.getDimSize(*index));
+    }
+  });
+  for (bool changed = true; changed;) {
+    changed = false;
+    SmallVector<scf::ForallOp> foralls;
+    module.walk([&](scf::ForallOp forall) { foralls.push_back(forall); });
+    for (scf::ForallOp forall : foralls) {
+      DominanceInfo dominance(forall);
+      eliminateCommonSubExpressions(rewriter, dominance, forall);
+    }
+    SmallVector<std::pair<tensor::ExtractSliceOp, OpResult>> slices;
+    module.walk([&](scf::ForallOp forall) {
+      for (auto slice : forall.getBody()->getOps<tensor::ExtractSliceOp>()) {
+        auto result = dyn_cast<OpResult>(slice.getSource());
+        Operation *producer = result ? result.getOwner() : nullptr;
+        if (!producer || !isa<linalg::LinalgOp>(producer) ||
+            !isa<TilingInterface>(producer) ||
+            !cast<linalg::LinalgOp>(producer).hasPureTensorSemantics() ||
+            forall->isAncestor(producer) || !onlySlicedIn(producer, forall))
+          continue;
+        slices.emplace_back(slice, result);
+      }
+    });
+    for (auto [slice, result] : slices) {
+      rewriter.setInsertionPoint(slice);
+      FailureOr<TilingResult> tiled =
+          tensor::replaceExtractSliceWithTiledProducer(rewriter, slice, result);
+      if (failed(tiled) || tiled->tiledValues.size() != 1)
+        continue;
+      Value part = tiled->tiledValues[0];
+      if (part.getType() != slice.getType())
+        part = tensor::CastOp::create(rewriter, slice.getLoc(), slice.getType(),
+                                      part);
+      rewriter.replaceOp(slice, part);
+      Operation *producer = result.getOwner();
+      if (producer->use_empty())
+        rewriter.eraseOp(producer);
+      changed = true;
+    }
+  }
+}
+
 LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
     ModuleOp module, const TargetDescription &target, unsigned threads) {
+  fuseProducersIntoChunks(module);
   // Float contractions (the float parts of a model, or a float model
   // itself) take the portable kernel's path too: generalized and tiled like
   // the integer kernel, vectorized to FMA outer products. (Not float
@@ -333,7 +410,9 @@ LogicalResult mlir::qlinalg::vectorizeQLinalgKernels(
     // rows of 16 lanes) of each part.
     const TileSizes &tiles = target.getTiles(ContractionKind::Matmul);
     SmallVector<linalg::LinalgOp> parts{root};
-    if (threads > 1 && (kernel || isLargeElementwise(root))) {
+    // (Not in a parallel region already: a border made in a kernel's chunk.)
+    if (threads > 1 && !root->getParentOfType<scf::ForallOp>() &&
+        (kernel || isLargeElementwise(root))) {
       FailureOr<SmallVector<linalg::LinalgOp>> split =
           kernel ? distributeOverThreads(rewriter, root, threads, tiles)
                  : distributeOverThreads(rewriter, root, threads, tiles,

@@ -2,6 +2,7 @@
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=x86-avx2 | FileCheck %s --check-prefix=AVX2
 // RUN: not qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=target=mips 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: qlinalg-opt %s --split-input-file --qlinalg-lower --qlinalg-vectorize=threads=2 | FileCheck %s --check-prefix=THREADS
+// RUN: qlinalg-opt %s --split-input-file --qlinalg-lower="target=x86-avx512-vnni threads=2" --qlinalg-vectorize=threads=2 | FileCheck %s --check-prefix=FUSE
 
 // Tests that the contraction kernel is tiled with the target's register tile
 // (generic: 4 x 32, K step 16) and each full tile becomes one
@@ -112,4 +113,40 @@ func.func @float_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
   %y = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%f : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %y : tensor<64x64xf32>
+}
+
+// -----
+
+// Tests that the quantize of a float input read by a packed kernel split
+// over rows is made in each thread's chunk, its producer tiled into the
+// scf.forall, instead of before the parallel region; the row sums that u8
+// weights with a zero point need come along, reading the same chunk (made
+// once). A quantized input used outside the kernel as well stays where it
+// is.
+
+// THREADS-LABEL: func.func @quantize_in_chunks
+// FUSE-LABEL: func.func @quantize_in_chunks
+// FUSE-NOT: arith.divf
+// FUSE: scf.forall (%{{.*}}) in (2)
+// FUSE: tensor.extract_slice %arg0[%{{.*}}, 0] [%{{.*}}, 256] [1, 1] : tensor<256x256xf32> to tensor<?x256xf32>
+// FUSE: %[[A:.*]] = scf.for {{.*}} -> (tensor<?x256xi8>)
+// FUSE: arith.divf %{{.*}} : vector<1x16xf32>
+// FUSE-NOT: arith.divf
+// FUSE: iterator_types = ["parallel", "reduction"]} ins(%[[A]] : tensor<?x256xi8>)
+// FUSE: scf.forall.in_parallel
+// FUSE-NOT: arith.divf
+// FUSE-LABEL: func.func @quantize_used_twice
+// FUSE: arith.divf
+// FUSE: scf.forall (%{{.*}}) in (2)
+// FUSE-NOT: arith.divf
+// FUSE: return
+func.func @quantize_in_chunks(%x: tensor<256x256xf32>, %b: tensor<256x256x!quant.uniform<u8:f32, 0.25:100>>) -> tensor<256x256x!quant.uniform<i32:f32, 0.125>> {
+  %a = qlinalg.quantize %x : tensor<256x256xf32> to tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>
+  %0 = qlinalg.matmul %a, %b : tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>, tensor<256x256x!quant.uniform<u8:f32, 0.25:100>> -> tensor<256x256x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<256x256x!quant.uniform<i32:f32, 0.125>>
+}
+func.func @quantize_used_twice(%x: tensor<256x256xf32>, %b: tensor<256x256x!quant.uniform<i8:f32, 0.25>>) -> (tensor<256x256x!quant.uniform<i32:f32, 0.125>>, tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>) {
+  %a = qlinalg.quantize %x : tensor<256x256xf32> to tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>
+  %0 = qlinalg.matmul %a, %b : tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>, tensor<256x256x!quant.uniform<i8:f32, 0.25>> -> tensor<256x256x!quant.uniform<i32:f32, 0.125>>
+  return %0, %a : tensor<256x256x!quant.uniform<i32:f32, 0.125>>, tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>
 }

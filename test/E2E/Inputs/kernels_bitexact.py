@@ -157,7 +157,8 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
               rounding: str = "half_away_from_zero",
               clamp: Optional[Tuple[int, int]] = None, target: float = 45.0,
               ties: bool = True, saturates: bool = True, min_inside: float = 0.4,
-              spread: int = 20, dequantized: bool = False) -> Case:
+              spread: int = 20, dequantized: bool = False,
+              float_input: bool = False) -> Case:
     """qlinalg.matmul (contract with a batch or a clamp) on constant weights.
 
     rhs_zp: a scalar, or for per_channel an array of N zero points.
@@ -167,7 +168,9 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     target: ~ std of the requantized outputs (picks E of M = 2^E).
     spread: of the 'spread' data kind.
     dequantized: the requantized result is dequantized to f32 and returned
-    (a model's float output: the kernel's store dequantizes too)."""
+    (a model's float output: the kernel's store dequantizes too).
+    float_input: the activations come in as f32, (a - za) * sa, which
+    qlinalg.quantize turns back into exactly a (a model's float input)."""
     # Integers first; scales only appear in the types.
     lhs_range = lhs.qrange
     rhs_range = nm.storage_range(rhs_st, narrow=narrow_rhs)
@@ -285,6 +288,16 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     shape_txt = "x".join(map(str, lhs_shape)) + " x " + "x".join(map(str, w_shape))
     header = f"{about} [{form}, {shape_txt}{', dynamic M' if dynamic else ''}]"
     args = f"%a: {t_lhs}" + (f", %w: {t_rhs}" if weights_arg else "")
+    inputs = [a, w] if weights_arg else [a]
+    if float_input:
+        t_x = tensor(lhs_shape[:-2] + ((None if dynamic else M), K), "f32")
+        args = args.replace(f"%a: {t_lhs}", f"%x: {t_x}")
+        body.insert(0, f"%a = qlinalg.quantize %x : {t_x} to {t_lhs}")
+        x = ((a.astype(np.int64) - za).astype(np.float32) * np.float32(sa)).astype(np.float32)
+        back = nm.quantize(x, np.float32(sa), za, *lhs_range, dtype=a.dtype)
+        assert np.array_equal(back, a), name
+        inputs[0] = x
+        header += ", f32 input quantized"
     t_ret, ret = t_out, "%y"
     if dequantized:
         assert out is not None, name
@@ -296,7 +309,6 @@ def make_case(name: str, rng, about: str, *, M: int, K: int, N: int,
     for stmt in body:
         lines += ["  " + s for s in stmt.split("\n")]
     lines += [f"  return {ret} : {t_ret}", "}", ""]
-    inputs = [a, w] if weights_arg else [a]
     return Case(name, "\n".join(lines), inputs, [expected], header)
 
 
@@ -705,6 +717,38 @@ def dequantized_cases(rng) -> List[Case]:
     return c
 
 
+def fused_border_cases(rng) -> List[Case]:
+    """Float inputs quantized by the kernel's threads: a kernel split over
+    rows (or weight sets) reads its activations and row sums through slices
+    of each chunk, and --qlinalg-vectorize tiles their producers (the
+    quantize, the row sums) into the chunk (from 2^21 multiply-adds)."""
+    c = []
+    c.append(make_case(
+        "fused_rows_acc_m258_n20_k431", rng,
+        "rows over threads (static M = 258, the last tile short), u8 x u8 "
+        "per-tensor rhs zp 127 (row sums), K not a multiple of 4, i32 accumulator",
+        M=258, K=431, N=20, lhs=QType("u8", sa_(rng), 3), rhs_st="u8",
+        rhs_zp=127, float_input=True))
+    c.append(make_case(
+        "fused_rows_deq_m128_n128_k256", rng,
+        "rows over threads (128 x 256 x 128: 32 tiles, preferred to the two "
+        "column blocks), s8 x s8 per-channel rhs, float half_to_even, i8, "
+        "dequantized",
+        M=128, K=256, N=128, lhs=QType("i8", sa_(rng), -1), per_channel=True,
+        a_kind="spread", w_kind="spread", out=("i8", 3), mode="float",
+        rounding="half_to_even", float_input=True, dequantized=True))
+    c.append(make_case(
+        "fused_sets_deq_b4_m128_n128_k64", rng,
+        "weight sets over threads (batch_matmul 4 x 128 x 64 x 128), s8 x s8 "
+        "per-tensor rhs zp 2 (row sums), fixed_point half_away_from_zero, i8, "
+        "dequantized",
+        M=128, K=64, N=128, batch=4, batched_weights=True,
+        lhs=QType("i8", sa_(rng), 5), rhs_zp=2, a_kind="spread", w_kind="spread",
+        out=("i8", -4), mode="fixed-point", rounding="half_away_from_zero",
+        float_input=True, dequantized=True))
+    return c
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = acc_cases(rng) + batch_cases(rng) + requant_cases(rng) + adversarial_cases(rng)
@@ -712,6 +756,7 @@ def all_cases() -> List[Case]:
     cases += runtime_weight_cases(np.random.default_rng(SEED + 2))
     cases += row_split_cases(np.random.default_rng(SEED + 3))
     cases += dequantized_cases(np.random.default_rng(SEED + 4))
+    cases += fused_border_cases(np.random.default_rng(SEED + 5))
     assert len({c.name for c in cases}) == len(cases)
     for case in cases:
         assert len(case.inputs) in (1, 2) and len(case.expected) == 1, case.name
