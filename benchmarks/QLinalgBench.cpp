@@ -7,14 +7,19 @@
 //===----------------------------------------------------------------------===//
 //
 // Times, in one run (scripts/bench interleaves the rows at random), a
-// matmul y = x @ w with constant weights in five forms:
-//   qlinalg_int8   the float linalg model quantized and JIT-compiled through
-//                  buildQLinalgCPUPipeline for the host target, timed as a
-//                  user calls it: float in, float out, the quantize and
-//                  dequantize at the borders included
+// matmul y = x @ w with constant weights in these forms:
+//   qlinalg_int8   the float linalg model quantized (requantize=float: an
+//                  f32 multiplier rounded half to even, ONNX QLinearMatMul's
+//                  semantics and what oneDNN's output scale computes) and
+//                  JIT-compiled through buildQLinalgCPUPipeline for the host
+//                  target, timed as a user calls it: float in, float out,
+//                  the quantize and dequantize at the borders included
+//   qlinalg_int8_fixed
+//                  the same with the quantizer's default fixed-point
+//                  requantization (TFLite's Q31 multiplier and shift)
 //   qlinalg_int8_kernel
-//                  the same quantized module with its borders replaced by
-//                  the storage (quant.scast): int8 in, int8 out, as oneDNN's
+//                  the qlinalg_int8 module with its borders replaced by the
+//                  storage (quant.scast): int8 in, int8 out, as oneDNN's
 //                  matmul row is timed; the difference to qlinalg_int8 is
 //                  what the float borders cost
 //   qlinalg_fp32   the float model itself through the same pipeline
@@ -140,7 +145,7 @@ void setCounters(benchmark::State &state, double ops) {
 
 /// What a qlinalg row times: the float model, the quantized one as a user
 /// calls it (float borders), or its int8 core (storage borders).
-enum class Form { Float, Int8, Int8Kernel };
+enum class Form { Float, Int8, Int8Fixed, Int8Kernel };
 
 /// Replaces the quantized entry's borders by its storage: the argument's
 /// qlinalg.quantize and the result's qlinalg.dequantize become quant.scast,
@@ -208,12 +213,16 @@ CompiledModule *getCompiled(int64_t batch, int64_t m, int64_t k, int64_t n,
     return failure();
   };
   bool ok = !!module;
-  if (ok && form == Form::Int8) {
-    options.quantize = "calibration=" + table;
+  std::string quantizeOptions =
+      "calibration=" + table +
+      (form == Form::Int8Fixed ? " requantize=fixed-point"
+                               : " requantize=float");
+  if (ok && (form == Form::Int8 || form == Form::Int8Fixed)) {
+    options.quantize = quantizeOptions;
   } else if (ok && form == Form::Int8Kernel) {
     // Quantized first, then the borders swapped, then the same pipeline.
     PassManager quantize(ctx.get());
-    ok = succeeded(parsePassPipeline("qlinalg-quantize{calibration=" + table +
+    ok = succeeded(parsePassPipeline("qlinalg-quantize{" + quantizeOptions +
                                          "},qlinalg-fuse",
                                      quantize)) &&
          succeeded(quantize.run(*module));
@@ -375,6 +384,8 @@ void allShapes(benchmark::internal::Benchmark *b) {
 } // namespace
 
 BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8, Form::Int8)->Apply(allShapes);
+BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8_fixed, Form::Int8Fixed)
+    ->Apply(allShapes);
 BENCHMARK_CAPTURE(benchQLinalg, qlinalg_int8_kernel, Form::Int8Kernel)
     ->Apply(allShapes);
 BENCHMARK(benchDnnlMatmul)->Name("dnnl_matmul")->Apply(allShapes);

@@ -6,9 +6,11 @@
 
 Per file (one thread count), one row per shape: the median GOPS of each
 form over its repetitions, then qlinalg int8 (float in and out, as users
-call it) as a ratio to oneDNN's matmul primitive and to OpenBLAS sgemm, and
-qlinalg's int8 kernel alone (int8 in and out, as oneDNN's row is timed) as a
-ratio to oneDNN's matmul primitive. Markdown, for the README.
+call it, with float requantization: oneDNN's output-scale semantics) as a
+ratio to oneDNN's matmul primitive and to OpenBLAS sgemm, the same with the
+fixed-point requantization, and qlinalg's int8 kernel alone (int8 in and
+out, as oneDNN's row is timed) as a ratio to oneDNN's matmul primitive.
+Markdown, for the README.
 """
 
 import json
@@ -16,8 +18,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-FORMS = ["qlinalg_int8", "qlinalg_int8_kernel", "dnnl_matmul", "dnnl_gemm",
-         "openblas_sgemm", "qlinalg_fp32"]
+FORMS = ["qlinalg_int8", "qlinalg_int8_fixed", "qlinalg_int8_kernel", "dnnl_matmul",
+         "dnnl_gemm", "openblas_sgemm", "qlinalg_fp32"]
 
 
 def parse(name):
@@ -48,10 +50,11 @@ def main():
             threads = int(b.get("threads", 0)) or threads
         shapes = sorted({s for (_, s) in gops}, key=lambda s: (s[0] > 0, s[1] * s[2] * s[3], s))
         print(f"\n### {threads} thread{'s' if threads != 1 else ''} (median GOPS)\n")
-        print("| M x K x N | qlinalg int8 | qlinalg int8 kernel | oneDNN matmul | "
-              "oneDNN gemm u8s8s32 | OpenBLAS sgemm | qlinalg fp32 | "
-              "int8 / oneDNN matmul | kernel / oneDNN matmul | int8 / sgemm |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| M x K x N | qlinalg int8 | qlinalg int8 fixed-point | qlinalg int8 kernel | "
+              "oneDNN matmul | oneDNN gemm u8s8s32 | OpenBLAS sgemm | qlinalg fp32 | "
+              "int8 / oneDNN matmul | fixed-point / oneDNN matmul | "
+              "kernel / oneDNN matmul | int8 / sgemm |")
+        print("|---|" + "---:|" * 11)
         for s in shapes:
             med = {f: statistics.median(gops[(f, s)]) for f in FORMS if gops.get((f, s))}
             cells = [f"{med[f]:.1f}" if f in med else "–" for f in FORMS]
@@ -59,6 +62,7 @@ def main():
                 return f"{med[a] / med[b]:.2f}x" if a in med and b in med else "–"
             print(f"| {shape_text(s)} | " + " | ".join(cells) +
                   f" | {ratio('qlinalg_int8', 'dnnl_matmul')} | "
+                  f"{ratio('qlinalg_int8_fixed', 'dnnl_matmul')} | "
                   f"{ratio('qlinalg_int8_kernel', 'dnnl_matmul')} | "
                   f"{ratio('qlinalg_int8', 'openblas_sgemm')} |")
 
