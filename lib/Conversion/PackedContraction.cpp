@@ -510,6 +510,7 @@ static std::string describe(const KernelTarget &kernel,
       plan.threads, runtimeWeights ? ", at run time" : "",
       plan.threadsOverSets   ? " over the weight sets"
       : plan.threadsOverRows ? " over the rows"
+      : plan.threads > 1     ? " over the column blocks"
                              : "");
   if (plan.threadsPerCall)
     explain += llvm::formatv(

@@ -1,6 +1,7 @@
 // Inputs of qlinalg-lower-packed.mlir: what --qlinalg-lower explain=true
-// says about a large product split over threads and about contractions the
-// packed kernel does not cover.
+// says about a large product split over threads (its rows when a static M
+// has at least four tiles per thread, else its column blocks) and about
+// contractions the packed kernel does not cover.
 
 // THREADS-LABEL: func.func @large
 // THREADS: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<64x512xi32>)
@@ -13,7 +14,23 @@
 func.func @large(%a: !A) -> !ACC {
   %wd = arith.constant dense<1> : tensor<512x512xi8>
   %w = quant.scast %wd : tensor<512x512xi8> to !W
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2 over the rows}}
+  %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
+  return %0 : !ACC
+}
+
+// -----
+
+// Fewer than four row tiles per thread: the column blocks are split.
+// THREADS-LABEL: func.func @large_few_rows
+// THREADS: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<16x512xi32>)
+!A = tensor<16x512x!quant.uniform<u8:f32, 0.5:10>>
+!W = tensor<512x512x!quant.uniform<i8:f32, 0.25>>
+!ACC = tensor<16x512x!quant.uniform<i32:f32, 0.125>>
+func.func @large_few_rows(%a: !A) -> !ACC {
+  %wd = arith.constant dense<1> : tensor<512x512xi8>
+  %w = quant.scast %wd : tensor<512x512xi8> to !W
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2 over the column blocks}}
   %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
   return %0 : !ACC
 }
@@ -253,7 +270,7 @@ func.func @dequantized(%a: !A) -> tensor<4x20xf32> {
 func.func @dynamic_rows(%a: !A) -> !ACC {
   %wd = arith.constant dense<1> : tensor<256x512xi8>
   %w = quant.scast %wd : tensor<256x512xi8> to !W
-  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2 when M x N x K reaches 2^19 (decided per call), else 1}}
+  // expected-remark @below {{kernel x86-avx512-vnni: step vpdpbusd zmm, tile 4x64 (4 rows x 4 panels of 16 columns), weights packed 4xs8 per panel (32 panels), threads 2 over the column blocks when M x N x K reaches 2^19 (decided per call), else 1}}
   %0 = qlinalg.matmul %a, %w : !A, !W -> !ACC
   return %0 : !ACC
 }
