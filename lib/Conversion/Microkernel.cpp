@@ -662,7 +662,15 @@ Value KernelBuilder::emitParallelBlocks(OpBuilder &b, Value out,
         auto block = [&](Value col) -> Value {
           return arith::DivUIOp::create(nb, loc, col, cIndex(nb, loc, width));
         };
-        return emitColumnBlocks(nb, slice, block(lo), block(hi), mr, nt);
+        // Every row, read through a slice of the chunk's own, so that a
+        // small M's quantize is made by each thread (again) rather than
+        // alone before the parallel region.
+        enterChunk(nb, cIndex(nb, loc, 0),
+                   getValueOrCreateConstantIndexOp(
+                       nb, loc, tensor::getMixedSize(nb, loc, mm.lhs, 0)));
+        Value done = emitColumnBlocks(nb, slice, block(lo), block(hi), mr, nt);
+        exitChunk();
+        return done;
       });
 }
 

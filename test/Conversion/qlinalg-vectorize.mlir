@@ -121,8 +121,9 @@ func.func @float_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<
 // over rows is made in each thread's chunk, its producer tiled into the
 // scf.forall, instead of before the parallel region; the row sums that u8
 // weights with a zero point need come along, reading the same chunk (made
-// once). A quantized input used outside the kernel as well stays where it
-// is.
+// once). Split over column blocks (a small M), every thread quantizes the
+// whole input itself. A quantized input used outside the kernel as well
+// stays where it is.
 
 // THREADS-LABEL: func.func @quantize_in_chunks
 // FUSE-LABEL: func.func @quantize_in_chunks
@@ -135,6 +136,12 @@ func.func @float_matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<
 // FUSE: iterator_types = ["parallel", "reduction"]} ins(%[[A]] : tensor<?x256xi8>)
 // FUSE: scf.forall.in_parallel
 // FUSE-NOT: arith.divf
+// FUSE-LABEL: func.func @quantize_in_column_chunks
+// FUSE-NOT: arith.divf
+// FUSE: scf.forall (%{{.*}}) in (2)
+// FUSE: arith.divf %{{.*}} : vector<1x16xf32>
+// FUSE: scf.forall.in_parallel
+// FUSE-NOT: arith.divf
 // FUSE-LABEL: func.func @quantize_used_twice
 // FUSE: arith.divf
 // FUSE: scf.forall (%{{.*}}) in (2)
@@ -144,6 +151,11 @@ func.func @quantize_in_chunks(%x: tensor<256x256xf32>, %b: tensor<256x256x!quant
   %a = qlinalg.quantize %x : tensor<256x256xf32> to tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>
   %0 = qlinalg.matmul %a, %b : tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>, tensor<256x256x!quant.uniform<u8:f32, 0.25:100>> -> tensor<256x256x!quant.uniform<i32:f32, 0.125>>
   return %0 : tensor<256x256x!quant.uniform<i32:f32, 0.125>>
+}
+func.func @quantize_in_column_chunks(%x: tensor<16x512xf32>, %b: tensor<512x512x!quant.uniform<i8:f32, 0.25>>) -> tensor<16x512x!quant.uniform<i32:f32, 0.125>> {
+  %a = qlinalg.quantize %x : tensor<16x512xf32> to tensor<16x512x!quant.uniform<i8:f32, 0.5:10>>
+  %0 = qlinalg.matmul %a, %b : tensor<16x512x!quant.uniform<i8:f32, 0.5:10>>, tensor<512x512x!quant.uniform<i8:f32, 0.25>> -> tensor<16x512x!quant.uniform<i32:f32, 0.125>>
+  return %0 : tensor<16x512x!quant.uniform<i32:f32, 0.125>>
 }
 func.func @quantize_used_twice(%x: tensor<256x256xf32>, %b: tensor<256x256x!quant.uniform<i8:f32, 0.25>>) -> (tensor<256x256x!quant.uniform<i32:f32, 0.125>>, tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>) {
   %a = qlinalg.quantize %x : tensor<256x256xf32> to tensor<256x256x!quant.uniform<i8:f32, 0.5:10>>

@@ -719,9 +719,10 @@ def dequantized_cases(rng) -> List[Case]:
 
 def fused_border_cases(rng) -> List[Case]:
     """Float inputs quantized by the kernel's threads: a kernel split over
-    rows (or weight sets) reads its activations and row sums through slices
-    of each chunk, and --qlinalg-vectorize tiles their producers (the
-    quantize, the row sums) into the chunk (from 2^21 multiply-adds)."""
+    rows (or weight sets; from 2^21 multiply-adds) reads its activations and
+    row sums through slices of each chunk, split over column blocks (from
+    2^19) through a slice of every row, and --qlinalg-vectorize tiles their
+    producers (the quantize, the row sums) into the chunk."""
     c = []
     c.append(make_case(
         "fused_rows_acc_m258_n20_k431", rng,
@@ -746,6 +747,14 @@ def fused_border_cases(rng) -> List[Case]:
         lhs=QType("i8", sa_(rng), 5), rhs_zp=2, a_kind="spread", w_kind="spread",
         out=("i8", -4), mode="fixed-point", rounding="half_away_from_zero",
         float_input=True, dequantized=True))
+    c.append(make_case(
+        "fused_cols_deq_m8_n512_k256", rng,
+        "column blocks over threads (M = 8, one tile: every thread quantizes "
+        "the whole input), u8 x s8 per-channel rhs, float half_to_even, u8, "
+        "dequantized",
+        M=8, K=256, N=512, lhs=QType("u8", sa_(rng), 130), per_channel=True,
+        a_kind="spread", w_kind="spread", out=("u8", 120), mode="float",
+        rounding="half_to_even", float_input=True, dequantized=True))
     return c
 
 
