@@ -181,33 +181,19 @@ struct Requantization {
   /// getParams' fixed-point values, of matching shape).
   Value emit(OpBuilder &b, Location loc, Value acc, ArrayRef<Value> p) const {
     if (dequantize) {
-      Type like = acc.getType();
-      auto splat = [&](Type element, Attribute value) -> Value {
-        if (auto vector = dyn_cast<VectorType>(like))
-          return arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(
-                  VectorType::get(vector.getShape(), element), value));
-        return arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
-      };
-      Value scale = splat(b.getF32Type(), b.getF32FloatAttr(dequantize->scale));
-      Type result = like;
-      if (auto vector = dyn_cast<VectorType>(like))
-        result = VectorType::get(vector.getShape(), dequantize->element);
-      else
-        result = dequantize->element;
       if (mode == MultiplierMode::Float && storage.getWidth() <= 16)
         return numerics::buildRequantizeFloatDequantized(
-            b, loc, acc, p[0], zeroPoint, range, tiesToEven, scale, result);
+            b, loc, acc, p[0], zeroPoint, range, tiesToEven, dequantize->scale,
+            dequantize->element);
       // The clamped values stay in i32 (the storage's range), so the
       // dequantize needs no narrowing and widening between.
       Requantization wide = *this;
       wide.dequantize.reset();
       wide.storage = b.getI32Type();
       Value q = wide.emit(b, loc, acc, p);
-      Value zp = splat(b.getI32Type(), b.getI32IntegerAttr(int32_t(zeroPoint)));
-      return numerics::buildDequantize(b, loc, q, scale, zp,
-                                       dequantize->isSigned, result);
+      return numerics::buildDequantize(b, loc, q, dequantize->scale, zeroPoint,
+                                       dequantize->isSigned,
+                                       dequantize->element);
     }
     if (mode == MultiplierMode::Float)
       return numerics::buildRequantizeFloat(b, loc, acc, p[0], zeroPoint, range,

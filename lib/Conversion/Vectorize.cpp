@@ -340,10 +340,9 @@ static void fuseProducersIntoChunks(ModuleOp module) {
     module.walk([&](scf::ForallOp forall) {
       for (auto slice : forall.getBody()->getOps<tensor::ExtractSliceOp>()) {
         auto result = dyn_cast<OpResult>(slice.getSource());
-        Operation *producer = result ? result.getOwner() : nullptr;
-        if (!producer || !isa<linalg::LinalgOp>(producer) ||
-            !isa<TilingInterface>(producer) ||
-            !cast<linalg::LinalgOp>(producer).hasPureTensorSemantics() ||
+        auto producer =
+            result ? dyn_cast<linalg::LinalgOp>(result.getOwner()) : nullptr;
+        if (!producer || !producer.hasPureTensorSemantics() ||
             forall->isAncestor(producer) || !onlySlicedIn(producer, forall))
           continue;
         slices.emplace_back(slice, result);

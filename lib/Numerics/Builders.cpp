@@ -82,35 +82,51 @@ Value numerics::buildDequantize(OpBuilder &b, Location loc, Value q,
   return x;
 }
 
+Value numerics::buildDequantize(OpBuilder &b, Location loc, Value q,
+                                float scale, int64_t zeroPoint, bool isSigned,
+                                Type resultElement) {
+  Type like = q.getType();
+  return buildDequantize(
+      b, loc, q, constant(b, loc, withElement(like, b.getF32Type()), scale),
+      intConstant(b, loc, withElement(like, b.getI32Type()), zeroPoint),
+      isSigned, withElement(like, resultElement));
+}
+
+/// round(f32(acc) * m), half to even or half away from zero: the float
+/// requantization before its zero point and clamp.
+static Value buildRoundedProduct(OpBuilder &b, Location loc, Value acc, Value m,
+                                 bool tiesToEven) {
+  Type f32 = withElement(acc.getType(), b.getF32Type());
+  Value x = arith::SIToFPOp::create(b, loc, f32, acc);
+  Value prod = arith::MulFOp::create(b, loc, x, m);
+  return tiesToEven ? math::RoundEvenOp::create(b, loc, prod).getResult()
+                    : math::RoundOp::create(b, loc, prod).getResult();
+}
+
 Value numerics::buildRequantizeFloat(OpBuilder &b, Location loc, Value acc,
                                      Value m, int64_t zeroPoint,
                                      StorageRange range, IntegerType storage,
                                      bool tiesToEven) {
-  Type f32 = withElement(acc.getType(), b.getF32Type());
-  Value x = arith::SIToFPOp::create(b, loc, f32, acc);
-  Value prod = arith::MulFOp::create(b, loc, x, m);
-  Value r = tiesToEven ? math::RoundEvenOp::create(b, loc, prod).getResult()
-                       : math::RoundOp::create(b, loc, prod).getResult();
-  Value y = arith::AddFOp::create(b, loc, r,
-                                  constant(b, loc, f32, double(zeroPoint)));
+  Value r = buildRoundedProduct(b, loc, acc, m, tiesToEven);
+  Value y = arith::AddFOp::create(
+      b, loc, r, constant(b, loc, r.getType(), double(zeroPoint)));
   return buildClampToStorage(b, loc, y, range, storage);
 }
 
 Value numerics::buildRequantizeFloatDequantized(
     OpBuilder &b, Location loc, Value acc, Value m, int64_t zeroPoint,
-    StorageRange range, bool tiesToEven, Value scale, Type resultType) {
-  Type f32 = withElement(acc.getType(), b.getF32Type());
-  Value x = arith::SIToFPOp::create(b, loc, f32, acc);
-  Value prod = arith::MulFOp::create(b, loc, x, m);
-  Value r = tiesToEven ? math::RoundEvenOp::create(b, loc, prod).getResult()
-                       : math::RoundOp::create(b, loc, prod).getResult();
+    StorageRange range, bool tiesToEven, float scale, Type resultElement) {
+  Value r = buildRoundedProduct(b, loc, acc, m, tiesToEven);
+  Type f32 = r.getType();
   r = arith::MaxNumFOp::create(
       b, loc, r, constant(b, loc, f32, double(range.qmin - zeroPoint)));
   r = arith::MinNumFOp::create(
       b, loc, r, constant(b, loc, f32, double(range.qmax - zeroPoint)));
   r = arith::AddFOp::create(b, loc, r, constant(b, loc, f32, 0.0));
-  Value y = arith::MulFOp::create(b, loc, r, scale);
-  if (resultType != y.getType())
+  Value y =
+      arith::MulFOp::create(b, loc, r, constant(b, loc, f32, double(scale)));
+  Type resultType = withElement(f32, resultElement);
+  if (resultType != f32)
     y = arith::TruncFOp::create(b, loc, resultType, y);
   return y;
 }

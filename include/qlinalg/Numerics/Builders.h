@@ -39,6 +39,10 @@ Value buildQuantize(OpBuilder &b, Location loc, Value x, Value scale,
 /// to `resultType` when that is narrower.
 Value buildDequantize(OpBuilder &b, Location loc, Value q, Value scale,
                       Value zeroPoint, bool isSigned, Type resultType);
+/// The same with a constant scale and zero point, shaped like `q`, and the
+/// result's element type.
+Value buildDequantize(OpBuilder &b, Location loc, Value q, float scale,
+                      int64_t zeroPoint, bool isSigned, Type resultElement);
 
 /// Float requantization: round(f32(acc) * m) (half to even, or half away
 /// from zero) + zp in f32, clamped to `range` and converted to `storage`.
@@ -49,7 +53,7 @@ Value buildRequantizeFloat(OpBuilder &b, Location loc, Value acc, Value m,
 
 /// buildRequantizeFloat followed by buildDequantize of its result, without
 /// leaving f32: (clamp(round(f32(acc) * m), qmin - zp, qmax - zp) + 0.0) *
-/// scale, then truncated to `resultType` when that is narrower. The same
+/// scale, then truncated to `resultElement` when that is narrower. The same
 /// floats as the two builders for a storage of at most 16 bits: the rounded
 /// value is an integer, so adding zp, converting to i32 and back and
 /// subtracting zp changes nothing inside the clamp (beyond 2^23 the clamp
@@ -58,7 +62,7 @@ Value buildRequantizeFloat(OpBuilder &b, Location loc, Value acc, Value m,
 Value buildRequantizeFloatDequantized(OpBuilder &b, Location loc, Value acc,
                                       Value m, int64_t zeroPoint,
                                       StorageRange range, bool tiesToEven,
-                                      Value scale, Type resultType);
+                                      float scale, Type resultElement);
 
 /// The per-channel operands of the fixed-point requantization, i32 scalars
 /// or vectors shaped like the accumulator, derived at compile time from
