@@ -420,6 +420,114 @@ struct RequantizeLowering : public OpConversionPattern<RequantizeOp> {
   }
 };
 
+/// The per-tensor operand types of an elementwise binary op and its result
+/// range, narrowed by its clamp.
+struct ElementwiseTypes {
+  quant::UniformQuantizedType lhs, rhs, out;
+  numerics::StorageRange range;
+  IntegerType storage;
+};
+
+template <typename OpTy>
+static ElementwiseTypes getElementwiseTypes(OpTy op) {
+  ElementwiseTypes t{getPerTensorType(op.getLhs().getType()),
+                     getPerTensorType(op.getRhs().getType()),
+                     getPerTensorType(op.getResult().getType()),
+                     {},
+                     {}};
+  t.range = {t.out.getStorageTypeMin(), t.out.getStorageTypeMax()};
+  if (std::optional<ArrayRef<int64_t>> clamp = op.getClamp())
+    t.range = {std::max(t.range.qmin, (*clamp)[0]),
+               std::min(t.range.qmax, (*clamp)[1])};
+  t.storage = cast<IntegerType>(t.out.getStorageType());
+  return t;
+}
+
+/// The fixed-point operands of a multiplier, as i32 constants; `maxRight`
+/// grows to its right shift.
+static numerics::FixedPointOperands
+getFixedPointOperands(OpBuilder &b, Location loc, double m, bool tiesToEven,
+                      int64_t &maxRight) {
+  std::optional<numerics::FixedPointMultiplier> q =
+      numerics::quantizeMultiplier(m);
+  assert(q && "verifier checked that the multiplier is representable");
+  numerics::FixedPointConstants c =
+      numerics::getFixedPointConstants(q->multiplier, q->shift, tiesToEven);
+  maxRight = std::max(maxRight, c.right);
+  auto i32 = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  };
+  return {i32(c.multiplier), c.left ? i32(c.left) : Value(), i32(c.right),
+          i32(c.mask), i32(c.threshold)};
+}
+
+/// qlinalg.add and qlinalg.mul: one elementwise linalg.generic on the
+/// storage, its body the numerics builders' arithmetic.
+template <typename OpTy>
+struct ElementwiseBinaryLowering : public OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ElementwiseTypes t = getElementwiseTypes(op);
+    bool tiesToEven = op.getRounding() == RoundingMode::HalfToEven;
+    bool fixedPoint = op.getMultiplier() == MultiplierMode::FixedPoint;
+    int64_t zo = t.out.getZeroPoint();
+    Value result = emitElementwise(
+        rewriter, op.getLoc(), ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        t.storage, /*axis=*/-1, {},
+        [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value>) {
+          Value x = numerics::buildCentered(b, l, in[0], t.lhs.getZeroPoint(),
+                                            t.lhs.isSigned());
+          Value y = numerics::buildCentered(b, l, in[1], t.rhs.getZeroPoint(),
+                                            t.rhs.isSigned());
+          double sa = t.lhs.getScale(), sb = t.rhs.getScale(),
+                 so = t.out.getScale();
+          auto f32 = [&](float v) -> Value {
+            return arith::ConstantOp::create(b, l, b.getF32FloatAttr(v));
+          };
+          if constexpr (std::is_same_v<OpTy, AddOp>) {
+            if (fixedPoint) {
+              numerics::AddMultipliers m =
+                  numerics::getAddMultipliers(sa, sb, so);
+              int64_t maxRight = 0;
+              numerics::FixedPointOperands lhs =
+                  getFixedPointOperands(b, l, m.lhs, tiesToEven, maxRight);
+              numerics::FixedPointOperands rhs =
+                  getFixedPointOperands(b, l, m.rhs, tiesToEven, maxRight);
+              numerics::FixedPointOperands out =
+                  getFixedPointOperands(b, l, m.out, tiesToEven, maxRight);
+              return numerics::buildAddFixedPoint(b, l, x, y, lhs, rhs, out, zo,
+                                                  t.range, t.storage,
+                                                  tiesToEven, maxRight);
+            }
+            return numerics::buildAddFloat(
+                b, l, x, y, f32(numerics::getFloatMultiplier(sa, so)),
+                f32(numerics::getFloatMultiplier(sb, so)), zo, t.range,
+                t.storage, tiesToEven);
+          } else {
+            // |x * y| <= 255^2: the product is exact in i32.
+            Value acc = arith::MulIOp::create(b, l, x, y);
+            if (fixedPoint) {
+              int64_t maxRight = 0;
+              numerics::FixedPointOperands m = getFixedPointOperands(
+                  b, l, numerics::getMulMultiplier(sa, sb, so), tiesToEven,
+                  maxRight);
+              return numerics::buildRequantizeFixedPoint(
+                  b, l, acc, m, zo, t.range, t.storage, tiesToEven, maxRight);
+            }
+            return numerics::buildRequantizeFloat(
+                b, l, acc,
+                f32(numerics::getFloatMultiplier(
+                    double(float(sa)) * double(float(sb)), so)),
+                zo, t.range, t.storage, tiesToEven);
+          }
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// The storage-level description of a qlinalg contraction (contract or
 /// matmul sugar) for the zero-point decomposition.
 template <typename OpTy>
@@ -852,8 +960,11 @@ void mlir::qlinalg::populateQLinalgToLinalgPatterns(
     RewritePatternSet &patterns, const TypeConverter &converter,
     const KernelTarget &target, const LoweringOptions &options) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<ObserveLowering, StorageCastLowering, QuantizeLowering,
-               DequantizeLowering, RequantizeLowering>(converter, ctx);
+  patterns
+      .add<ObserveLowering, StorageCastLowering, QuantizeLowering,
+           DequantizeLowering, RequantizeLowering,
+           ElementwiseBinaryLowering<AddOp>, ElementwiseBinaryLowering<MulOp>>(
+          converter, ctx);
   patterns.add<EmptyLowering, DimLowering>(converter, ctx);
   patterns.add<ContractionLowering<ContractOp>, ContractionLowering<MatmulOp>>(
       converter, ctx, target, options);

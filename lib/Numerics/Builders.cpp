@@ -14,6 +14,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::qlinalg;
 using namespace mlir::qlinalg::numerics;
@@ -287,4 +289,53 @@ Value numerics::buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
     return y;
   return arith::TruncIOp::create(b, loc, withElement(acc.getType(), storage),
                                  y);
+}
+
+Value numerics::buildCentered(OpBuilder &b, Location loc, Value q,
+                              int64_t zeroPoint, bool isSigned) {
+  Type i32 = withElement(q.getType(), b.getI32Type());
+  if (q.getType() != i32)
+    q = isSigned ? arith::ExtSIOp::create(b, loc, i32, q).getResult()
+                 : arith::ExtUIOp::create(b, loc, i32, q).getResult();
+  return arith::SubIOp::create(b, loc, q, intConstant(b, loc, i32, zeroPoint));
+}
+
+Value numerics::buildAddFixedPoint(OpBuilder &b, Location loc, Value x, Value y,
+                                   const FixedPointOperands &lhs,
+                                   const FixedPointOperands &rhs,
+                                   const FixedPointOperands &out,
+                                   int64_t zeroPoint, StorageRange range,
+                                   IntegerType storage, bool tiesToEven,
+                                   int64_t maxRight) {
+  Type i32 = x.getType();
+  auto i32Type = cast<IntegerType>(getElementTypeOrSelf(i32));
+  // |x| <= 255 * 2^20 < 2^31: the shifts and the sum stay in i32.
+  StorageRange whole{std::numeric_limits<int32_t>::min(),
+                     std::numeric_limits<int32_t>::max()};
+  auto scaled = [&](Value v, const FixedPointOperands &m) {
+    v = arith::ShLIOp::create(b, loc, v,
+                              intConstant(b, loc, i32, kAddLeftShift));
+    return buildRequantizeFixedPoint(b, loc, v, m, 0, whole, i32Type,
+                                     tiesToEven, maxRight);
+  };
+  Value sum = arith::AddIOp::create(b, loc, scaled(x, lhs), scaled(y, rhs));
+  return buildRequantizeFixedPoint(b, loc, sum, out, zeroPoint, range, storage,
+                                   tiesToEven, maxRight);
+}
+
+Value numerics::buildAddFloat(OpBuilder &b, Location loc, Value x, Value y,
+                              Value mx, Value my, int64_t zeroPoint,
+                              StorageRange range, IntegerType storage,
+                              bool tiesToEven) {
+  Type f32 = withElement(x.getType(), b.getF32Type());
+  Value px = arith::MulFOp::create(b, loc,
+                                   arith::SIToFPOp::create(b, loc, f32, x), mx);
+  Value py = arith::MulFOp::create(b, loc,
+                                   arith::SIToFPOp::create(b, loc, f32, y), my);
+  Value sum = arith::AddFOp::create(b, loc, px, py);
+  Value r = tiesToEven ? math::RoundEvenOp::create(b, loc, sum).getResult()
+                       : math::RoundOp::create(b, loc, sum).getResult();
+  Value shifted = arith::AddFOp::create(
+      b, loc, r, constant(b, loc, f32, double(zeroPoint)));
+  return buildClampToStorage(b, loc, shifted, range, storage);
 }

@@ -232,3 +232,44 @@ int64_t mlir::qlinalg::numerics::requantizeFloat(int32_t acc, float m,
       tiesToEven ? roundHalfToEven(product) : roundHalfAwayFromZero(product);
   return clampToInt(rounded + static_cast<float>(outZeroPoint), range);
 }
+
+mlir::qlinalg::numerics::AddMultipliers
+mlir::qlinalg::numerics::getAddMultipliers(double lhsScale, double rhsScale,
+                                           double outScale) {
+  // TFLite's PrepareGeneralSubOp/Add: doubles from the f32 scales.
+  double a = static_cast<float>(lhsScale), b = static_cast<float>(rhsScale);
+  double o = static_cast<float>(outScale);
+  double twiceMax = 2.0 * std::max(a, b);
+  return {a / twiceMax, b / twiceMax,
+          twiceMax / (double(int64_t(1) << kAddLeftShift) * o)};
+}
+
+double mlir::qlinalg::numerics::getMulMultiplier(double lhsScale,
+                                                 double rhsScale,
+                                                 double outScale) {
+  double a = static_cast<float>(lhsScale), b = static_cast<float>(rhsScale);
+  return a * b / static_cast<float>(outScale);
+}
+
+int64_t mlir::qlinalg::numerics::addFixedPoint(
+    int32_t a, int32_t b, FixedPointMultiplier lhs, FixedPointMultiplier rhs,
+    FixedPointMultiplier out, int64_t outZeroPoint, StorageRange range,
+    bool tiesToEven) {
+  int32_t sa =
+      multiplyByQuantizedMultiplier(a * (1 << kAddLeftShift), lhs, tiesToEven);
+  int32_t sb =
+      multiplyByQuantizedMultiplier(b * (1 << kAddLeftShift), rhs, tiesToEven);
+  return requantizeFixedPoint(sa + sb, out, outZeroPoint, range, tiesToEven);
+}
+
+int64_t mlir::qlinalg::numerics::addFloat(int32_t a, int32_t b, float ma,
+                                          float mb, int64_t outZeroPoint,
+                                          StorageRange range, bool tiesToEven) {
+  // Separate statements: no contraction into a fused multiply-add.
+  float pa = static_cast<float>(a) * ma;
+  float pb = static_cast<float>(b) * mb;
+  float sum = pa + pb;
+  float rounded =
+      tiesToEven ? roundHalfToEven(sum) : roundHalfAwayFromZero(sum);
+  return clampToInt(rounded + static_cast<float>(outZeroPoint), range);
+}

@@ -925,6 +925,96 @@ def requantize(acc: ArrayLike, acc_scale: ArrayLike, out_scale: ArrayLike, out_z
     return impl(acc, acc_scale, out_scale, out_zp, qmin, qmax, rounding=rounding, dtype=dtype)
 
 
+# --------------------------------------------------------------------------
+# Elementwise arithmetic on quantized tensors
+# --------------------------------------------------------------------------
+
+ADD_LEFT_SHIFT = 20
+
+
+def add_multipliers(a_scale: ArrayLike, b_scale: ArrayLike,
+                    out_scale: ArrayLike) -> Tuple[float, float, float]:
+    """TFLite's real multipliers of a quantized add, in float64 from f32 scales.
+
+    Both inputs are brought to twice the larger input scale, with
+    ADD_LEFT_SHIFT bits of headroom: (sa / 2max, sb / 2max,
+    2max / (2**ADD_LEFT_SHIFT * so)).
+    """
+    a, b, o = (float(np.float32(v)) for v in (a_scale, b_scale, out_scale))
+    for name, v in (("a_scale", a), ("b_scale", b), ("out_scale", o)):
+        _check_scale(np.asarray(v), name)
+    twice_max = 2.0 * max(a, b)
+    return a / twice_max, b / twice_max, twice_max / (float(1 << ADD_LEFT_SHIFT) * o)
+
+
+def _centered(x_q: ArrayLike, zp: int, name: str, fn: str) -> np.ndarray:
+    x = np.asarray(x_q)
+    if not np.issubdtype(x.dtype, np.integer) or x.dtype.itemsize != 1:
+        raise ValueError(f"{fn}: {name} must be int8 or uint8, got {x.dtype}")
+    return x.astype(np.int64) - int(zp)
+
+
+def _round_f32(y: np.ndarray, rounding: str) -> np.ndarray:
+    return np.rint(y) if rounding == "half_to_even" else _round_half_away_f32(y)
+
+
+def qadd(a_q: ArrayLike, a_scale: float, a_zp: int, b_q: ArrayLike, b_scale: float, b_zp: int,
+         out_scale: float, out_zp: int, qmin: int, qmax: int, mode: str = "fixed-point",
+         rounding: Optional[str] = None, dtype: type = np.int8) -> np.ndarray:
+    """Elementwise sum of two quantized tensors of one shape (qlinalg.add).
+
+    'fixed-point' is TFLite's reference Add: x = (q - zp) << 20 per input,
+    scaled by multiply_by_quantized_multiplier to the common scale, summed
+    in int32, scaled to the output, + out_zp, clamped. 'float' is ONNX
+    Runtime's QLinearAdd: round(f32(qa - za) * ma + f32(qb - zb) * mb) +
+    out_zp in f32 (ma = f32(sa) / f32(so), each product and the sum rounded
+    to f32), clamped.
+    """
+    rounding = default_rounding(mode) if rounding is None else rounding
+    _check_rounding(rounding)
+    qmin, qmax = _check_qrange(qmin, qmax)
+    a = _centered(a_q, a_zp, "a_q", "qadd")
+    b = _centered(b_q, b_zp, "b_q", "qadd")
+    if a.shape != b.shape:
+        raise ValueError(f"qadd: shapes differ: {a.shape} vs {b.shape}")
+    if mode == "fixed-point":
+        ma, mb, mo = (quantize_multiplier(m) for m in add_multipliers(a_scale, b_scale, out_scale))
+        sa = multiply_by_quantized_multiplier(a << ADD_LEFT_SHIFT, ma[0], ma[1], rounding)
+        sb = multiply_by_quantized_multiplier(b << ADD_LEFT_SHIFT, mb[0], mb[1], rounding)
+        total = sa.astype(np.int64) + sb.astype(np.int64)
+        y = multiply_by_quantized_multiplier(total, mo[0], mo[1], rounding).astype(np.int64)
+        _f32_clamp_bounds(qmin, qmax, np.dtype(dtype))
+        return np.clip(y + int(out_zp), qmin, qmax).astype(dtype)
+    if mode != "float":
+        raise ValueError(f"unknown mode {mode!r}; expected one of {REQUANT_MODES}")
+    so = np.float32(out_scale)
+    ma = (np.float32(a_scale) / so).astype(np.float32)
+    mb = (np.float32(b_scale) / so).astype(np.float32)
+    y = (a.astype(np.float32) * ma).astype(np.float32) + (b.astype(np.float32) * mb).astype(np.float32)
+    y = _round_f32(y.astype(np.float32), rounding)
+    y = (y + np.float32(out_zp)).astype(np.float32)
+    return _clamp_cast_f32(y, qmin, qmax, dtype)
+
+
+def qmul(a_q: ArrayLike, a_scale: float, a_zp: int, b_q: ArrayLike, b_scale: float, b_zp: int,
+         out_scale: float, out_zp: int, qmin: int, qmax: int, mode: str = "fixed-point",
+         rounding: Optional[str] = None, dtype: type = np.int8) -> np.ndarray:
+    """Elementwise product of two quantized tensors of one shape (qlinalg.mul).
+
+    (qa - za) * (qb - zb) exactly in int32, requantized from the scale
+    sa * sb (float64) to the output, as :func:`requantize` does (TFLite's
+    Mul in fixed point; ONNX Runtime's QLinearMul in float).
+    """
+    a = _centered(a_q, a_zp, "a_q", "qmul")
+    b = _centered(b_q, b_zp, "b_q", "qmul")
+    if a.shape != b.shape:
+        raise ValueError(f"qmul: shapes differ: {a.shape} vs {b.shape}")
+    acc = (a * b).astype(np.int32)
+    acc_scale = np.float64(np.float32(a_scale)) * np.float64(np.float32(b_scale))
+    return requantize(acc, acc_scale, out_scale, out_zp, qmin, qmax, mode=mode,
+                      rounding=rounding, dtype=dtype)
+
+
 def to_power_of_two_scale(scale: ArrayLike, zp: int, rmin: ArrayLike, qmin: int, qmax: int,
                           symmetric: bool) -> Tuple[np.float32, int]:
     """The scale rounded up to a power of two (the range stays covered); for

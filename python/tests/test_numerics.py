@@ -522,5 +522,47 @@ class RequantizeTest(unittest.TestCase):
             nm.requantize(np.array([[2**40]]), 1.0, 1.0, 0, -128, 127)
 
 
+class ElementwiseTest(unittest.TestCase):
+    def test_add_close_to_the_real_sum(self):
+        # Both modes stay within one output step of the exact real sum.
+        rng = np.random.default_rng(3)
+        a = rng.integers(-128, 128, 500).astype(np.int8)
+        b = rng.integers(-128, 128, 500).astype(np.int8)
+        sa, sb, so = 0.031, 0.017, 0.043
+        real = (sa * (a.astype(float) + 4) + sb * (b.astype(float) - 9)) / np.float64(np.float32(so))
+        exact = np.clip(np.round(real) - 2, -128, 127)
+        for mode in ("fixed-point", "float"):
+            y = nm.qadd(a, sa, -4, b, sb, 9, so, -2, -128, 127, mode=mode)
+            self.assertLessEqual(np.max(np.abs(y.astype(int) - exact)), 1, mode)
+
+    def test_add_ties_follow_the_rounding(self):
+        # (1 - 0) * 0.5 + 0 = 0.5: away from zero gives 1, to even 0.
+        a = np.array([1, -1, 3], np.int8)
+        b = np.array([0, 0, 0], np.int8)
+        for mode in ("fixed-point", "float"):
+            away = nm.qadd(a, 1.0, 0, b, 1.0, 0, 2.0, 0, -128, 127, mode=mode,
+                           rounding="half_away_from_zero")
+            even = nm.qadd(a, 1.0, 0, b, 1.0, 0, 2.0, 0, -128, 127, mode=mode,
+                           rounding="half_to_even")
+            np.testing.assert_array_equal(away, [1, -1, 2])
+            np.testing.assert_array_equal(even, [0, 0, 2])
+
+    def test_add_multipliers(self):
+        self.assertEqual(nm.add_multipliers(0.5, 0.25, 1.0), (0.5, 0.25, 2.0**-20))
+
+    def test_mul_is_a_requantized_product(self):
+        a = np.array([-128, 5, 127], np.int8)
+        b = np.array([127, -3, 127], np.int8)
+        y = nm.qmul(a, 0.5, 1, b, 0.25, -1, 1.0, 0, -128, 127, mode="float")
+        # (a - 1) * (b + 1) * 0.125
+        np.testing.assert_array_equal(y, [-128, -1, 127])
+
+    def test_rejects_mismatched_shapes_and_wide_storage(self):
+        with self.assertRaises(ValueError):
+            nm.qadd(np.zeros(2, np.int8), 1.0, 0, np.zeros(3, np.int8), 1.0, 0, 1.0, 0, -128, 127)
+        with self.assertRaises(ValueError):
+            nm.qmul(np.zeros(2, np.int16), 1.0, 0, np.zeros(2, np.int8), 1.0, 0, 1.0, 0, -128, 127)
+
+
 if __name__ == "__main__":
     unittest.main()

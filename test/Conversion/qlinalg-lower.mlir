@@ -466,3 +466,80 @@ func.func @caller(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = qlinalg.dequantize %s : !Q to tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// qlinalg.add / qlinalg.mul
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// Tests that a fixed-point qlinalg.add lowers to one elementwise generic on
+// the storage with TFLite's arithmetic: each input extended (u8 zero-
+// extended) minus its zero point, shifted left by 20, scaled to twice the
+// larger input scale (2 * 0.5 = 1: multipliers 0.5 = 2^30 * 2^-31 with no
+// shift and 0.25 = 2^30 * 2^-31 with a right shift of 1), summed, and scaled
+// to the output by 1 / (2^20 * 1.0) = 2^30 * 2^-31 * 2^-19, clamped as
+// [-128, 127] - zp before adding the zero point -3.
+
+// CHECK-LABEL: func.func @add_fixed_point
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4xi8>, %[[B:.*]]: tensor<?x4xi8>) -> tensor<?x4xi8>
+// CHECK: linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<?x4xi8>, tensor<?x4xi8>)
+// CHECK: %[[XA:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[CA:.*]] = arith.subi %[[XA]], %c10_i32 : i32
+// CHECK: %[[XB:.*]] = arith.extui %{{.*}} : i8 to i32
+// CHECK: %[[CB:.*]] = arith.subi %[[XB]], %c128_i32 : i32
+// CHECK: %c19_i32 = arith.constant 19 : i32
+// CHECK: %c20_i32 = arith.constant 20 : i32
+// CHECK: arith.shli %[[CA]], %c20_i32 : i32
+// CHECK: arith.shli %[[CB]], %{{.*}} : i32
+// CHECK: arith.constant -125 : i32
+// CHECK: arith.constant 130 : i32
+// CHECK: arith.constant -3 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+func.func @add_fixed_point(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>> {
+  %0 = qlinalg.add %a, %b multiplier(fixed_point) rounding(half_away_from_zero)
+      : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>>
+  return %0 : tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>>
+}
+
+// -----
+
+// Tests that a float qlinalg.add multiplies each centered input by its f32
+// ratio to the output scale (0.5 / 2 = 0.25, 0.25 / 2 = 0.125) and rounds
+// their f32 sum.
+
+// CHECK-LABEL: func.func @add_float
+// CHECK-DAG: %[[MA:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK-DAG: %[[MB:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK: %[[FA:.*]] = arith.sitofp %{{.*}} : i32 to f32
+// CHECK-NEXT: %[[PA:.*]] = arith.mulf %[[FA]], %[[MA]] : f32
+// CHECK-NEXT: %[[FB:.*]] = arith.sitofp %{{.*}} : i32 to f32
+// CHECK-NEXT: %[[PB:.*]] = arith.mulf %[[FB]], %[[MB]] : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[PA]], %[[PB]] : f32
+// CHECK-NEXT: math.roundeven %[[S]] : f32
+func.func @add_float(%a: tensor<4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<4x!quant.uniform<i8:f32, 0.25:0>>) -> tensor<4x!quant.uniform<i8:f32, 2.0:0>> {
+  %0 = qlinalg.add %a, %b multiplier(float) rounding(half_to_even)
+      : tensor<4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x!quant.uniform<i8:f32, 0.25:0>> -> tensor<4x!quant.uniform<i8:f32, 2.0:0>>
+  return %0 : tensor<4x!quant.uniform<i8:f32, 2.0:0>>
+}
+
+// -----
+
+// Tests that qlinalg.mul multiplies the centered inputs exactly in i32 and
+// requantizes the product from sa * sb = 0.125 to the output (float: M =
+// 0.125 / 1.0), its clamp [-3, 127] in the requantization's clamp.
+
+// CHECK-LABEL: func.func @mul_float_clamped
+// CHECK: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : i32
+// CHECK: %[[M:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK-NEXT: %[[F:.*]] = arith.sitofp %[[P]] : i32 to f32
+// CHECK-NEXT: arith.mulf %[[F]], %[[M]] : f32
+// CHECK: arith.constant -3.000000e+00 : f32
+// CHECK: arith.maxnumf
+// CHECK: arith.constant 1.270000e+02 : f32
+// CHECK: arith.minnumf
+func.func @mul_float_clamped(%a: tensor<4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<4x!quant.uniform<i8:f32, 1.0:-3>> {
+  %0 = qlinalg.mul %a, %b multiplier(float) rounding(half_to_even) clamp [-3, 127]
+      : tensor<4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<4x!quant.uniform<i8:f32, 1.0:-3>>
+  return %0 : tensor<4x!quant.uniform<i8:f32, 1.0:-3>>
+}

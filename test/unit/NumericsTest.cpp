@@ -206,4 +206,40 @@ TEST(RequantizeTest, FloatMode) {
   EXPECT_EQ(requantizeFloat(1000, 1.0f, -3, kI8, true), 127);
 }
 
+TEST(ElementwiseTest, AddMatchesTheReference) {
+  // python/qlinalg qadd on the same numbers (TFLite's reference Add).
+  AddMultipliers m = getAddMultipliers(0.0392f, 0.0171f, 0.0443f);
+  EXPECT_EQ(m.lhs, 0.5);
+  FixedPointMultiplier lhs = *quantizeMultiplier(m.lhs);
+  FixedPointMultiplier rhs = *quantizeMultiplier(m.rhs);
+  FixedPointMultiplier out = *quantizeMultiplier(m.out);
+  EXPECT_EQ(lhs.multiplier, 1073741824);
+  EXPECT_EQ(lhs.shift, 0);
+  EXPECT_EQ(rhs.multiplier, 1873569978);
+  EXPECT_EQ(rhs.shift, -2);
+  EXPECT_EQ(out.multiplier, 1900256386);
+  EXPECT_EQ(out.shift, -19);
+  const int a[] = {-128, -1, 0, 37, 127}, b[] = {127, 3, -128, -50, 127};
+  const int expected[] = {-65, -1, -50, 12, 127};
+  float ma = getFloatMultiplier(0.0392f, 0.0443f);
+  float mb = getFloatMultiplier(0.0171f, 0.0443f);
+  for (int i = 0; i < 5; ++i) {
+    for (bool even : {false, true}) {
+      EXPECT_EQ(addFixedPoint(a[i] + 5, b[i] - 9, lhs, rhs, out, -2, kI8, even),
+                expected[i]);
+      EXPECT_EQ(addFloat(a[i] + 5, b[i] - 9, ma, mb, -2, kI8, even),
+                expected[i]);
+    }
+  }
+  // Ties: 1 * 0.5 + 0 * 0.5 = 0.5 rounds to 1 away from zero, 0 to even.
+  EXPECT_EQ(addFloat(1, 0, 0.5f, 0.5f, 0, kI8, false), 1);
+  EXPECT_EQ(addFloat(1, 0, 0.5f, 0.5f, 0, kI8, true), 0);
+}
+
+TEST(ElementwiseTest, MulMultiplierFromF32Scales) {
+  // sa * sb / so with each scale rounded to f32 first.
+  double m = getMulMultiplier(0.1, 0.2, 0.3);
+  EXPECT_EQ(m, double(0.1f) * double(0.2f) / double(0.3f));
+}
+
 } // namespace

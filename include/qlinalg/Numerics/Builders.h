@@ -103,6 +103,29 @@ Value buildRequantizeFixedPoint(OpBuilder &b, Location loc, Value acc,
                                 bool tiesToEven, int64_t maxRight = 31,
                                 bool boundedAcc = false);
 
+/// An 8-bit storage value minus its zero point, in i32 (zero-extended when
+/// not `isSigned`).
+Value buildCentered(OpBuilder &b, Location loc, Value q, int64_t zeroPoint,
+                    bool isSigned);
+
+/// qlinalg.add in fixed point (numerics::addFixedPoint): the centered i32
+/// inputs `x` and `y` shifted left by kAddLeftShift, each scaled by its
+/// multiplier (`lhs`, `rhs`), summed, and requantized with `out` to
+/// `storage` as buildRequantizeFixedPoint does (`maxRight`: the largest of
+/// the three right shifts).
+Value buildAddFixedPoint(OpBuilder &b, Location loc, Value x, Value y,
+                         const FixedPointOperands &lhs,
+                         const FixedPointOperands &rhs,
+                         const FixedPointOperands &out, int64_t zeroPoint,
+                         StorageRange range, IntegerType storage,
+                         bool tiesToEven, int64_t maxRight = 31);
+
+/// qlinalg.add in float (numerics::addFloat): round(f32(x) * mx + f32(y) *
+/// my) + zp in f32, clamped to `range` and converted to `storage`.
+Value buildAddFloat(OpBuilder &b, Location loc, Value x, Value y, Value mx,
+                    Value my, int64_t zeroPoint, StorageRange range,
+                    IntegerType storage, bool tiesToEven);
+
 } // namespace mlir::qlinalg::numerics
 
 #endif // QLINALG_NUMERICS_BUILDERS_H

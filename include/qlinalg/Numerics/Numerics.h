@@ -125,6 +125,36 @@ float getFloatMultiplier(double accScale, double outScale);
 int64_t requantizeFloat(int32_t acc, float m, int64_t outZeroPoint,
                         StorageRange range, bool tiesToEven);
 
+/// The elementwise addition of two quantized tensors, as TFLite's reference
+/// kernels compute it in fixed point: each input, minus its zero point, is
+/// shifted left by kAddLeftShift bits, scaled by its `lhs` or `rhs`
+/// multiplier to a common scale (twice the larger input scale), and the sum
+/// is scaled by `out` to the output. The multipliers are computed in double
+/// from the f32 scales, as TFLite does.
+inline constexpr int32_t kAddLeftShift = 20;
+struct AddMultipliers {
+  double lhs, rhs, out;
+};
+AddMultipliers getAddMultipliers(double lhsScale, double rhsScale,
+                                 double outScale);
+
+/// The multiplier of the elementwise product of two quantized tensors,
+/// sa * sb / so, in double from the f32 scales.
+double getMulMultiplier(double lhsScale, double rhsScale, double outScale);
+
+/// One element of that addition in fixed point: `a` and `b` are the inputs
+/// minus their zero points.
+int64_t addFixedPoint(int32_t a, int32_t b, FixedPointMultiplier lhs,
+                      FixedPointMultiplier rhs, FixedPointMultiplier out,
+                      int64_t outZeroPoint, StorageRange range,
+                      bool tiesToEven);
+
+/// The same in float mode (ONNX Runtime's QLinearAdd): round(f32(a) * ma +
+/// f32(b) * mb) + zp, clamped, with ma = f32(sa) / f32(so) and mb likewise
+/// (getFloatMultiplier), each product and the sum rounded to f32.
+int64_t addFloat(int32_t a, int32_t b, float ma, float mb, int64_t outZeroPoint,
+                 StorageRange range, bool tiesToEven);
+
 } // namespace mlir::qlinalg::numerics
 
 #endif // QLINALG_NUMERICS_NUMERICS_H

@@ -869,3 +869,62 @@ func.func @matmul_sub_channel_block_not_dividing(%a: !A, %b: !B) {
   %0 = qlinalg.matmul %a, %b : !A, !B -> tensor<2x2xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// qlinalg.add / qlinalg.mul
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// Tests that qlinalg.add rejects operands of different shapes.
+func.func @add_shapes(%a: tensor<4x!quant.uniform<i8:f32, 0.5>>, %b: tensor<5x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.add' op requires the same shape for all operands and results}}
+  %0 = qlinalg.add %a, %b multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i8:f32, 0.5>>, tensor<5x!quant.uniform<i8:f32, 0.5>> -> tensor<4x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.add rejects a per-axis operand.
+func.func @add_per_axis(%a: tensor<2x!quant.uniform<i8:f32:0, {0.5, 0.25}>>, %b: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.add' op lhs must be quantized per tensor}}
+  %0 = qlinalg.add %a, %b multiplier(float) rounding(half_to_even) : tensor<2x!quant.uniform<i8:f32:0, {0.5, 0.25}>>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.mul rejects a float operand.
+func.func @mul_float_operand(%a: tensor<2xf32>, %b: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.mul' op lhs must have a !quant.uniform element type (per tensor, per axis or sub-channel), got 'f32'}}
+  %0 = qlinalg.mul %a, %b multiplier(float) rounding(half_to_even) : tensor<2xf32>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.mul rejects a 16-bit result.
+func.func @mul_wide(%a: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.mul' op result storage must be at most 8 bits wide, got 'i16'}}
+  %0 = qlinalg.mul %a, %a multiplier(float) rounding(half_to_even) : tensor<2x!quant.uniform<i8:f32, 0.5>>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i16:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.add rejects a clamp outside the result's range.
+func.func @add_clamp(%a: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.add' op clamp [0, 200] is outside the result storage range [-128, 127]}}
+  %0 = qlinalg.add %a, %a multiplier(float) rounding(half_to_even) clamp [0, 200] : tensor<2x!quant.uniform<i8:f32, 0.5>>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i8:f32, 0.5>>
+  return
+}
+
+// -----
+
+// Tests that qlinalg.mul rejects a fixed_point multiplier of 2^30 or more:
+// 0.5 * 0.5 / 2^-33 = 2^31.
+func.func @mul_multiplier(%a: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
+  // expected-error @+1 {{'qlinalg.mul' op multiplier 2.147484e+09 cannot be represented in fixed_point mode (must be below 2^30)}}
+  %0 = qlinalg.mul %a, %a multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x!quant.uniform<i8:f32, 0.5>>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i8:f32, 1.1641532182693481E-10>>
+  return
+}

@@ -243,3 +243,22 @@ func.func @contract(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>,
          -> tensor<1x4x4x3x!quant.uniform<u8:f32, 1.0:128>>
   return
 }
+
+// -----
+
+// Tests that qlinalg.add and qlinalg.mul round-trip: both arithmetic
+// modes, a clamp, u8 operands and dynamic shapes.
+
+// CHECK-LABEL: func.func @elementwise
+// CHECK: qlinalg.add %{{.*}}, %{{.*}} multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<?x4x!quant.uniform<u8:f32, 2.500000e-01:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.000000e+00:-3>>
+// CHECK: qlinalg.mul %{{.*}}, %{{.*}} multiplier(float) rounding(half_to_even) clamp [-3, 127] : {{.*}} -> tensor<?x4x!quant.uniform<i8:f32, 1.000000e+00:-3>>
+// GENERIC-LABEL: "func.func"
+// GENERIC: "qlinalg.add"(%{{.*}}, %{{.*}}) <{multiplier = 0 : i32, rounding = 0 : i32}>
+// GENERIC: "qlinalg.mul"(%{{.*}}, %{{.*}}) <{clamp = array<i64: -3, 127>, multiplier = 1 : i32, rounding = 1 : i32}>
+func.func @elementwise(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) {
+  %0 = qlinalg.add %a, %b multiplier(fixed_point) rounding(half_away_from_zero)
+      : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>>
+  %1 = qlinalg.mul %a, %b multiplier(float) rounding(half_to_even) clamp [-3, 127]
+      : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>>
+  return
+}

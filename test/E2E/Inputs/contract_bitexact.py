@@ -53,9 +53,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matmul_bitexact import (Case, QType, compare_cases, dense_int,  # noqa: E402
-                             f32_scale, tensor)
+                             f32_scale, gen_cases, tensor)
 from qlinalg import numerics as nm  # noqa: E402
-from qlinalg.npyio import save_npy  # noqa: E402
 
 SEED = 11
 
@@ -807,17 +806,7 @@ def all_cases() -> List[Case]:
 # --------------------------------------------------------------------------
 
 def gen(out_dir: str) -> None:
-    os.makedirs(out_dir, exist_ok=True)
-    for case in all_cases():
-        with open(os.path.join(out_dir, case.name + ".mlir"), "w") as f:
-            f.write(case.mlir)
-        for i, a in enumerate(case.inputs):
-            save_npy(os.path.join(out_dir, f"{case.name}.in{i}.npy"), a)
-        for j, e in enumerate(case.expected):
-            save_npy(os.path.join(out_dir, f"{case.name}.expected{j}.npy"), e)
-        ins = ",".join(f"{case.name}.in{i}.npy" for i in range(len(case.inputs)))
-        outs = ",".join(f"{case.name}.out{j}.npy" for j in range(len(case.expected)))
-        print(f"{case.name}: --inputs={ins} --outputs={outs}")
+    gen_cases(out_dir, all_cases())
 
 
 def compare(out_dir: str, names: Sequence[str] = ()) -> int:

@@ -467,8 +467,14 @@ def all_cases() -> List[Case]:
 # --------------------------------------------------------------------------
 
 def gen(out_dir: str) -> None:
+    gen_cases(out_dir, all_cases())
+
+
+def gen_cases(out_dir: str, cases) -> None:
+    """Write each case's module, inputs and expected results to out_dir and
+    print its qlinalg-run arguments."""
     os.makedirs(out_dir, exist_ok=True)
-    for case in all_cases():
+    for case in cases:
         with open(os.path.join(out_dir, case.name + ".mlir"), "w") as f:
             f.write(case.mlir)
         for i, a in enumerate(case.inputs):

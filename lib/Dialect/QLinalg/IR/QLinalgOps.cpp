@@ -665,5 +665,70 @@ LogicalResult RequantizeOp::verify() {
   return verifyRequantization(*this, in.scales, outType, getMultiplier());
 }
 
+//===----------------------------------------------------------------------===//
+// AddOp / MulOp
+//===----------------------------------------------------------------------===//
+
+/// Operands and result 8-bit per tensor, a clamp inside the result's range,
+/// and in fixed_point mode every multiplier representable.
+static LogicalResult verifyElementwiseBinary(
+    Operation *op, MultiplierMode mode, std::optional<ArrayRef<int64_t>> clamp,
+    function_ref<SmallVector<double>(double, double, double)> multipliers) {
+  auto emitError = [op]() { return op->emitOpError(); };
+  SmallVector<quant::UniformQuantizedType> types;
+  for (auto [value, what] : {std::pair(op->getOperand(0), "lhs"),
+                             {op->getOperand(1), "rhs"},
+                             {op->getResult(0), "result"}}) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (failed(verifyQuantizedTensorType(emitError, type, what)))
+      return failure();
+    auto q = getPerTensorType(type);
+    if (!q)
+      return op->emitOpError() << what << " must be quantized per tensor";
+    if (q.getStorageTypeIntegralWidth() > 8)
+      return op->emitOpError()
+             << what << " storage must be at most 8 bits wide, got "
+             << q.getStorageType();
+    types.push_back(q);
+  }
+  quant::UniformQuantizedType out = types[2];
+  if (clamp) {
+    if (clamp->size() != 2 || (*clamp)[0] > (*clamp)[1])
+      return op->emitOpError("clamp must be [lo, hi] with lo <= hi");
+    if ((*clamp)[0] < out.getStorageTypeMin() ||
+        (*clamp)[1] > out.getStorageTypeMax())
+      return op->emitOpError("clamp [")
+             << (*clamp)[0] << ", " << (*clamp)[1]
+             << "] is outside the result storage range ["
+             << out.getStorageTypeMin() << ", " << out.getStorageTypeMax()
+             << "]";
+  }
+  if (mode != MultiplierMode::FixedPoint)
+    return success();
+  for (double m :
+       multipliers(types[0].getScale(), types[1].getScale(), out.getScale()))
+    if (!numerics::quantizeMultiplier(m))
+      return op->emitOpError("multiplier ")
+             << m
+             << " cannot be represented in fixed_point mode (must be "
+                "below 2^30)";
+  return success();
+}
+
+LogicalResult AddOp::verify() {
+  return verifyElementwiseBinary(
+      *this, getMultiplier(), getClamp(), [](double a, double b, double o) {
+        numerics::AddMultipliers m = numerics::getAddMultipliers(a, b, o);
+        return SmallVector<double>{m.lhs, m.rhs, m.out};
+      });
+}
+
+LogicalResult MulOp::verify() {
+  return verifyElementwiseBinary(
+      *this, getMultiplier(), getClamp(), [](double a, double b, double o) {
+        return SmallVector<double>{numerics::getMulMultiplier(a, b, o)};
+      });
+}
+
 #define GET_OP_CLASSES
 #include "qlinalg/Dialect/QLinalg/IR/QLinalgOps.cpp.inc"

@@ -332,6 +332,76 @@ def QLinalg_RequantizeOp : QLinalg_Op<"requantize", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// AddOp / MulOp
+//===----------------------------------------------------------------------===//
+
+class QLinalg_ElementwiseBinaryOp<string mnemonic, string summaryText,
+                                  string descriptionText>
+    : QLinalg_Op<mnemonic, [Pure, SameOperandsAndResultShape]> {
+  let summary = summaryText;
+  let description = descriptionText # [{
+
+    Operands and result are 8-bit tensors of one shape, each quantized per
+    tensor with its own scale and zero point. `multiplier` and `rounding`
+    name the arithmetic as on `qlinalg.requantize`; `clamp` (storage units,
+    inside the result's storage range) is a fused activation.
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       QLinalg_MultiplierMode:$multiplier,
+                       QLinalg_RoundingMode:$rounding,
+                       OptionalAttr<DenseI64ArrayAttr>:$clamp);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `multiplier` `(` $multiplier `)` `rounding` `(` $rounding `)`
+    (`clamp` $clamp^)? attr-dict `:` type($lhs) `,` type($rhs) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QLinalg_AddOp : QLinalg_ElementwiseBinaryOp<"add",
+    "elementwise sum of two quantized tensors (a residual connection)", [{
+    `y = clamp(round(sa/so * (a - za) + sb/so * (b - zb)) + zo, lo, hi)`,
+    bit for bit as one of two references computes it:
+    - `fixed_point`: TFLite's reference Add. Each input minus its zero point
+      is shifted left by 20 bits, brought to twice the larger input scale by
+      MultiplyByQuantizedMultiplier with the multiplier `s / (2 max(sa,
+      sb))`, the two are summed in i32, and the sum is scaled to the output
+      by `2 max(sa, sb) / (2^20 so)` (multipliers computed in double from
+      the f32 scales), plus `zo`, clamped.
+    - `float`: ONNX Runtime's QLinearAdd. `f32(a - za) * ma + f32(b - zb) *
+      mb` in f32 with `ma = f32(sa) / f32(so)` (and `mb` likewise), each
+      product and the sum rounded to f32, rounded to an integer, plus `zo`,
+      clamped.
+
+    Example:
+
+    ```mlir
+    %y = qlinalg.add %a, %b multiplier(fixed_point)
+           rounding(half_away_from_zero)
+        : tensor<?x64x!quant.uniform<i8:f32, 0.05:-3>>,
+          tensor<?x64x!quant.uniform<i8:f32, 0.02:4>>
+       -> tensor<?x64x!quant.uniform<i8:f32, 0.07:1>>
+    ```
+  }]>;
+
+def QLinalg_MulOp : QLinalg_ElementwiseBinaryOp<"mul",
+    "elementwise product of two quantized tensors", [{
+    `acc = (a - za) * (b - zb)`, exact in i32, requantized from the scale
+    `sa * sb` to the result as `qlinalg.requantize` does (TFLite's Mul in
+    `fixed_point`, ONNX Runtime's QLinearMul in `float`), then clamped.
+
+    Example:
+
+    ```mlir
+    %y = qlinalg.mul %a, %b multiplier(float) rounding(half_to_even)
+        : tensor<8x!quant.uniform<i8:f32, 0.05:-3>>,
+          tensor<8x!quant.uniform<i8:f32, 0.02:4>>
+       -> tensor<8x!quant.uniform<i8:f32, 0.01:0>>
+    ```
+  }]>;
+
+//===----------------------------------------------------------------------===//
 // IntrinsicOp
 //===----------------------------------------------------------------------===//
 
