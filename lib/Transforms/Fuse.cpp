@@ -9,13 +9,17 @@
 #include "qlinalg/Transforms/Fuse.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+#include "qlinalg/Numerics/Numerics.h"
 #include "qlinalg/Transforms/Passes.h"
+#include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
 
 namespace mlir::qlinalg {
 #define GEN_PASS_DEF_QLINALGFUSE
@@ -71,102 +75,140 @@ struct FoldRequantizeIntoContraction : public OpRewritePattern<RequantizeOp> {
   }
 };
 
-/// Whether `op` is an elementwise ReLU on tensors: identity maps, all
-/// parallel, yield(maximumf(x, 0.0)) in either operand order.
-static bool isRelu(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 0 || !op.hasPureTensorSemantics() ||
-      !llvm::all_of(op.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
-  auto max = yield.getValues()[0].getDefiningOp<arith::MaximumFOp>();
-  auto maxnum = yield.getValues()[0].getDefiningOp<arith::MaxNumFOp>();
-  Value lhs, rhs;
-  if (max) {
-    lhs = max.getLhs();
-    rhs = max.getRhs();
-  } else if (maxnum) {
-    lhs = maxnum.getLhs();
-    rhs = maxnum.getRhs();
-  } else {
-    return false;
-  }
-  Value in = op.getBody()->getArgument(0);
-  Value other = lhs == in ? rhs : rhs == in ? lhs : Value();
-  return other && matchPattern(other, m_AnyZeroFloat());
+/// The storage bounds an activation with real bounds `bounds` clamps to in
+/// `type`: the quantized bounds, inside the storage range (quantization is
+/// monotone, so clamping the integers is clamping the reals).
+static SmallVector<int64_t> getStorageClamp(quant::UniformQuantizedType type,
+                                            ActivationBounds bounds) {
+  numerics::StorageRange range{type.getStorageTypeMin(),
+                               type.getStorageTypeMax()};
+  auto q = [&](float v) {
+    return numerics::quantize(v, type.getScale(), type.getZeroPoint(), range);
+  };
+  return {std::isinf(bounds.lo) ? range.qmin : q(bounds.lo),
+          std::isinf(bounds.hi) ? range.qmax : q(bounds.hi)};
 }
 
-/// quantize(relu(dequantize(contract with epilogue))) -> the contraction
-/// requantizing straight to the quantize's type, clamped below at its zero
-/// point (real 0): the ReLU in the epilogue, one rounding instead of two.
-struct FoldReluIntoContraction : public OpRewritePattern<QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// Whether every fixed-point multiplier of an epilogue requantizing from
+/// `scales` (one per channel) to `outScale` can be applied.
+static bool fitsFixedPoint(ArrayRef<double> scales, double outScale) {
+  return llvm::all_of(scales, [&](double s) {
+    return numerics::quantizeMultiplier(s / outScale).has_value();
+  });
+}
 
+/// quantize(activation(dequantize(producer))) -> the producer requantizing
+/// straight to the quantize's type, clamped to the activation's bounds (a
+/// ReLU at the zero point, real 0): the activation in the epilogue, one
+/// rounding instead of two. Producers: a contraction with a requantizing
+/// epilogue, qlinalg.add, qlinalg.mul, none with a clamp yet.
+struct FoldActivationIntoProducer : public OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    auto relu = op.getInput().getDefiningOp<linalg::GenericOp>();
-    if (!relu || !isRelu(relu) || !relu->getResult(0).hasOneUse())
-      return rewriter.notifyMatchFailure(op, "not a sole-use ReLU");
-    auto dq = relu.getDpsInputs()[0].getDefiningOp<DequantizeOp>();
+    Operation *activation = op.getInput().getDefiningOp();
+    std::optional<ActivationBounds> bounds =
+        activation ? matchActivation(activation) : std::nullopt;
+    if (!bounds || !activation->getResult(0).hasOneUse())
+      return rewriter.notifyMatchFailure(op, "not a sole-use activation");
+    auto dq = activation->getOperand(0).getDefiningOp<DequantizeOp>();
     if (!dq || !dq->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "the ReLU does not take a "
+      return rewriter.notifyMatchFailure(op, "the activation does not take a "
                                              "sole-use dequantize");
     Value produced = dq.getInput();
     if (!produced.hasOneUse())
-      return rewriter.notifyMatchFailure(op, "the contraction has other uses");
+      return rewriter.notifyMatchFailure(op, "the producer has other uses");
     auto outType = cast<RankedTensorType>(op.getOutput().getType());
     auto out = getPerTensorType(outType);
     if (!out)
       return rewriter.notifyMatchFailure(op, "not quantized per tensor");
-    SmallVector<int64_t> clamp{out.getZeroPoint(), out.getStorageTypeMax()};
-
+    DenseI64ArrayAttr clamp =
+        rewriter.getDenseI64ArrayAttr(getStorageClamp(out, *bounds));
     Operation *producer = produced.getDefiningOp();
-    Value lhs, rhs, bias;
-    ArrayAttr maps, iterators;
-    MultiplierModeAttr multiplier;
-    RoundingModeAttr rounding;
-    SmallVector<OpFoldResult> sizes;
     rewriter.setInsertionPoint(producer);
-    if (auto contract = dyn_cast_or_null<ContractOp>(producer)) {
-      if (contract.hasAccumulatorResult() || contract.hasFloatResult() ||
-          contract.getClamp())
-        return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
-      lhs = contract.getLhs();
-      rhs = contract.getRhs();
-      bias = contract.getBias();
-      maps = contract.getIndexingMaps();
-      iterators = contract.getIteratorTypes();
-      multiplier = contract.getMultiplierAttr();
-      rounding = contract.getRoundingAttr();
-      sizes = tensor::getMixedSizes(rewriter, op.getLoc(), contract.getInit());
-    } else if (auto matmul = dyn_cast_or_null<MatmulOp>(producer)) {
-      if (matmul.hasAccumulatorResult() || matmul.hasFloatResult())
-        return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
-      lhs = matmul.getLhs();
-      rhs = matmul.getRhs();
-      bias = matmul.getBias();
-      ContractionMaps matmulMaps = matmul.getContractionMaps();
-      maps = rewriter.getAffineMapArrayAttr(matmulMaps.getMaps());
-      SmallVector<StringRef> kinds;
-      for (bool r : matmulMaps.reduction)
-        kinds.push_back(r ? "reduction" : "parallel");
-      iterators = rewriter.getStrArrayAttr(kinds);
-      multiplier = matmul.getMultiplierAttr();
-      rounding = matmul.getRoundingAttr();
-      sizes = {tensor::getMixedSize(rewriter, op.getLoc(), lhs, 0),
-               tensor::getMixedSize(rewriter, op.getLoc(), rhs, 1)};
+    Operation *fused;
+    if (isa_and_nonnull<AddOp, MulOp>(producer)) {
+      if (producer->getAttr("clamp"))
+        return rewriter.notifyMatchFailure(op, "already clamped");
+      Value lhs = producer->getOperand(0), rhs = producer->getOperand(1);
+      auto multiplier =
+          producer->getAttrOfType<MultiplierModeAttr>("multiplier");
+      auto rounding = producer->getAttrOfType<RoundingModeAttr>("rounding");
+      auto sa = getPerTensorType(lhs.getType()).getScale();
+      auto sb = getPerTensorType(rhs.getType()).getScale();
+      if (multiplier.getValue() == MultiplierMode::FixedPoint) {
+        SmallVector<double> m;
+        if (isa<AddOp>(producer)) {
+          numerics::AddMultipliers add =
+              numerics::getAddMultipliers(sa, sb, out.getScale());
+          m = {add.lhs, add.rhs, add.out};
+        } else {
+          m = {numerics::getMulMultiplier(sa, sb, out.getScale())};
+        }
+        if (!fitsFixedPoint(m, 1.0))
+          return rewriter.notifyMatchFailure(op, "the multiplier does not fit");
+      }
+      if (isa<AddOp>(producer))
+        fused = AddOp::create(rewriter, op.getLoc(), outType, lhs, rhs,
+                              multiplier, rounding, clamp);
+      else
+        fused = MulOp::create(rewriter, op.getLoc(), outType, lhs, rhs,
+                              multiplier, rounding, clamp);
     } else {
-      return rewriter.notifyMatchFailure(op, "not after a contraction");
+      Value lhs, rhs, bias;
+      ArrayAttr maps, iterators;
+      MultiplierModeAttr multiplier;
+      RoundingModeAttr rounding;
+      SmallVector<OpFoldResult> sizes;
+      if (auto contract = dyn_cast_or_null<ContractOp>(producer)) {
+        if (contract.hasAccumulatorResult() || contract.hasFloatResult() ||
+            contract.getClamp())
+          return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
+        lhs = contract.getLhs();
+        rhs = contract.getRhs();
+        bias = contract.getBias();
+        maps = contract.getIndexingMaps();
+        iterators = contract.getIteratorTypes();
+        multiplier = contract.getMultiplierAttr();
+        rounding = contract.getRoundingAttr();
+        sizes =
+            tensor::getMixedSizes(rewriter, op.getLoc(), contract.getInit());
+      } else if (auto matmul = dyn_cast_or_null<MatmulOp>(producer)) {
+        if (matmul.hasAccumulatorResult() || matmul.hasFloatResult())
+          return rewriter.notifyMatchFailure(op, "no plain epilogue to extend");
+        lhs = matmul.getLhs();
+        rhs = matmul.getRhs();
+        bias = matmul.getBias();
+        ContractionMaps matmulMaps = matmul.getContractionMaps();
+        maps = rewriter.getAffineMapArrayAttr(matmulMaps.getMaps());
+        SmallVector<StringRef> kinds;
+        for (bool r : matmulMaps.reduction)
+          kinds.push_back(r ? "reduction" : "parallel");
+        iterators = rewriter.getStrArrayAttr(kinds);
+        multiplier = matmul.getMultiplierAttr();
+        rounding = matmul.getRoundingAttr();
+        sizes = {tensor::getMixedSize(rewriter, op.getLoc(), lhs, 0),
+                 tensor::getMixedSize(rewriter, op.getLoc(), rhs, 1)};
+      } else {
+        return rewriter.notifyMatchFailure(op, "not after a quantized unit");
+      }
+      if (multiplier.getValue() == MultiplierMode::FixedPoint) {
+        double sa = getPerTensorType(lhs.getType()).getScale();
+        SmallVector<double> accScales;
+        for (double sb : getQuantizedTypeParams(rhs.getType())->scales)
+          accScales.push_back(sa * sb);
+        if (!fitsFixedPoint(accScales, out.getScale()))
+          return rewriter.notifyMatchFailure(op, "the multiplier does not fit");
+      }
+      Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes,
+                                           outType.getElementType());
+      fused = ContractOp::create(rewriter, op.getLoc(), outType, lhs, rhs, bias,
+                                 init, maps, iterators, multiplier, rounding,
+                                 clamp);
     }
-    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), sizes,
-                                         outType.getElementType());
-    auto fused = ContractOp::create(
-        rewriter, op.getLoc(), outType, lhs, rhs, bias, init, maps, iterators,
-        multiplier, rounding, rewriter.getDenseI64ArrayAttr(clamp));
     fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-    rewriter.replaceOp(op, fused.getResult());
-    rewriter.eraseOp(relu);
+    rewriter.replaceOp(op, fused->getResult(0));
+    rewriter.eraseOp(activation);
     rewriter.eraseOp(dq);
     rewriter.eraseOp(producer);
     return success();
@@ -184,6 +226,6 @@ struct FusePass : public qlinalg::impl::QLinalgFuseBase<FusePass> {
 } // namespace
 
 void mlir::qlinalg::populateQLinalgFusePatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldRequantizeIntoContraction, FoldReluIntoContraction>(
+  patterns.add<FoldRequantizeIntoContraction, FoldActivationIntoProducer>(
       patterns.getContext());
 }

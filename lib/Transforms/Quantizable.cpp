@@ -16,6 +16,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::qlinalg;
 
@@ -343,6 +345,151 @@ mlir::qlinalg::matchQuantizableContraction(linalg::LinalgOp op,
   return c;
 }
 
+/// The constant float of `v`, or none.
+static std::optional<float> getFloatScalar(Value v) {
+  FloatAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  return static_cast<float>(attr.getValueAsDouble());
+}
+
+/// A single-result elementwise linalg.generic on tensors: identity maps, all
+/// loops parallel, `inputs` inputs and one init; its yielded value.
+static Value getElementwiseYield(Operation *op, unsigned inputs) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != inputs ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
+      !generic.hasPureTensorSemantics() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  return cast<linalg::YieldOp>(generic.getBody()->getTerminator())
+      .getValues()[0];
+}
+
+std::optional<ActivationBounds> mlir::qlinalg::matchActivation(Operation *op) {
+  Value yielded = getElementwiseYield(op, 1);
+  if (!yielded || !cast<RankedTensorType>(op->getResult(0).getType())
+                       .getElementType()
+                       .isF32())
+    return std::nullopt;
+  Value in = cast<linalg::GenericOp>(op).getBody()->getArgument(0);
+  const float inf = std::numeric_limits<float>::infinity();
+  ActivationBounds bounds{-inf, inf};
+  // Peels max(v, c) or min(v, c) (either operand order) off `v`.
+  auto peel = [&](Value v) -> Value {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getNumOperands() != 2)
+      return {};
+    bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(def);
+    bool isMin = isa<arith::MinimumFOp, arith::MinNumFOp>(def);
+    if (!isMax && !isMin)
+      return {};
+    for (unsigned i = 0; i < 2; ++i) {
+      std::optional<float> c = getFloatScalar(def->getOperand(1 - i));
+      if (!c)
+        continue;
+      float &bound = isMax ? bounds.lo : bounds.hi;
+      if (bound != (isMax ? -inf : inf))
+        return {};
+      bound = *c;
+      return def->getOperand(i);
+    }
+    return {};
+  };
+  Value v = peel(yielded);
+  if (v && v != in)
+    v = peel(v);
+  if (v != in || !(bounds.lo <= bounds.hi))
+    return std::nullopt;
+  return bounds;
+}
+
+/// Whether `op` adds (`isAdd`) or multiplies its two inputs elementwise:
+/// linalg.add / linalg.mul, or the equivalent linalg.generic.
+static bool isElementwiseBinary(Operation *op, bool isAdd) {
+  if (isAdd ? isa<linalg::AddOp>(op) : isa<linalg::MulOp>(op))
+    return true;
+  Value yielded = getElementwiseYield(op, 2);
+  if (!yielded)
+    return false;
+  Operation *def = yielded.getDefiningOp();
+  if (!def || !(isAdd ? isa<arith::AddFOp>(def) : isa<arith::MulFOp>(def)))
+    return false;
+  Block *body = cast<linalg::GenericOp>(op).getBody();
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  return (def->getOperand(0) == a && def->getOperand(1) == b) ||
+         (def->getOperand(0) == b && def->getOperand(1) == a);
+}
+
+/// The constant a `linalg.fill` fills `value` with, or none.
+static std::optional<float> getFillValue(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return std::nullopt;
+  return getFloatScalar(fill.getInputs()[0]);
+}
+
+FailureOr<QuantizableElementwise>
+mlir::qlinalg::matchQuantizableElementwise(Operation *op, std::string &whyNot) {
+  using Kind = QuantizableElementwise::Kind;
+  auto fail = [&](const Twine &reason) {
+    whyNot = reason.str();
+    return failure();
+  };
+  auto allF32 = [](Operation *op) {
+    return llvm::all_of(op->getOperandTypes(), [](Type t) {
+      auto ranked = dyn_cast<RankedTensorType>(t);
+      return ranked && ranked.getElementType().isF32();
+    });
+  };
+  QuantizableElementwise unit;
+  unit.op = op;
+  if (op->getNumResults() == 1)
+    unit.result = op->getResult(0);
+  if (std::optional<ActivationBounds> bounds = matchActivation(op)) {
+    unit.kind = Kind::Activation;
+    unit.bounds = *bounds;
+    unit.inputs.push_back(op->getOperand(0));
+    return unit;
+  }
+  for (bool isAdd : {true, false}) {
+    if (!isElementwiseBinary(op, isAdd))
+      continue;
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    if (!linalgOp.hasPureTensorSemantics() || !allF32(op))
+      return fail("only f32 tensors are quantized");
+    unit.kind = isAdd ? Kind::Add : Kind::Mul;
+    SmallVector<Value> inputs = linalgOp.getDpsInputs();
+    unit.inputs.assign(inputs.begin(), inputs.end());
+    return unit;
+  }
+  if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(op)) {
+    auto pool = cast<linalg::LinalgOp>(op);
+    if (!pool.hasPureTensorSemantics() || !allF32(op))
+      return fail("only f32 tensors are quantized");
+    std::optional<float> init = getFillValue(pool.getDpsInits()[0]);
+    if (!init)
+      return fail("its accumulator is not filled with a constant");
+    unit.kind = Kind::MaxPool;
+    unit.initValue = *init;
+    Value input = pool.getDpsInputs()[0];
+    if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
+      std::optional<float> padValue;
+      if (Value v = pad.getConstantPaddingValue())
+        padValue = getFloatScalar(v);
+      if (!padValue)
+        return fail("its input is padded with a value that is not a constant");
+      unit.pad = pad;
+      unit.padValue = *padValue;
+      input = pad.getSource();
+    }
+    unit.inputs.push_back(input);
+    return unit;
+  }
+  return fail("not an op between contractions that qlinalg quantizes");
+}
+
 static bool isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && isa<FloatType>(t.getElementType());
@@ -352,7 +499,8 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
     ModuleOp module,
     SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable,
     llvm::MapVector<Value, int64_t> *weightAxes,
-    SmallVectorImpl<QuantizableContraction> *units) {
+    SmallVectorImpl<QuantizableContraction> *units,
+    SmallVectorImpl<QuantizableElementwise> *elementwise) {
   // Every float tensor that carries data of the inputs (block arguments,
   // and results of ops with such an operand; not constants, fills or
   // broadcasts of constants), in pre-order. Probes pass their input's data
@@ -390,9 +538,56 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
     if (!ids.count(v))
       ids[v] = "t" + std::to_string(number.lookup(v));
   };
-  module.walk<WalkOrder::PreOrder>([&](linalg::LinalgOp op) {
-    if (!isContractionCandidate(op))
+  // Results of quantized units (a ReLU after one is quantized too) and the
+  // bias additions that contractions absorbed.
+  DenseSet<Value> unitResults;
+  DenseSet<Operation *> absorbed;
+  auto matchBetween = [&](linalg::LinalgOp op) {
+    if (absorbed.contains(op))
       return;
+    std::string whyNot;
+    FailureOr<QuantizableElementwise> unit =
+        matchQuantizableElementwise(op, whyNot);
+    if (failed(unit)) {
+      // Only ops that look like one of ours get a remark.
+      if (unquantizable &&
+          (isElementwiseBinary(op, true) || isElementwiseBinary(op, false) ||
+           isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(
+               op.getOperation())))
+        unquantizable->emplace_back(op, whyNot);
+      return;
+    }
+    using Kind = QuantizableElementwise::Kind;
+    if (unit->kind == Kind::Activation &&
+        !unitResults.contains(strip(unit->inputs[0])))
+      return;
+    if (llvm::any_of(unit->inputs,
+                     [&](Value v) { return !number.count(strip(v)); })) {
+      if (unquantizable && unit->kind != Kind::Activation)
+        unquantizable->emplace_back(
+            op, unit->kind == Kind::MaxPool
+                    ? "its input does not depend on the function's arguments"
+                    : "an operand is a constant or computed from constants "
+                      "alone (only two computed tensors are quantized)");
+      return;
+    }
+    for (Value v : unit->inputs)
+      if (unit->kind != Kind::Activation)
+        assign(v);
+    if (unit->hasOwnScale())
+      assign(unit->result);
+    unitResults.insert(unit->result);
+    if (elementwise)
+      elementwise->push_back(*unit);
+  };
+  module.walk<WalkOrder::PreOrder>([&](linalg::LinalgOp op) {
+    // Pooling ops classify as convolutions; they are ops between.
+    if (!isContractionCandidate(op) ||
+        isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(
+            op.getOperation())) {
+      matchBetween(op);
+      return;
+    }
     std::string whyNot;
     FailureOr<QuantizableContraction> c =
         matchQuantizableContraction(op, whyNot);
@@ -419,6 +614,9 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
         weightAxes->insert({c->rhs, c->channelDim});
     }
     assign(c->result);
+    unitResults.insert(c->result);
+    if (c->root != c->op.getOperation())
+      absorbed.insert(c->root);
   });
   return ids;
 }

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -194,8 +195,10 @@ QuantizationState::QuantizationState(ModuleOp module,
                                      const QuantizeOptions &options)
     : table(table), tableName(tableName), options(options) {
   SmallVector<QuantizableContraction> units;
+  SmallVector<QuantizableElementwise> elementwise;
   for (const auto &[value, id] :
-       assignTensorIds(module, &unquantizable, /*weightAxes=*/nullptr, &units))
+       assignTensorIds(module, &unquantizable, /*weightAxes=*/nullptr, &units,
+                       &elementwise))
     idOf[value] = id;
   for (auto &[op, why] : unquantizable)
     skipped.insert(op);
@@ -203,6 +206,37 @@ QuantizationState::QuantizationState(ModuleOp module,
     quantizedInputs.insert(c.lhs);
     quantizedInputs.insert(c.rhs);
   }
+  for (const QuantizableElementwise &unit : elementwise) {
+    elementwiseOps.insert(unit.op);
+    quantizedInputs.insert(unit.inputs.begin(), unit.inputs.end());
+  }
+}
+
+FailureOr<quant::QuantizedType>
+QuantizationState::getInputType(Value value, Operation *user) {
+  if (auto dq = value.getDefiningOp<DequantizeOp>())
+    if (auto type = getPerTensorType(dq.getInput().getType());
+        type && type.getStorageTypeIntegralWidth() <= 8)
+      return quant::QuantizedType(type);
+  return getCalibratedType(value, user, options.activations, -1);
+}
+
+MultiplierMode QuantizationState::chooseMultiplier(Operation *op,
+                                                   ArrayRef<double> multipliers,
+                                                   StringRef what) {
+  // A multiplier fixed_point cannot hold (an outlier widened an input's
+  // scale while the output's stayed small): this op requantizes in float
+  // rather than failing the module or leaving IR its verifier rejects.
+  auto unfit = llvm::find_if(
+      multipliers, [&](double m) { return !numerics::quantizeMultiplier(m); });
+  if (options.multiplier != MultiplierMode::FixedPoint ||
+      unfit == multipliers.end())
+    return options.multiplier;
+  op->emitRemark("requantization multiplier ")
+      << *unfit << " (" << what
+      << ") cannot be applied in fixed_point mode (must be below 2^30): this "
+         "op requantizes in float mode";
+  return MultiplierMode::Float;
 }
 
 FailureOr<SmallVector<numerics::QuantParams>>
@@ -485,8 +519,7 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
 
   // Everything that can fail is decided before any IR is created, so that a
   // failing unit leaves the module as it was.
-  FailureOr<quant::QuantizedType> lhsType =
-      getCalibratedType(c.lhs, op, options.activations, -1);
+  FailureOr<quant::QuantizedType> lhsType = getInputType(c.lhs, op);
   if (failed(lhsType))
     return failure();
   FailureOr<quant::QuantizedType> rhsType;
@@ -625,22 +658,11 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
   std::string resultId = idOf.lookup(c.result);
   Value quantizedResult = acc;
   if (requantize) {
-    // A multiplier fixed_point cannot hold (an outlier widened the input's
-    // scale while the output's stayed small): this op requantizes in float
-    // rather than failing the module or leaving IR its verifier rejects.
-    MultiplierMode multiplier = options.multiplier;
     double outScale = cast<quant::UniformQuantizedType>(*outType).getScale();
-    auto unfit = llvm::find_if(accScales, [&](double s) {
-      return !numerics::quantizeMultiplier(s / outScale);
-    });
-    if (multiplier == MultiplierMode::FixedPoint && unfit != accScales.end()) {
-      op->emitRemark("requantization multiplier ")
-          << *unfit / outScale
-          << " (accumulator scale / output scale) cannot be applied in "
-             "fixed_point mode (must be below 2^30): this op requantizes in "
-             "float mode";
-      multiplier = MultiplierMode::Float;
-    }
+    SmallVector<double> multipliers;
+    for (double s : accScales)
+      multipliers.push_back(s / outScale);
+    MultiplierMode multiplier = chooseMultiplier(op, multipliers);
     auto requant = RequantizeOp::create(rewriter, loc,
                                         withElementType(resultType, *outType),
                                         acc, multiplier, options.rounding);
@@ -654,6 +676,158 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
   if (c.root != op)
     rewriter.eraseOp(c.root);
   rewriter.eraseOp(op);
+  return success();
+}
+
+/// `quantized` (per tensor) as its storage tensor.
+static Value toStorage(OpBuilder &b, Location loc, Value quantized) {
+  auto type = cast<RankedTensorType>(quantized.getType());
+  auto q = cast<quant::QuantizedType>(type.getElementType());
+  return quant::StorageCastOp::create(
+      b, loc, withElementType(type, q.getStorageType()), quantized);
+}
+
+/// The sizes of a float destination `init` (a tensor.empty, maybe filled):
+/// the empty's own, so the float init dies with the float op.
+static SmallVector<OpFoldResult> getInitSizes(OpBuilder &b, Location loc,
+                                              Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    init = fill.getOutputs()[0];
+  if (auto empty = init.getDefiningOp<tensor::EmptyOp>())
+    return empty.getMixedSizes();
+  return tensor::getMixedSizes(b, loc, init);
+}
+
+/// A max pooling of `op`'s kind on the storage of `input` (quantized, per
+/// tensor, signed), accumulating from `init` (its constant, quantized):
+/// max commutes with the monotone quantization, so no rescale.
+static Value buildQuantizedMaxPool(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   Value input, float init) {
+  Location loc = op->getLoc();
+  auto qtype = cast<quant::UniformQuantizedType>(
+      cast<RankedTensorType>(input.getType()).getElementType());
+  Type storage = qtype.getStorageType();
+  numerics::StorageRange range{qtype.getStorageTypeMin(),
+                               qtype.getStorageTypeMax()};
+  Value floatInit = op.getDpsInits()[0];
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc, getInitSizes(rewriter, loc, floatInit), storage);
+  Value initValue = arith::ConstantOp::create(
+      rewriter, loc,
+      rewriter.getIntegerAttr(storage,
+                              numerics::quantize(init, qtype.getScale(),
+                                                 qtype.getZeroPoint(), range)));
+  Value filled = linalg::FillOp::create(rewriter, loc, ValueRange{initValue},
+                                        ValueRange{empty})
+                     .getResult(0);
+  SmallVector<NamedAttribute> attrs;
+  for (NamedAttribute attr : op->getAttrs())
+    if (attr.getName() == "strides" || attr.getName() == "dilations")
+      attrs.push_back(attr);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  Type storageResult = withElementType(resultType, storage);
+  SmallVector<Value> inputs{toStorage(rewriter, loc, input),
+                            op.getDpsInputs()[1]};
+  Operation *pooled;
+  if (isa<linalg::PoolingNchwMaxOp>(op.getOperation()))
+    pooled = linalg::PoolingNchwMaxOp::create(rewriter, loc,
+                                              TypeRange{storageResult}, inputs,
+                                              ValueRange{filled}, attrs);
+  else
+    pooled = linalg::PoolingNhwcMaxOp::create(rewriter, loc,
+                                              TypeRange{storageResult}, inputs,
+                                              ValueRange{filled}, attrs);
+  return quant::StorageCastOp::create(
+      rewriter, loc, withElementType(resultType, qtype), pooled->getResult(0));
+}
+
+LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
+                                         const QuantizableElementwise &unit) {
+  using Kind = QuantizableElementwise::Kind;
+  Operation *op = unit.op;
+  Location loc = op->getLoc();
+  auto resultType = cast<RankedTensorType>(unit.result.getType());
+  std::string resultId = idOf.lookup(unit.result);
+  FailureOr<quant::QuantizedType> outType;
+  if (unit.hasOwnScale()) {
+    outType = getCalibratedType(unit.result, op, options.activations, -1);
+    if (failed(outType))
+      return failure();
+  }
+  if (unit.kind == Kind::Activation) {
+    // The activation stays a float op between a dequantize and a quantize
+    // to its own calibrated type; --qlinalg-fuse folds it into the clamp of
+    // the unit before it.
+    Value q = getQuantized(rewriter, unit.result, *outType);
+    rewriter.setInsertionPointAfter(q.getDefiningOp());
+    auto dq = DequantizeOp::create(rewriter, loc, resultType, q);
+    idOf[dq] = resultId;
+    rewriter.replaceAllUsesExcept(unit.result, dq.getResult(),
+                                  q.getDefiningOp());
+    markDone(op);
+    return success();
+  }
+  SmallVector<quant::UniformQuantizedType> inTypes;
+  for (Value v : unit.inputs) {
+    FailureOr<quant::QuantizedType> t = getInputType(v, op);
+    if (failed(t))
+      return failure();
+    auto perTensor = dyn_cast<quant::UniformQuantizedType>(*t);
+    if (!perTensor)
+      return op->emitError("calibration of tensor id '")
+             << idOf.lookup(v) << "' gives a per-axis type; " << op->getName()
+             << " takes tensors quantized per tensor";
+    inTypes.push_back(perTensor);
+  }
+  rewriter.setInsertionPoint(op);
+  if (unit.kind == Kind::MaxPool) {
+    if (!inTypes[0].isSigned()) {
+      op->emitRemark() << op->getName()
+                       << " left in float: its input is quantized with "
+                          "unsigned storage, and linalg's max pooling "
+                          "compares signed integers";
+      markDone(op);
+      return success();
+    }
+    Value q = getQuantized(rewriter, unit.inputs[0], inTypes[0]);
+    if (unit.pad)
+      q = padQuantized(rewriter, unit.pad, q, unit.padValue);
+    Value pooled = buildQuantizedMaxPool(rewriter, cast<linalg::LinalgOp>(op),
+                                         q, unit.initValue);
+    auto dq = DequantizeOp::create(rewriter, loc, resultType, pooled);
+    rewriter.replaceOp(op, dq.getResult());
+    if (unit.pad && unit.pad->use_empty())
+      rewriter.eraseOp(unit.pad);
+    return success();
+  }
+  auto out = cast<quant::UniformQuantizedType>(*outType);
+  double sa = inTypes[0].getScale(), sb = inTypes[1].getScale(),
+         so = out.getScale();
+  MultiplierMode multiplier;
+  if (unit.kind == Kind::Add) {
+    numerics::AddMultipliers m = numerics::getAddMultipliers(sa, sb, so);
+    multiplier = chooseMultiplier(op, {m.lhs, m.rhs, m.out},
+                                  "twice the larger input scale / (2^20 * "
+                                  "output scale)");
+  } else {
+    multiplier = chooseMultiplier(op, {numerics::getMulMultiplier(sa, sb, so)},
+                                  "product of the input scales / output scale");
+  }
+  Value lhs = getQuantized(rewriter, unit.inputs[0], inTypes[0]);
+  Value rhs = getQuantized(rewriter, unit.inputs[1], inTypes[1]);
+  rewriter.setInsertionPoint(op);
+  RankedTensorType quantizedType = withElementType(resultType, out);
+  Operation *y;
+  if (unit.kind == Kind::Add)
+    y = AddOp::create(rewriter, loc, quantizedType, lhs, rhs, multiplier,
+                      options.rounding, /*clamp=*/nullptr);
+  else
+    y = MulOp::create(rewriter, loc, quantizedType, lhs, rhs, multiplier,
+                      options.rounding, /*clamp=*/nullptr);
+  y->setAttr("qlinalg.tensor_id", rewriter.getStringAttr(resultId));
+  auto dq = DequantizeOp::create(rewriter, loc, resultType, y->getResult(0));
+  idOf[dq] = resultId;
+  rewriter.replaceOp(op, dq.getResult());
   return success();
 }
 
@@ -695,6 +869,107 @@ struct QuantizeContractionPattern
   bool convolutions;
 };
 
+/// Quantizes the ops between contractions that assignTensorIds chose.
+struct QuantizeElementwisePattern
+    : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  QuantizeElementwisePattern(MLIRContext *ctx, QuantizationState &state)
+      : OpInterfaceRewritePattern(ctx), state(state) {}
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!state.isElementwiseUnit(op) || state.isDone(op) ||
+        state.hasFailedOn(op))
+      return rewriter.notifyMatchFailure(op, "not a pending unit");
+    std::string whyNot;
+    FailureOr<QuantizableElementwise> unit =
+        matchQuantizableElementwise(op, whyNot);
+    if (failed(unit))
+      return rewriter.notifyMatchFailure(op, whyNot);
+    if (failed(state.rewrite(rewriter, *unit))) {
+      state.markFailed(op);
+      return failure();
+    }
+    return success();
+  }
+
+  QuantizationState &state;
+};
+
+/// An op that only moves, selects or repeats elements (a reshape, a
+/// transpose, a slice, a broadcast, a pad outside a unit) on a tensor that
+/// a dequantize makes runs on the integers, with the same type: the
+/// dequantize moves after it, and the int8 region goes on.
+struct QuantizeTransparentPattern : public RewritePattern {
+  QuantizeTransparentPattern(MLIRContext *ctx, QuantizationState &state)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx), state(state) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+             tensor::ExtractSliceOp, tensor::PadOp, linalg::TransposeOp,
+             linalg::BroadcastOp>(op) ||
+        op->getNumResults() != 1)
+      return rewriter.notifyMatchFailure(op, "not a data-movement op");
+    auto dq = op->getOperand(0).getDefiningOp<DequantizeOp>();
+    if (!dq)
+      return rewriter.notifyMatchFailure(op, "its source is not dequantized");
+    auto qtype = getPerTensorType(dq.getInput().getType());
+    if (!qtype || qtype.getStorageTypeIntegralWidth() > 8)
+      return rewriter.notifyMatchFailure(op, "not 8-bit per tensor");
+    auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!resultType || !resultType.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not an f32 result");
+    // A unit consumes its own pad (a convolution's, a pooling's).
+    if (isa<tensor::PadOp>(op) &&
+        llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return state.isElementwiseUnit(user) || isContractionCandidate(user);
+        }))
+      return rewriter.notifyMatchFailure(op, "a unit's pad");
+    Location loc = op->getLoc();
+    Value quantized = dq.getInput();
+    Type storage = qtype.getStorageType();
+    Value moved;
+    if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+      FloatAttr value;
+      Value padValue = pad.getConstantPaddingValue();
+      if (!padValue || !matchPattern(padValue, m_Constant(&value)))
+        return rewriter.notifyMatchFailure(op, "not a constant pad");
+      moved = padQuantized(rewriter, pad, quantized,
+                           static_cast<float>(value.getValueAsDouble()));
+    } else {
+      Value source = toStorage(rewriter, loc, quantized);
+      Value result;
+      if (isa<linalg::TransposeOp, linalg::BroadcastOp>(op)) {
+        Value init = tensor::EmptyOp::create(
+            rewriter, loc,
+            getInitSizes(rewriter, loc,
+                         cast<linalg::LinalgOp>(op).getDpsInits()[0]),
+            storage);
+        if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
+          result = linalg::TransposeOp::create(rewriter, loc, source, init,
+                                               transpose.getPermutation())
+                       ->getResult(0);
+        else
+          result = linalg::BroadcastOp::create(
+                       rewriter, loc, source, init,
+                       cast<linalg::BroadcastOp>(op).getDimensions())
+                       ->getResult(0);
+      } else {
+        Operation *clone = rewriter.clone(*op);
+        clone->setOperand(0, source);
+        clone->getResult(0).setType(withElementType(resultType, storage));
+        result = clone->getResult(0);
+      }
+      moved = quant::StorageCastOp::create(
+          rewriter, loc, withElementType(resultType, qtype), result);
+    }
+    rewriter.replaceOpWithNewOp<DequantizeOp>(op, resultType, moved);
+    return success();
+  }
+
+  QuantizationState &state;
+};
+
 } // namespace
 
 void mlir::qlinalg::populateQLinalgQuantizePatterns(RewritePatternSet &patterns,
@@ -702,6 +977,8 @@ void mlir::qlinalg::populateQLinalgQuantizePatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/false);
   patterns.add<QuantizeContractionPattern>(ctx, state, /*convolutions=*/true);
+  patterns.add<QuantizeElementwisePattern, QuantizeTransparentPattern>(ctx,
+                                                                       state);
 }
 
 LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,

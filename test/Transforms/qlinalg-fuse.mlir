@@ -100,3 +100,84 @@ func.func @relu_shared(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tenso
   %q = qlinalg.quantize %r : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
   return %r, %q : tensor<2x3xf32>, tensor<2x3x!quant.uniform<i8:f32, 0.2:-128>>
 }
+
+// -----
+
+// Tests that a ReLU6 (min(max(x, 0), 6)) after a qlinalg.add becomes the
+// add's clamp in the ReLU6 output's type (scale 0.05, zero point -128):
+// [quantize(0), quantize(6)] = [-128, -8].
+
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @add_relu6
+// CHECK: %[[Y:.*]] = qlinalg.add %arg0, %arg1 multiplier(fixed_point) rounding(half_away_from_zero) clamp [-128, -8] {qlinalg.tensor_id = "t3"} : {{.*}} -> tensor<8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @add_relu6(%a: tensor<8x!quant.uniform<i8:f32, 0.1:3>>, %b: tensor<8x!quant.uniform<i8:f32, 0.2:-1>>) -> tensor<8x!quant.uniform<i8:f32, 0.05:-128>> {
+  %s = qlinalg.add %a, %b multiplier(fixed_point) rounding(half_away_from_zero) : tensor<8x!quant.uniform<i8:f32, 0.1:3>>, tensor<8x!quant.uniform<i8:f32, 0.2:-1>> -> tensor<8x!quant.uniform<i8:f32, 0.25:0>>
+  %f = qlinalg.dequantize %s : tensor<8x!quant.uniform<i8:f32, 0.25:0>> to tensor<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%f : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %six = arith.constant 6.0 : f32
+    %m = arith.maximumf %in, %zero : f32
+    %n = arith.minimumf %m, %six : f32
+    linalg.yield %n : f32
+  } -> tensor<8xf32>
+  %q = qlinalg.quantize %r {qlinalg.tensor_id = "t3"} : tensor<8xf32> to tensor<8x!quant.uniform<i8:f32, 0.05:-128>>
+  return %q : tensor<8x!quant.uniform<i8:f32, 0.05:-128>>
+}
+
+// -----
+
+// Tests that a clamp [-1, 1] written as max(min(x, 1), -1) with maxnumf /
+// minnumf after a contraction becomes its clamp: in scale 0.1, zero point
+// 5, [quantize(-1), quantize(1)] = [-5, 15].
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @contract_clamp
+// CHECK: %[[Y:.*]] = qlinalg.contract {{.*}} multiplier(float) rounding(half_to_even) clamp [-5, 15] {{.*}} -> tensor<2x3x!quant.uniform<i8:f32, 1.000000e-01:5>>
+// CHECK-NEXT: return %[[Y]]
+func.func @contract_clamp(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) -> tensor<2x3x!quant.uniform<i8:f32, 0.1:5>> {
+  %e = tensor.empty() : tensor<2x3x!quant.uniform<i8:f32, 0.5:0>>
+  %y = qlinalg.contract ins(%a, %w : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>>)
+         outs(%e : tensor<2x3x!quant.uniform<i8:f32, 0.5:0>>) multiplier(float) rounding(half_to_even)
+         {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+         -> tensor<2x3x!quant.uniform<i8:f32, 0.5:0>>
+  %f = qlinalg.dequantize %y : tensor<2x3x!quant.uniform<i8:f32, 0.5:0>> to tensor<2x3xf32>
+  %fe = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%f : tensor<2x3xf32>) outs(%fe : tensor<2x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %lo = arith.constant -1.0 : f32
+    %hi = arith.constant 1.0 : f32
+    %m = arith.minnumf %hi, %in : f32
+    %n = arith.maxnumf %m, %lo : f32
+    linalg.yield %n : f32
+  } -> tensor<2x3xf32>
+  %q = qlinalg.quantize %r : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8:f32, 0.1:5>>
+  return %q : tensor<2x3x!quant.uniform<i8:f32, 0.1:5>>
+}
+
+// -----
+
+// Tests that a ReLU after a qlinalg.mul becomes its clamp at the zero point.
+
+#id3 = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @mul_relu
+// CHECK: qlinalg.mul %arg0, %arg0 multiplier(float) rounding(half_to_even) clamp [7, 127]
+func.func @mul_relu(%a: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!quant.uniform<i8:f32, 0.01:7>> {
+  %s = qlinalg.mul %a, %a multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i8:f32, 0.1:3>>, tensor<4x!quant.uniform<i8:f32, 0.1:3>> -> tensor<4x!quant.uniform<i8:f32, 0.02:0>>
+  %f = qlinalg.dequantize %s : tensor<4x!quant.uniform<i8:f32, 0.02:0>> to tensor<4xf32>
+  %e = tensor.empty() : tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel"]} ins(%f : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %m = arith.maxnumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  %q = qlinalg.quantize %r : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.01:7>>
+  return %q : tensor<4x!quant.uniform<i8:f32, 0.01:7>>
+}

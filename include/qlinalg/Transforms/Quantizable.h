@@ -80,6 +80,54 @@ FailureOr<QuantizableContraction>
 matchQuantizableContraction(linalg::LinalgOp op, std::string &whyNot);
 
 /// The values to observe, with their ids, in deterministic order.
+/// The real bounds an elementwise activation clamps to: ReLU [0, +inf),
+/// ReLU6 [0, 6], a clamp [lo, hi] (either side may be infinite).
+struct ActivationBounds {
+  float lo, hi;
+};
+
+/// The bounds of `op` when it is an elementwise activation on one f32
+/// tensor: a `linalg.generic` with identity maps yielding
+/// max(x, lo), min(x, hi) or a min of a max (maximumf/maxnumf,
+/// minimumf/minnumf, constants on either side).
+std::optional<ActivationBounds> matchActivation(Operation *op);
+
+/// A quantizable op between the contractions.
+struct QuantizableElementwise {
+  enum class Kind {
+    /// linalg.add or an elementwise generic adding its two inputs.
+    Add,
+    /// linalg.mul or an elementwise generic multiplying its two inputs.
+    Mul,
+    /// linalg.pooling_nchw_max / pooling_nhwc_max.
+    MaxPool,
+    /// matchActivation's ops, after a quantized unit.
+    Activation,
+  };
+  Kind kind;
+  Operation *op = nullptr;
+  /// The float data inputs (a pooling: the pad's source when padded).
+  SmallVector<Value, 2> inputs;
+  /// The float value the quantized op replaces.
+  Value result;
+  /// A pooling: the constant-padded `tensor.pad` of its input, or null, its
+  /// padding value, and the value its accumulator is filled with.
+  tensor::PadOp pad;
+  float padValue = 0.0f;
+  float initValue = 0.0f;
+  /// An activation: its bounds.
+  ActivationBounds bounds{0.0f, 0.0f};
+  /// Whether the result needs a calibrated type of its own (an add, a mul,
+  /// an activation); a pooling keeps its input's.
+  bool hasOwnScale() const { return kind != Kind::MaxPool; }
+};
+
+/// Matches an op between contractions that qlinalg quantizes (an activation
+/// whatever its input: assignTensorIds keeps one only after a quantized
+/// unit).
+FailureOr<QuantizableElementwise>
+matchQuantizableElementwise(Operation *op, std::string &whyNot);
+
 using TensorIdMap = llvm::MapVector<Value, std::string>;
 
 /// Tensor ids of the module: every float ranked tensor that carries data of
@@ -93,13 +141,15 @@ using TensorIdMap = llvm::MapVector<Value, std::string>;
 /// quantizable unit. Candidates that cannot be quantized go to
 /// `unquantizable` (optional) with the reason; non-constant weights go to
 /// `weightAxes` (optional) with the axis of their output channel; the
-/// matched units to `units` (optional), in walk order.
+/// matched contractions to `units` and the ops between them to
+/// `elementwise` (both optional), in walk order.
 TensorIdMap assignTensorIds(
     ModuleOp module,
     SmallVectorImpl<std::pair<Operation *, std::string>> *unquantizable =
         nullptr,
     llvm::MapVector<Value, int64_t> *weightAxes = nullptr,
-    SmallVectorImpl<QuantizableContraction> *units = nullptr);
+    SmallVectorImpl<QuantizableContraction> *units = nullptr,
+    SmallVectorImpl<QuantizableElementwise> *elementwise = nullptr);
 
 /// Puts a `qlinalg.observe` after every value of `ids` and reroutes its uses
 /// through it. Values already observed are skipped.

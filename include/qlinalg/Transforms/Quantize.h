@@ -59,6 +59,7 @@ FailureOr<QuantizeOptions>
 parseQuantizeOptions(const QLinalgQuantizeOptions &raw, std::string &error);
 
 struct QuantizableContraction;
+struct QuantizableElementwise;
 
 /// What the quantize patterns share: the calibration table, the options, the
 /// tensor ids (computed once from the float module) and the quantize ops
@@ -72,6 +73,18 @@ public:
   /// leaves it unchanged.
   LogicalResult rewrite(RewriterBase &rewriter,
                         const QuantizableContraction &unit);
+  /// The same for an op between contractions.
+  LogicalResult rewrite(RewriterBase &rewriter,
+                        const QuantizableElementwise &unit);
+  /// Whether `op` is an op between contractions that assignTensorIds chose
+  /// (match it again when rewriting: its operands may have been replaced).
+  bool isElementwiseUnit(Operation *op) const {
+    return elementwiseOps.contains(op);
+  }
+  /// Records that `op` was rewritten in place (an activation keeps its float
+  /// op and gains a quantize): it is not rewritten again.
+  void markDone(Operation *op) { done.insert(op); }
+  bool isDone(Operation *op) const { return done.contains(op); }
   /// Records that `op` failed (its error is out): it is not tried again.
   void markFailed(Operation *op) { failedOps.insert(op); }
   bool hasFailedOn(Operation *op) const { return failedOps.contains(op); }
@@ -95,6 +108,16 @@ private:
   getCalibratedType(Value value, Operation *user, const Scheme &scheme,
                     int64_t axis, int64_t channels = 0);
   Value getQuantized(RewriterBase &rewriter, Value value, Type elementType);
+  /// The type an activation input of `user` is quantized to: the 8-bit per
+  /// tensor type it already has when a dequantize makes it (the integers
+  /// pass on unchanged), else its calibrated type.
+  FailureOr<quant::QuantizedType> getInputType(Value value, Operation *user);
+  /// The multiplier mode for a requantization whose fixed-point multipliers
+  /// are `multipliers`: the option's, or float (with a remark on `op`) when
+  /// one does not fit.
+  MultiplierMode
+  chooseMultiplier(Operation *op, ArrayRef<double> multipliers,
+                   StringRef what = "accumulator scale / output scale");
   Value quantizeConstantWeights(RewriterBase &rewriter,
                                 const QuantizableContraction &unit,
                                 bool perGroup);
@@ -108,6 +131,8 @@ private:
   DenseSet<Value> quantizedInputs;
   DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
   DenseSet<Operation *> failedOps;
+  DenseSet<Operation *> done;
+  DenseSet<Operation *> elementwiseOps;
   DenseSet<Operation *> skipped;
   SmallVector<std::pair<Operation *, std::string>> unquantizable;
 };

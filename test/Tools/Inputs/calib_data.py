@@ -10,7 +10,8 @@
     calib_data.py check TABLE OUTDIR
         Compares the table with numpy over the 4 batches: format, version,
         entry, batch count, ids, counts, and min/max (t0 and t1 exactly,
-        t2 = x @ w within 1e-6 relative since summation orders differ).
+        t2 = x @ w and t3 = 2 (x @ w), the quantized doubling add, within
+        1e-6 relative since summation orders differ).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def check(table_path: str, out: str) -> int:
     expect("entry", table.get("entry"), "forward")
     expect("batches", table.get("batches"), len(ROWS))
     tensors = table.get("tensors", {})
-    expect("tensor ids", sorted(tensors), ["t0", "t1", "t2"])
-    for tid, values, rtol in (("t0", xs, 0.0), ("t1", ws, 0.0), ("t2", ys, 1e-6)):
+    expect("tensor ids", sorted(tensors), ["t0", "t1", "t2", "t3"])
+    for tid, values, rtol in (("t0", xs, 0.0), ("t1", ws, 0.0), ("t2", ys, 1e-6),
+                              ("t3", ys + ys, 1e-6)):
         e = tensors.get(tid, {})
         expect(f"{tid} count", e.get("count"), int(values.size))
         for key, want in (("min", float(values.min())), ("max", float(values.max()))):

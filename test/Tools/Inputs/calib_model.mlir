@@ -1,8 +1,9 @@
 // A float model with two arguments for the qlinalg-calibrate tests: each
 // batch is "x.npy,w.npy". The weights are an argument, so they are an
 // activation-like tensor with an id of their own.
-// Tensor ids: t0 = %x (lhs), t1 = %w (non-constant rhs), t2 = %mm (result).
-// The function returns 2 * %mm, not %mm itself.
+// Tensor ids: t0 = %x (lhs), t1 = %w (non-constant rhs), t2 = %mm (result),
+// t3 = %mm + %mm (an add of two computed tensors, quantized too). The
+// function returns 2 * %mm, not %mm itself.
 func.func @forward(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32

@@ -1,6 +1,7 @@
 // A small float model for the tool tests: y = x @ W + b, x: ?x64, y: ?x4,
 // returns 2 * y. Tensor ids: t0 = %x, t1 = %mm (numbered, not observed),
-// t2 = %y (observed, not itself returned), t3 = the returned 2 * y. @other
+// t2 = %y (observed, not itself returned), t3 = the returned 2 * y (the
+// result of an add of two computed tensors, observed too). @other
 // is there so that "entry not found" has more than one function to list.
 func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x4xf32> {
   %c0 = arith.constant 0 : index
