@@ -136,6 +136,7 @@ static FailureOr<QuantizeOptions> parseOptions(const Raw &raw,
   }
   options.powerOfTwo = raw.powerOfTwo;
   options.floatOutputs = raw.floatOutputs;
+  options.exclude.assign(raw.exclude.begin(), raw.exclude.end());
   return options;
 }
 
@@ -198,18 +199,55 @@ QuantizationState::QuantizationState(ModuleOp module,
   SmallVector<QuantizableElementwise> elementwise;
   for (const auto &[value, id] :
        assignTensorIds(module, &unquantizable, /*weightAxes=*/nullptr, &units,
-                       &elementwise))
+                       &elementwise)) {
     idOf[value] = id;
-  for (auto &[op, why] : unquantizable)
-    skipped.insert(op);
+    allIds.insert(id);
+  }
+  // exclude=: a unit that reads or produces a listed tensor, or whose op
+  // has a listed name, stays in float.
+  llvm::StringSet<> excluded;
+  for (const std::string &name : options.exclude)
+    excluded.insert(name);
+  auto isExcluded = [&](Operation *op, ArrayRef<Value> tensors) {
+    std::string why;
+    if (excluded.contains(op->getName().getStringRef()))
+      why = op->getName().getStringRef().str();
+    for (Value v : tensors)
+      if (std::string id = idOf.lookup(v); why.empty() && excluded.contains(id))
+        why = id;
+    if (!why.empty())
+      unquantizable.emplace_back(op, "excluded (exclude=" + why + ")");
+    return !why.empty();
+  };
   for (const QuantizableContraction &c : units) {
+    if (isExcluded(c.op, {c.lhs, c.rhs, c.result}))
+      continue;
     quantizedInputs.insert(c.lhs);
     quantizedInputs.insert(c.rhs);
   }
   for (const QuantizableElementwise &unit : elementwise) {
+    SmallVector<Value> tensors(unit.inputs.begin(), unit.inputs.end());
+    tensors.push_back(unit.result);
+    if (isExcluded(unit.op, tensors))
+      continue;
     elementwiseOps.insert(unit.op);
     quantizedInputs.insert(unit.inputs.begin(), unit.inputs.end());
   }
+  for (auto &[op, why] : unquantizable)
+    skipped.insert(op);
+}
+
+LogicalResult QuantizationState::verifyExclude(ModuleOp module) const {
+  llvm::StringSet<> opNames;
+  module.walk(
+      [&](Operation *op) { opNames.insert(op->getName().getStringRef()); });
+  for (const std::string &name : options.exclude)
+    if (!allIds.contains(name) && !opNames.contains(name))
+      return module.emitError("exclude= names '")
+             << name
+             << "', which is neither a quantizable tensor id of this module "
+                "(--qlinalg-instrument shows them) nor the name of an op in it";
+  return success();
 }
 
 FailureOr<quant::QuantizedType>
@@ -748,6 +786,12 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
   Location loc = op->getLoc();
   auto resultType = cast<RankedTensorType>(unit.result.getType());
   std::string resultId = idOf.lookup(unit.result);
+  if (unit.kind == Kind::Activation &&
+      !unit.inputs[0].getDefiningOp<DequantizeOp>()) {
+    // The unit before it stayed in float (excluded, or it failed).
+    markDone(op);
+    return success();
+  }
   FailureOr<quant::QuantizedType> outType;
   if (unit.hasOwnScale()) {
     outType = getCalibratedType(unit.result, op, options.activations, -1);
@@ -992,6 +1036,8 @@ LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
     op.erase();
   });
   QuantizationState state(module, table, tableName, options);
+  if (failed(state.verifyExclude(module)))
+    return failure();
   for (auto &[op, why] : state.getUnquantizable())
     op->emitRemark() << op->getName() << " left in float: " << why;
   RewritePatternSet patterns(module.getContext());

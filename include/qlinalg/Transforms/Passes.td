@@ -121,7 +121,11 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
            "Round scales up to powers of two (requantization by shifts)">,
     Option<"floatOutputs", "float-outputs", "bool", /*default=*/"false",
            "Dequantize results that only float code consumes straight from "
-           "the i32 accumulator instead of requantizing them to int8">
+           "the i32 accumulator instead of requantizing them to int8">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Tensor ids (t3) or op names (linalg.matmul) kept in float: "
+               "every op that reads or produces a listed tensor, and every "
+               "op of a listed name, stays a float op">
   ];
   let dependentDialects = [
     "::mlir::qlinalg::QLinalgDialect",

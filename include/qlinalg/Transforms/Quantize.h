@@ -17,6 +17,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::qlinalg {
 
@@ -52,6 +53,8 @@ struct QuantizeOptions {
   /// Results that only float code consumes are dequantized straight from the
   /// i32 accumulator instead of being requantized to 8 bits first.
   bool floatOutputs = false;
+  /// Tensor ids and op names kept in float.
+  SmallVector<std::string> exclude;
 };
 
 /// Validates the textual options of the pass (or the pipeline).
@@ -91,6 +94,9 @@ public:
   bool hasFailed() const { return !failedOps.empty(); }
   /// True for candidates that stay in float (they got a remark).
   bool isSkipped(Operation *op) const { return skipped.contains(op); }
+  /// Checks that every name of the exclude option is a tensor id of the
+  /// module or the name of an op in it (an error on the module otherwise).
+  LogicalResult verifyExclude(ModuleOp module) const;
   /// The candidates that stay in float, with the reason, in walk order.
   ArrayRef<std::pair<Operation *, std::string>> getUnquantizable() const {
     return unquantizable;
@@ -133,6 +139,8 @@ private:
   DenseSet<Operation *> failedOps;
   DenseSet<Operation *> done;
   DenseSet<Operation *> elementwiseOps;
+  /// The ids of the module, as assigned.
+  llvm::StringSet<> allIds;
   DenseSet<Operation *> skipped;
   SmallVector<std::pair<Operation *, std::string>> unquantizable;
 };
