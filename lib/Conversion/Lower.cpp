@@ -412,9 +412,26 @@ struct RequantizeLowering : public OpConversionPattern<RequantizeOp> {
   matchAndRewrite(RequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     QuantizedTypeParams in = *getQuantizedTypeParams(op.getInput().getType());
-    Value result = emitRequantize(rewriter, op.getLoc(), adaptor.getInput(),
-                                  in.scales, in.axis, op.getOutput().getType(),
-                                  op.getMultiplier(), op.getRounding());
+    Value result;
+    if (in.storageWidth <= 16) {
+      // A rescale: the storage minus its zero point is the accumulator.
+      Requantization r = getRequantization(
+          rewriter, in.scales, /*perChannel=*/false, op.getOutput().getType(),
+          op.getMultiplier(), op.getRounding(), std::nullopt);
+      int64_t zp = in.zeroPoints[0];
+      bool isSigned = in.isSigned;
+      result = emitElementwise(
+          rewriter, op.getLoc(), adaptor.getInput(), r.storage, /*axis=*/-1,
+          getParams(rewriter, r),
+          [&](OpBuilder &b, Location l, ValueRange v, ArrayRef<Value> p) {
+            return r.emit(b, l,
+                          numerics::buildCentered(b, l, v[0], zp, isSigned), p);
+          });
+    } else {
+      result = emitRequantize(rewriter, op.getLoc(), adaptor.getInput(),
+                              in.scales, in.axis, op.getOutput().getType(),
+                              op.getMultiplier(), op.getRounding());
+    }
     rewriter.replaceOp(op, result);
     return success();
   }

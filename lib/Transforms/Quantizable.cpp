@@ -464,6 +464,13 @@ mlir::qlinalg::matchQuantizableElementwise(Operation *op, std::string &whyNot) {
     unit.inputs.assign(inputs.begin(), inputs.end());
     return unit;
   }
+  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+    if (!allF32(op))
+      return fail("only f32 tensors are quantized");
+    unit.kind = Kind::Concat;
+    unit.inputs.assign(concat.getInputs().begin(), concat.getInputs().end());
+    return unit;
+  }
   if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(op)) {
     auto pool = cast<linalg::LinalgOp>(op);
     if (!pool.hasPureTensorSemantics() || !allF32(op))
@@ -542,7 +549,7 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
   // bias additions that contractions absorbed.
   DenseSet<Value> unitResults;
   DenseSet<Operation *> absorbed;
-  auto matchBetween = [&](linalg::LinalgOp op) {
+  auto matchBetween = [&](Operation *op) {
     if (absorbed.contains(op))
       return;
     std::string whyNot;
@@ -552,8 +559,8 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
       // Only ops that look like one of ours get a remark.
       if (unquantizable &&
           (isElementwiseBinary(op, true) || isElementwiseBinary(op, false) ||
-           isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(
-               op.getOperation())))
+           isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp,
+               tensor::ConcatOp>(op)))
         unquantizable->emplace_back(op, whyNot);
       return;
     }
@@ -580,7 +587,14 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
     if (elementwise)
       elementwise->push_back(*unit);
   };
-  module.walk<WalkOrder::PreOrder>([&](linalg::LinalgOp op) {
+  module.walk<WalkOrder::PreOrder>([&](Operation *operation) {
+    if (isa<tensor::ConcatOp>(operation)) {
+      matchBetween(operation);
+      return;
+    }
+    auto op = dyn_cast<linalg::LinalgOp>(operation);
+    if (!op)
+      return;
     // Pooling ops classify as convolutions; they are ops between.
     if (!isContractionCandidate(op) ||
         isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(

@@ -387,9 +387,25 @@ Value QuantizationState::getQuantized(RewriterBase &rewriter, Value value,
   if (auto dq = value.getDefiningOp<DequantizeOp>();
       dq && dq.getInput().getType() == tensorType)
     return dq.getInput();
-  if (QuantizeOp cached = quantizeCache.lookup(key))
-    return cached;
+  if (Operation *cached = quantizeCache.lookup(key))
+    return cached->getResult(0);
   OpBuilder::InsertionGuard guard(rewriter);
+  // A dequantize of another 8-bit per-tensor type: one rescale of the
+  // integers instead of a dequantize and a quantize.
+  if (auto dq = value.getDefiningOp<DequantizeOp>()) {
+    auto in = getPerTensorType(dq.getInput().getType());
+    auto out = dyn_cast<quant::UniformQuantizedType>(elementType);
+    if (in && out && in.getStorageTypeIntegralWidth() <= 8) {
+      rewriter.setInsertionPointAfter(dq);
+      MultiplierMode multiplier = chooseMultiplier(
+          dq, {in.getScale() / out.getScale()}, "input scale / output scale");
+      auto requant =
+          RequantizeOp::create(rewriter, value.getLoc(), tensorType,
+                               dq.getInput(), multiplier, options.rounding);
+      quantizeCache[key] = requant;
+      return requant;
+    }
+  }
   if (auto arg = dyn_cast<BlockArgument>(value))
     rewriter.setInsertionPointToStart(arg.getOwner());
   else
@@ -811,6 +827,28 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     markDone(op);
     return success();
   }
+  if (unit.kind == Kind::Concat) {
+    // Every input in the result's type (a quantize, or a rescale of one
+    // already quantized), concatenated on the storage.
+    auto concat = cast<tensor::ConcatOp>(op);
+    auto out = cast<quant::UniformQuantizedType>(*outType);
+    SmallVector<Value> storage;
+    for (Value v : unit.inputs) {
+      Value q = getQuantized(rewriter, v, out);
+      rewriter.setInsertionPoint(op);
+      storage.push_back(toStorage(rewriter, loc, q));
+    }
+    Value joined =
+        tensor::ConcatOp::create(rewriter, loc, concat.getDim(), storage);
+    Value typed = quant::StorageCastOp::create(
+        rewriter, loc, withElementType(resultType, out), joined);
+    typed.getDefiningOp()->setAttr("qlinalg.tensor_id",
+                                   rewriter.getStringAttr(resultId));
+    auto dq = DequantizeOp::create(rewriter, loc, resultType, typed);
+    idOf[dq] = resultId;
+    rewriter.replaceOp(op, dq.getResult());
+    return success();
+  }
   SmallVector<quant::UniformQuantizedType> inTypes;
   for (Value v : unit.inputs) {
     FailureOr<quant::QuantizedType> t = getInputType(v, op);
@@ -914,12 +952,11 @@ struct QuantizeContractionPattern
 };
 
 /// Quantizes the ops between contractions that assignTensorIds chose.
-struct QuantizeElementwisePattern
-    : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+struct QuantizeElementwisePattern : public RewritePattern {
   QuantizeElementwisePattern(MLIRContext *ctx, QuantizationState &state)
-      : OpInterfaceRewritePattern(ctx), state(state) {}
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx), state(state) {}
 
-  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+  LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
     if (!state.isElementwiseUnit(op) || state.isDone(op) ||
         state.hasFailedOn(op))

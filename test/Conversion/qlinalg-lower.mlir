@@ -543,3 +543,22 @@ func.func @mul_float_clamped(%a: tensor<4x!quant.uniform<i8:f32, 0.5:10>>, %b: t
       : tensor<4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<4x!quant.uniform<i8:f32, 1.0:-3>>
   return %0 : tensor<4x!quant.uniform<i8:f32, 1.0:-3>>
 }
+
+// -----
+
+// Tests that a rescale (qlinalg.requantize of a u8 tensor) centers the
+// storage (zero-extended, minus the zero point 128) and requantizes it with
+// M = 0.25 / 0.5 in float.
+
+// CHECK-LABEL: func.func @rescale
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = arith.extui %{{.*}} : i8 to i32
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 128 : i32
+// CHECK-NEXT: %[[C:.*]] = arith.subi %[[X]], %[[Z]] : i32
+// CHECK-NEXT: %[[F:.*]] = arith.sitofp %[[C]] : i32 to f32
+// CHECK-NEXT: arith.mulf %[[F]], %{{.*}} : f32
+// CHECK-NEXT: math.roundeven
+func.func @rescale(%a: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>> {
+  %0 = qlinalg.requantize %a multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
+  return %0 : tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
+}

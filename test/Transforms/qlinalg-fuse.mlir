@@ -181,3 +181,34 @@ func.func @mul_relu(%a: tensor<4x!quant.uniform<i8:f32, 0.1:3>>) -> tensor<4x!qu
   %q = qlinalg.quantize %r : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.01:7>>
   return %q : tensor<4x!quant.uniform<i8:f32, 0.01:7>>
 }
+
+// -----
+
+// Tests that a rescale after a matmul with an epilogue composes into it: the
+// matmul (as qlinalg.contract, like every rebuilt epilogue) requantizes
+// straight to the rescale's type, keeping its id.
+
+// CHECK-LABEL: func.func @rescale_after_matmul
+// CHECK: %[[Y:.*]] = qlinalg.contract ins(%arg0, %arg1 : {{.*}}) outs(%{{.*}} : tensor<2x3x!quant.uniform<i8:f32, 2.000000e+00:-1>>) multiplier(fixed_point) rounding(half_away_from_zero) {{.*}}qlinalg.tensor_id = "t2"}
+// CHECK-NEXT: return %[[Y]]
+func.func @rescale_after_matmul(%a: tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, %w: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) -> tensor<2x3x!quant.uniform<i8:f32, 2.0:-1>> {
+  %y = qlinalg.matmul %a, %w multiplier(fixed_point) rounding(half_away_from_zero) {qlinalg.tensor_id = "t2"} : tensor<2x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<4x3x!quant.uniform<i8:f32, 0.25>> -> tensor<2x3x!quant.uniform<i8:f32, 1.0>>
+  %r = qlinalg.requantize %y multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i8:f32, 1.0>> -> tensor<2x3x!quant.uniform<i8:f32, 2.0:-1>>
+  return %r : tensor<2x3x!quant.uniform<i8:f32, 2.0:-1>>
+}
+
+// -----
+
+// Tests that two requantizations in a row compose into one from the
+// accumulator, and that a rescale of a tensor with other uses stays.
+
+// CHECK-LABEL: func.func @rescale_chain
+// CHECK: %[[R:.*]] = qlinalg.requantize %arg0 multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i32:f32, 1.250000e-01>> -> tensor<4x!quant.uniform<i8:f32, 2.000000e+00>>
+// CHECK-NEXT: %[[S:.*]] = qlinalg.requantize %arg1 {{.*}} -> tensor<4x!quant.uniform<i8:f32, 4.000000e+00>>
+// CHECK-NEXT: return %[[R]], %[[S]], %arg1
+func.func @rescale_chain(%acc: tensor<4x!quant.uniform<i32:f32, 0.125>>, %b: tensor<4x!quant.uniform<i8:f32, 1.0>>) -> (tensor<4x!quant.uniform<i8:f32, 2.0>>, tensor<4x!quant.uniform<i8:f32, 4.0>>, tensor<4x!quant.uniform<i8:f32, 1.0>>) {
+  %q = qlinalg.requantize %acc multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i32:f32, 0.125>> -> tensor<4x!quant.uniform<i8:f32, 0.5>>
+  %r = qlinalg.requantize %q multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i8:f32, 0.5>> -> tensor<4x!quant.uniform<i8:f32, 2.0>>
+  %s = qlinalg.requantize %b multiplier(float) rounding(half_to_even) : tensor<4x!quant.uniform<i8:f32, 1.0>> -> tensor<4x!quant.uniform<i8:f32, 4.0>>
+  return %r, %s, %b : tensor<4x!quant.uniform<i8:f32, 2.0>>, tensor<4x!quant.uniform<i8:f32, 4.0>>, tensor<4x!quant.uniform<i8:f32, 1.0>>
+}

@@ -202,3 +202,4 @@ func.func @pool_of_argument(%x: tensor<?x4x4x2xf32>) -> tensor<?x2x2x2xf32> {
       ins(%x, %win : tensor<?x4x4x2xf32>, tensor<2x2xf32>) outs(%pf : tensor<?x2x2x2xf32>) -> tensor<?x2x2x2xf32>
   return %m : tensor<?x2x2x2xf32>
 }
+

@@ -103,6 +103,8 @@ struct QuantizableElementwise {
     MaxPool,
     /// matchActivation's ops, after a quantized unit.
     Activation,
+    /// tensor.concat: every input requantized to the result's type.
+    Concat,
   };
   Kind kind;
   Operation *op = nullptr;

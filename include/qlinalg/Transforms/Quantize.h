@@ -135,7 +135,8 @@ private:
   /// Float values some quantized unit consumes: results among them are
   /// requantized to int8 even with float-outputs.
   DenseSet<Value> quantizedInputs;
-  DenseMap<std::pair<Value, Type>, QuantizeOp> quantizeCache;
+  /// The quantize (or rescale) made for a value and type.
+  DenseMap<std::pair<Value, Type>, Operation *> quantizeCache;
   DenseSet<Operation *> failedOps;
   DenseSet<Operation *> done;
   DenseSet<Operation *> elementwiseOps;

@@ -658,10 +658,10 @@ func.func @requantize_integer_input(%t: tensor<2x3xi32>) {
 
 // -----
 
-// Tests that qlinalg.requantize needs an i32 accumulator input.
-func.func @requantize_i8_input(%t: tensor<2x3x!quant.uniform<i8:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.requantize' op input must be an i32 accumulator, got storage of 8 bits}}
-  %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i8:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 0.5>>
+// Tests that a rescale (an 8-bit input) must be quantized per tensor.
+func.func @requantize_per_axis_rescale(%t: tensor<2x3x!quant.uniform<i8:f32:1, {0.125, 0.25, 0.5}>>) {
+  // expected-error @+1 {{'qlinalg.requantize' op a rescaled input must be quantized per tensor}}
+  %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<i8:f32:1, {0.125, 0.25, 0.5}>> -> tensor<2x3x!quant.uniform<i8:f32, 0.5>>
   return
 }
 
@@ -669,7 +669,7 @@ func.func @requantize_i8_input(%t: tensor<2x3x!quant.uniform<i8:f32, 0.125>>) {
 
 // Tests that qlinalg.requantize needs a signed accumulator input.
 func.func @requantize_u32_input(%t: tensor<2x3x!quant.uniform<u32:f32, 0.125>>) {
-  // expected-error @+1 {{'qlinalg.requantize' op input must be an i32 accumulator, got storage of 32 bits}}
+  // expected-error @+1 {{'qlinalg.requantize' op input must be an i32 accumulator or a tensor of at most 16 bits, got storage of 32 bits}}
   %0 = qlinalg.requantize %t multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x3x!quant.uniform<u32:f32, 0.125>> -> tensor<2x3x!quant.uniform<i8:f32, 0.5>>
   return
 }

@@ -262,3 +262,14 @@ func.func @elementwise(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tenso
       : tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.0:-3>>
   return
 }
+
+// -----
+
+// Tests that qlinalg.requantize also rescales a quantized tensor (u8 to i8).
+
+// CHECK-LABEL: func.func @rescale
+// CHECK: qlinalg.requantize %{{.*}} multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<u8:f32, 2.500000e-01:128>> -> tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:-3>>
+func.func @rescale(%a: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>> {
+  %0 = qlinalg.requantize %a multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
+  return %0 : tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
+}

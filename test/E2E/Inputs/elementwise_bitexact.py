@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-"""Hand-written qlinalg.add / qlinalg.mul modules vs the numpy reference.
+"""Hand-written qlinalg.add / qlinalg.mul / rescale modules vs numpy.
 
     elementwise_bitexact.py gen DIR       write DIR/<case>.mlir, its inputs
                                           <case>.in<i>.npy and the expected
@@ -12,7 +12,9 @@
 
 Each module is one qlinalg.add or qlinalg.mul on two quantized function
 arguments, checked bit for bit against qadd / qmul of python/qlinalg (the
-TFLite fixed-point arithmetic and ONNX Runtime's float one).
+TFLite fixed-point arithmetic and ONNX Runtime's float one), or one
+qlinalg.requantize of a quantized argument (a rescale: its storage minus
+its zero point requantized from its scale, as requantize computes it).
 
 Covered: fixed_point and float, each with both roundings; i8 and u8 on
 either side and in the result; zero points at the ends of the storage
@@ -78,6 +80,35 @@ def binary_case(name: str, rng: np.random.Generator, *, op: str, lhs: QType, rhs
     return Case(name, mlir, [a, b], [y], about)
 
 
+def rescale_case(name: str, rng: np.random.Generator, *, src: QType, out: QType, mode: str,
+                 rounding: str, shape: Tuple[int, ...], dynamic: bool = False,
+                 ties: bool = False, about: str = "") -> Case:
+    """qlinalg.requantize of a quantized tensor: (q - zp) requantized from its scale."""
+    a = rng.integers(*src.qrange, endpoint=True, size=shape).astype(src.dtype)
+    centered = (a.astype(np.int64) - src.zp()).astype(np.int32)
+    lo, hi = out.qrange
+
+    def run(r: str) -> np.ndarray:
+        return nm.requantize(centered, np.float64(src.scale()), out.scale(), out.zp(), lo, hi,
+                             mode=mode, rounding=r, dtype=out.dtype)
+
+    y = run(rounding)
+    assert np.mean((y > lo) & (y < hi)) > 0.5, f"{name}: most outputs saturate"
+    assert np.any((y == lo) | (y == hi)), f"{name}: nothing saturates"
+    if ties:
+        assert np.any(y != run(OTHER[rounding])), f"{name}: the roundings agree everywhere"
+    dims = [None if dynamic and i == 0 else d for i, d in enumerate(shape)]
+    t_a, t_y = tensor(dims, src.text()), tensor(dims, out.text())
+    mlir = "\n".join([
+        f"// {about}",
+        f"func.func @main(%a: {t_a}) -> {t_y} {{",
+        f"  %y = qlinalg.requantize %a multiplier({MULT[mode]}) rounding({rounding})",
+        f"      : {t_a} -> {t_y}",
+        f"  return %y : {t_y}",
+        "}", ""])
+    return Case(name, mlir, [a], [y], about)
+
+
 def all_cases() -> List[Case]:
     rng = np.random.default_rng(SEED)
     cases = []
@@ -139,6 +170,19 @@ def all_cases() -> List[Case]:
         out=u8(sp, 10), mode="float", rounding="half_away_from_zero", shape=(9, 31),
         dynamic=True, clamp=(10, 200), min_inside=0.25,
         about="mul, float, u8, dynamic rows, clamp [10, 200]"))
+    sr = f32_scale(rng, 0.01, 0.03)
+    cases.append(rescale_case(
+        "rescale_fixed_away", rng, src=i8(sr, 9), out=i8(sr * 0.75, -4), mode="fixed-point",
+        rounding="half_away_from_zero", shape=(40, 9),
+        about="requantize (rescale) i8 -> i8, fixed_point, M = 4/3"))
+    cases.append(rescale_case(
+        "rescale_ties_even", rng, src=i8(sr, -7), out=u8(4 * sr, 230), mode="fixed-point",
+        rounding="half_to_even", shape=(300,), ties=True,
+        about="requantize (rescale) i8 -> u8, fixed_point, half_to_even, M = 1/4: ties in the rounding shift"))
+    cases.append(rescale_case(
+        "rescale_u8_float_dynamic", rng, src=u8(sr, 255), out=i8(sr * 1.5, 30), mode="float",
+        rounding="half_to_even", shape=(13, 11), dynamic=True,
+        about="requantize (rescale) u8 -> i8, float, zero point 255, dynamic rows"))
     return cases
 
 

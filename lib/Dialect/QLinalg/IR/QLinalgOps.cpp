@@ -655,11 +655,17 @@ LogicalResult RequantizeOp::verify() {
   if (failed(verifyQuantizedTensorType(emitError, inType, "input")))
     return failure();
   QuantizedTypeParams in = *getQuantizedTypeParams(inType);
-  if (in.storageWidth != 32 || !in.isSigned)
-    return emitOpError("input must be an i32 accumulator, got storage of ")
+  if (in.storageWidth <= 16) {
+    // A rescale of a quantized tensor: per tensor, any zero point.
+    if (!getPerTensorType(inType))
+      return emitOpError("a rescaled input must be quantized per tensor");
+  } else if (in.storageWidth != 32 || !in.isSigned) {
+    return emitOpError("input must be an i32 accumulator or a tensor of at "
+                       "most 16 bits, got storage of ")
            << in.storageWidth << " bits";
-  if (llvm::any_of(in.zeroPoints, [](int64_t z) { return z != 0; }))
+  } else if (llvm::any_of(in.zeroPoints, [](int64_t z) { return z != 0; })) {
     return emitOpError("accumulator zero point must be 0");
+  }
   if (!areCompatibleShapes(inType.getShape(), outType.getShape()))
     return emitOpError("shapes differ: ") << inType << " vs " << outType;
   return verifyRequantization(*this, in.scales, outType, getMultiplier());

@@ -303,10 +303,14 @@ def QLinalg_ContractOp : QLinalg_Op<"contract",
 //===----------------------------------------------------------------------===//
 
 def QLinalg_RequantizeOp : QLinalg_Op<"requantize", [Pure]> {
-  let summary = "i32 accumulator to an 8-bit (or 16-bit) quantized tensor";
+  let summary = "i32 accumulator (or a quantized tensor) to an 8-bit (or "
+                "16-bit) quantized tensor";
   let description = [{
     `q = clamp(round(acc * M) + zo, qmin, qmax)` with `M = s_acc / s_out`, per
-    channel when the accumulator type is per axis. `multiplier` says how `M`
+    channel when the accumulator type is per axis. The input may also be a
+    quantized tensor of at most 16 bits, per tensor (a rescale, what a
+    dequantize followed by a quantize to another type becomes): then `acc`
+    is its storage minus its zero point and `s_acc` its scale. `multiplier` says how `M`
     is applied (`fixed_point`: TFLite's Q31 multiplier and shift; `float`: an
     f32 multiply, as ONNX) and `rounding` how ties are broken. Both are
     bit-exact and mirrored by the numpy reference.
