@@ -339,3 +339,18 @@ Value numerics::buildAddFloat(OpBuilder &b, Location loc, Value x, Value y,
       b, loc, r, constant(b, loc, f32, double(zeroPoint)));
   return buildClampToStorage(b, loc, shifted, range, storage);
 }
+
+Value numerics::buildRoundingDivide(OpBuilder &b, Location loc, Value acc,
+                                    int64_t count, IntegerType storage) {
+  Type i32 = acc.getType();
+  auto c = [&](int64_t v) { return intConstant(b, loc, i32, v); };
+  Value positive =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, acc, c(0));
+  Value half =
+      arith::SelectOp::create(b, loc, positive, c(count / 2), c(-(count / 2)));
+  Value q = arith::DivSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, acc, half), c(count));
+  if (storage.getWidth() == getElementTypeOrSelf(i32).getIntOrFloatBitWidth())
+    return q;
+  return arith::TruncIOp::create(b, loc, withElement(i32, storage), q);
+}

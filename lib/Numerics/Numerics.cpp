@@ -273,3 +273,7 @@ int64_t mlir::qlinalg::numerics::addFloat(int32_t a, int32_t b, float ma,
       tiesToEven ? roundHalfToEven(sum) : roundHalfAwayFromZero(sum);
   return clampToInt(rounded + static_cast<float>(outZeroPoint), range);
 }
+
+int64_t mlir::qlinalg::numerics::roundingDivide(int64_t acc, int64_t count) {
+  return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+}

@@ -136,9 +136,15 @@ static bool isMulAccBody(linalg::LinalgOp op) {
          (mul.getLhs() == b && mul.getRhs() == a);
 }
 
+/// linalg's pooling ops classify as convolutions, but their second operand
+/// is a window shape, not data.
+static bool isPooling(Operation *op) {
+  return op->getName().getStringRef().starts_with("linalg.pooling_");
+}
+
 bool mlir::qlinalg::isContractionCandidate(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  if (!linalgOp || linalgOp.getNumDpsInputs() != 2 ||
+  if (!linalgOp || isPooling(op) || linalgOp.getNumDpsInputs() != 2 ||
       linalgOp.getNumDpsInits() != 1 || linalgOp.getNumReductionLoops() == 0)
     return false;
   if (linalg::isaContractionOpInterface(linalgOp) ||
@@ -471,7 +477,8 @@ mlir::qlinalg::matchQuantizableElementwise(Operation *op, std::string &whyNot) {
     unit.inputs.assign(concat.getInputs().begin(), concat.getInputs().end());
     return unit;
   }
-  if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(op)) {
+  if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp,
+          linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op)) {
     auto pool = cast<linalg::LinalgOp>(op);
     if (!pool.hasPureTensorSemantics() || !allF32(op))
       return fail("only f32 tensors are quantized");
@@ -480,6 +487,36 @@ mlir::qlinalg::matchQuantizableElementwise(Operation *op, std::string &whyNot) {
       return fail("its accumulator is not filled with a constant");
     unit.kind = Kind::MaxPool;
     unit.initValue = *init;
+    if (isa<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op)) {
+      // An average: the sum from zero, then one elementwise division by the
+      // window size (count_include_pad: a constant divisor).
+      if (*init != 0.0f)
+        return fail("its sum does not start from zero");
+      auto window = cast<RankedTensorType>(pool.getDpsInputs()[1].getType());
+      if (!window.hasStaticShape())
+        return fail("its window is dynamic");
+      unit.windowSize = window.getNumElements();
+      Value sum = op->getResult(0);
+      Operation *divide = sum.hasOneUse() ? *sum.getUsers().begin() : nullptr;
+      Value yielded = divide ? getElementwiseYield(divide, 1) : Value();
+      Operation *def = yielded ? yielded.getDefiningOp() : nullptr;
+      std::optional<float> c =
+          def && def->getNumOperands() == 2 &&
+                  def->getOperand(0) ==
+                      cast<linalg::GenericOp>(divide).getBody()->getArgument(0)
+              ? getFloatScalar(def->getOperand(1))
+              : std::nullopt;
+      float k = static_cast<float>(unit.windowSize);
+      bool isAverage = c && ((isa<arith::DivFOp>(def) && *c == k) ||
+                             (isa<arith::MulFOp>(def) && *c == 1.0f / k));
+      if (!isAverage)
+        return fail("its sum is not divided by the window size (an average "
+                    "pooling that excludes the padding has no constant "
+                    "divisor)");
+      unit.kind = Kind::AvgPool;
+      unit.divide = divide;
+      unit.result = divide->getResult(0);
+    }
     Value input = pool.getDpsInputs()[0];
     if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
       std::optional<float> padValue;
@@ -560,6 +597,7 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
       if (unquantizable &&
           (isElementwiseBinary(op, true) || isElementwiseBinary(op, false) ||
            isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp,
+               linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp,
                tensor::ConcatOp>(op)))
         unquantizable->emplace_back(op, whyNot);
       return;
@@ -572,7 +610,7 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
                      [&](Value v) { return !number.count(strip(v)); })) {
       if (unquantizable && unit->kind != Kind::Activation)
         unquantizable->emplace_back(
-            op, unit->kind == Kind::MaxPool
+            op, !unit->hasOwnScale()
                     ? "its input does not depend on the function's arguments"
                     : "an operand is a constant or computed from constants "
                       "alone (only two computed tensors are quantized)");
@@ -584,6 +622,8 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
     if (unit->hasOwnScale())
       assign(unit->result);
     unitResults.insert(unit->result);
+    if (unit->divide)
+      absorbed.insert(unit->divide);
     if (elementwise)
       elementwise->push_back(*unit);
   };
@@ -595,10 +635,7 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
     auto op = dyn_cast<linalg::LinalgOp>(operation);
     if (!op)
       return;
-    // Pooling ops classify as convolutions; they are ops between.
-    if (!isContractionCandidate(op) ||
-        isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(
-            op.getOperation())) {
+    if (!isContractionCandidate(op)) {
       matchBetween(op);
       return;
     }

@@ -9,6 +9,7 @@
 #include "qlinalg/Transforms/Quantize.h"
 
 #include "qlinalg/Calibration/Estimators.h"
+#include "qlinalg/Numerics/Builders.h"
 #include "qlinalg/Numerics/Numerics.h"
 #include "qlinalg/Target/Target.h"
 #include "qlinalg/Transforms/Passes.h"
@@ -862,6 +863,65 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     inTypes.push_back(perTensor);
   }
   rewriter.setInsertionPoint(op);
+  if (unit.kind == Kind::AvgPool) {
+    // The window sums of the integers (pads hold the zero point) in i32,
+    // divided by the window size with TFLite's rounding: the same type.
+    Value q = getQuantized(rewriter, unit.inputs[0], inTypes[0]);
+    if (unit.pad)
+      q = padQuantized(rewriter, unit.pad, q, unit.padValue);
+    auto pool = cast<linalg::LinalgOp>(op);
+    Type i32 = rewriter.getI32Type();
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, getInitSizes(rewriter, loc, pool.getDpsInits()[0]), i32);
+    Value init = linalg::FillOp::create(rewriter, loc, ValueRange{zero},
+                                        ValueRange{empty})
+                     .getResult(0);
+    SmallVector<NamedAttribute> attrs;
+    for (NamedAttribute attr : op->getAttrs())
+      if (attr.getName() == "strides" || attr.getName() == "dilations")
+        attrs.push_back(attr);
+    SmallVector<Value> inputs{toStorage(rewriter, loc, q),
+                              pool.getDpsInputs()[1]};
+    Type sumType = withElementType(resultType, i32);
+    Operation *sum =
+        isa<linalg::PoolingNchwSumOp>(op)
+            ? linalg::PoolingNchwSumOp::create(rewriter, loc,
+                                               TypeRange{sumType}, inputs,
+                                               ValueRange{init}, attrs)
+                  .getOperation()
+            : linalg::PoolingNhwcSumOp::create(rewriter, loc,
+                                               TypeRange{sumType}, inputs,
+                                               ValueRange{init}, attrs)
+                  .getOperation();
+    auto storage = cast<IntegerType>(inTypes[0].getStorageType());
+    auto rank = resultType.getRank();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    Value outInit = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, sum->getResult(0)),
+        storage);
+    int64_t count = unit.windowSize;
+    auto average = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{withElementType(resultType, storage)},
+        ValueRange{sum->getResult(0)}, ValueRange{outInit},
+        ArrayRef<AffineMap>{id, id},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l,
+              numerics::buildRoundingDivide(b, l, args[0], count, storage));
+        });
+    Value typed = quant::StorageCastOp::create(
+        rewriter, loc, withElementType(resultType, inTypes[0]),
+        average.getResult(0));
+    auto dq = DequantizeOp::create(rewriter, loc, resultType, typed);
+    rewriter.replaceOp(unit.divide, dq.getResult());
+    rewriter.eraseOp(op);
+    if (unit.pad && unit.pad->use_empty())
+      rewriter.eraseOp(unit.pad);
+    return success();
+  }
   if (unit.kind == Kind::MaxPool) {
     if (!inTypes[0].isSigned()) {
       op->emitRemark() << op->getName()

@@ -1015,6 +1015,31 @@ def qmul(a_q: ArrayLike, a_scale: float, a_zp: int, b_q: ArrayLike, b_scale: flo
                       rounding=rounding, dtype=dtype)
 
 
+def rounding_divide(acc: ArrayLike, count: int) -> np.ndarray:
+    """acc / count to nearest, ties away from zero, as TFLite's int8 average
+    pooling divides a window sum: (acc + count // 2) / count for acc > 0,
+    (acc - count // 2) / count otherwise, in C's truncating division."""
+    a = np.asarray(acc).astype(np.int64)
+    h = int(count) // 2
+    return np.where(a > 0, (a + h) // count, -((h - a) // count))
+
+
+def qavg_pool2d_nchw(x_q: ArrayLike, window: Tuple[int, int],
+                     strides: Tuple[int, int]) -> np.ndarray:
+    """Average pooling of quantized NCHW values (padding done by the caller
+    with the zero point): each window's int32 sum, rounding_divide by the
+    window size; the result keeps the input's dtype, scale and zero point."""
+    x = np.asarray(x_q)
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw) = window, strides
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    acc = np.zeros((n, c, oh, ow), np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            acc += x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw].astype(np.int64)
+    return rounding_divide(acc, kh * kw).astype(x.dtype)
+
+
 def to_power_of_two_scale(scale: ArrayLike, zp: int, rmin: ArrayLike, qmin: int, qmax: int,
                           symmetric: bool) -> Tuple[np.float32, int]:
     """The scale rounded up to a power of two (the range stays covered); for

@@ -203,3 +203,77 @@ func.func @pool_of_argument(%x: tensor<?x4x4x2xf32>) -> tensor<?x2x2x2xf32> {
   return %m : tensor<?x2x2x2xf32>
 }
 
+// -----
+
+// Tests that an average pooling (a zero-padded sum pooling divided by the
+// window size 4) sums the integers in i32, pads holding the zero point -43,
+// and divides with TFLite's rounding (ties away from zero: + or - 2, then a
+// truncating division), in the input's type.
+
+// CHECK-LABEL: func.func @avg
+// CHECK: %[[X:.*]] = qlinalg.quantize %arg0 {qlinalg.tensor_id = "t0"}
+// CHECK: tensor.yield %c-43_i8 : i8
+// CHECK: linalg.fill ins(%c0_i32 : i32)
+// CHECK: %[[S:.*]] = linalg.pooling_nchw_sum {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x2x6x6xi8>, tensor<2x2xf32>) outs(%{{.*}} : tensor<?x2x3x3xi32>)
+// CHECK: linalg.generic {{.*}} ins(%[[S]] : tensor<?x2x3x3xi32>)
+// CHECK: arith.select %{{.*}}, %c2_i32, %c-2_i32 : i32
+// CHECK: arith.divsi %{{.*}}, %c4_i32 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK: qlinalg.dequantize %{{.*}} : tensor<?x2x3x3x!quant.uniform<i8:f32, 0.011764706112444401:-43>>
+// CHECK-NOT: arith.divf
+func.func @avg(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2x4x4xf32>
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x2x4x4xf32> to tensor<?x2x6x6xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty(%n) : tensor<?x2x3x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2x3x3xf32>) -> tensor<?x2x3x3xf32>
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+      ins(%p, %win : tensor<?x2x6x6xf32>, tensor<2x2xf32>) outs(%f : tensor<?x2x3x3xf32>) -> tensor<?x2x3x3xf32>
+  %e2 = tensor.empty(%n) : tensor<?x2x3x3xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : tensor<?x2x3x3xf32>) outs(%e2 : tensor<?x2x3x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %four = arith.constant 4.0 : f32
+    %d = arith.divf %in, %four : f32
+    linalg.yield %d : f32
+  } -> tensor<?x2x3x3xf32>
+  return %a : tensor<?x2x3x3xf32>
+}
+
+// -----
+
+// Tests that a sum pooling divided by something other than its window size
+// stays in float, with a remark.
+
+// CHECK-LABEL: func.func @avg_other_divisor
+// CHECK-NOT: qlinalg.
+// CHECK: linalg.pooling_nchw_sum
+func.func @avg_other_divisor(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2x4x4xf32>
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x2x4x4xf32> to tensor<?x2x6x6xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty(%n) : tensor<?x2x3x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2x3x3xf32>) -> tensor<?x2x3x3xf32>
+  // expected-remark @+1 {{linalg.pooling_nchw_sum left in float: its sum is not divided by the window size (an average pooling that excludes the padding has no constant divisor)}}
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+      ins(%p, %win : tensor<?x2x6x6xf32>, tensor<2x2xf32>) outs(%f : tensor<?x2x3x3xf32>) -> tensor<?x2x3x3xf32>
+  %e2 = tensor.empty(%n) : tensor<?x2x3x3xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : tensor<?x2x3x3xf32>) outs(%e2 : tensor<?x2x3x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %four = arith.constant 3.0 : f32
+    %d = arith.divf %in, %four : f32
+    linalg.yield %d : f32
+  } -> tensor<?x2x3x3xf32>
+  return %a : tensor<?x2x3x3xf32>
+}

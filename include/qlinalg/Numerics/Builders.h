@@ -126,6 +126,11 @@ Value buildAddFloat(OpBuilder &b, Location loc, Value x, Value y, Value mx,
                     Value my, int64_t zeroPoint, StorageRange range,
                     IntegerType storage, bool tiesToEven);
 
+/// numerics::roundingDivide of an i32 `acc` by the constant `count`, then
+/// truncated to `storage` (the average of storage values fits it).
+Value buildRoundingDivide(OpBuilder &b, Location loc, Value acc, int64_t count,
+                          IntegerType storage);
+
 } // namespace mlir::qlinalg::numerics
 
 #endif // QLINALG_NUMERICS_BUILDERS_H

@@ -155,6 +155,11 @@ int64_t addFixedPoint(int32_t a, int32_t b, FixedPointMultiplier lhs,
 int64_t addFloat(int32_t a, int32_t b, float ma, float mb, int64_t outZeroPoint,
                  StorageRange range, bool tiesToEven);
 
+/// acc / count rounded to nearest, ties away from zero, as TFLite's int8
+/// average pooling divides a window's sum: (acc + count / 2) / count for
+/// acc > 0, (acc - count / 2) / count otherwise, in truncating division.
+int64_t roundingDivide(int64_t acc, int64_t count);
+
 } // namespace mlir::qlinalg::numerics
 
 #endif // QLINALG_NUMERICS_NUMERICS_H

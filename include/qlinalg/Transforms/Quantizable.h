@@ -101,6 +101,9 @@ struct QuantizableElementwise {
     Mul,
     /// linalg.pooling_nchw_max / pooling_nhwc_max.
     MaxPool,
+    /// linalg.pooling_nchw_sum / pooling_nhwc_sum from a zero fill, divided
+    /// by the window size (an elementwise divf or mulf by a constant).
+    AvgPool,
     /// matchActivation's ops, after a quantized unit.
     Activation,
     /// tensor.concat: every input requantized to the result's type.
@@ -117,11 +120,17 @@ struct QuantizableElementwise {
   tensor::PadOp pad;
   float padValue = 0.0f;
   float initValue = 0.0f;
+  /// An average pooling: the window size and the elementwise division
+  /// (whose result is `result`).
+  int64_t windowSize = 0;
+  Operation *divide = nullptr;
   /// An activation: its bounds.
   ActivationBounds bounds{0.0f, 0.0f};
   /// Whether the result needs a calibrated type of its own (an add, a mul,
-  /// an activation); a pooling keeps its input's.
-  bool hasOwnScale() const { return kind != Kind::MaxPool; }
+  /// an activation, a concat); a pooling keeps its input's.
+  bool hasOwnScale() const {
+    return kind != Kind::MaxPool && kind != Kind::AvgPool;
+  }
 };
 
 /// Matches an op between contractions that qlinalg quantizes (an activation
