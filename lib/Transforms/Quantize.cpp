@@ -16,6 +16,7 @@
 #include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -1144,7 +1145,28 @@ LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
   config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
   config.setUseTopDownTraversal(true);
   (void)applyPatternsGreedily(module, std::move(patterns), config);
-  return failure(state.hasFailed());
+  if (state.hasFailed())
+    return failure();
+  // The float ops where an int8 region ends: each says why it stays float
+  // (the ops before them were quantized and their results are dequantized
+  // for them). Shape queries, returns and activations waiting for
+  // --qlinalg-fuse are not regions' ends.
+  module.walk([&](Operation *op) {
+    if (isa<QLinalgDialect, quant::QuantDialect>(op->getDialect()) ||
+        op->hasTrait<OpTrait::IsTerminator>() ||
+        isa<tensor::DimOp, func::CallOp>(op) || state.isDone(op) ||
+        state.isSkipped(op))
+      return;
+    if (llvm::none_of(op->getOperands(), [](Value v) {
+          return v.getDefiningOp<DequantizeOp>() != nullptr;
+        }))
+      return;
+    op->emitRemark() << op->getName()
+                     << " stays in float after quantized ops (qlinalg does "
+                        "not quantize it): their results are dequantized "
+                        "for it";
+  });
+  return success();
 }
 
 namespace {

@@ -277,3 +277,27 @@ func.func @avg_other_divisor(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x3x3xf32> {
   } -> tensor<?x2x3x3xf32>
   return %a : tensor<?x2x3x3xf32>
 }
+
+// -----
+
+// Tests that a float op reading a quantized op's dequantized result (an
+// exp: qlinalg does not quantize it) says so: the int8 region ends there.
+
+// CHECK-LABEL: func.func @border
+// CHECK: qlinalg.dequantize
+// CHECK: math.exp
+func.func @border(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<0.5> : tensor<4x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  // expected-remark @+1 {{linalg.generic stays in float after quantized ops (qlinalg does not quantize it): their results are dequantized for it}}
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %x1 = math.exp %in : f32
+    linalg.yield %x1 : f32
+  } -> tensor<2x4xf32>
+  return %s : tensor<2x4xf32>
+}
