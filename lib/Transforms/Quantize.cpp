@@ -21,6 +21,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -754,25 +755,18 @@ static SmallVector<OpFoldResult> getInitSizes(OpBuilder &b, Location loc,
   return tensor::getMixedSizes(b, loc, init);
 }
 
-/// A max pooling of `op`'s kind on the storage of `input` (quantized, per
-/// tensor, signed), accumulating from `init` (its constant, quantized):
-/// max commutes with the monotone quantization, so no rescale.
-static Value buildQuantizedMaxPool(RewriterBase &rewriter, linalg::LinalgOp op,
-                                   Value input, float init) {
+/// A pooling of `op`'s kind (max or sum, NCHW or NHWC, with its strides
+/// and dilations) of `storage` (an integer tensor) into an accumulator of
+/// `accElement` filled with `init`.
+static Value buildIntegerPooling(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 Value storage, IntegerType accElement,
+                                 int64_t init) {
   Location loc = op->getLoc();
-  auto qtype = cast<quant::UniformQuantizedType>(
-      cast<RankedTensorType>(input.getType()).getElementType());
-  Type storage = qtype.getStorageType();
-  numerics::StorageRange range{qtype.getStorageTypeMin(),
-                               qtype.getStorageTypeMax()};
-  Value floatInit = op.getDpsInits()[0];
   Value empty = tensor::EmptyOp::create(
-      rewriter, loc, getInitSizes(rewriter, loc, floatInit), storage);
+      rewriter, loc, getInitSizes(rewriter, loc, op.getDpsInits()[0]),
+      accElement);
   Value initValue = arith::ConstantOp::create(
-      rewriter, loc,
-      rewriter.getIntegerAttr(storage,
-                              numerics::quantize(init, qtype.getScale(),
-                                                 qtype.getZeroPoint(), range)));
+      rewriter, loc, rewriter.getIntegerAttr(accElement, init));
   Value filled = linalg::FillOp::create(rewriter, loc, ValueRange{initValue},
                                         ValueRange{empty})
                      .getResult(0);
@@ -781,20 +775,28 @@ static Value buildQuantizedMaxPool(RewriterBase &rewriter, linalg::LinalgOp op,
     if (attr.getName() == "strides" || attr.getName() == "dilations")
       attrs.push_back(attr);
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-  Type storageResult = withElementType(resultType, storage);
-  SmallVector<Value> inputs{toStorage(rewriter, loc, input),
-                            op.getDpsInputs()[1]};
-  Operation *pooled;
-  if (isa<linalg::PoolingNchwMaxOp>(op.getOperation()))
-    pooled = linalg::PoolingNchwMaxOp::create(rewriter, loc,
-                                              TypeRange{storageResult}, inputs,
-                                              ValueRange{filled}, attrs);
-  else
-    pooled = linalg::PoolingNhwcMaxOp::create(rewriter, loc,
-                                              TypeRange{storageResult}, inputs,
-                                              ValueRange{filled}, attrs);
-  return quant::StorageCastOp::create(
-      rewriter, loc, withElementType(resultType, qtype), pooled->getResult(0));
+  SmallVector<Type> results{withElementType(resultType, accElement)};
+  SmallVector<Value> inputs{storage, op.getDpsInputs()[1]};
+  SmallVector<Value> inits{filled};
+  Operation *pooled =
+      TypeSwitch<Operation *, Operation *>(op.getOperation())
+          .Case([&](linalg::PoolingNchwMaxOp) {
+            return linalg::PoolingNchwMaxOp::create(rewriter, loc, results,
+                                                    inputs, inits, attrs);
+          })
+          .Case([&](linalg::PoolingNhwcMaxOp) {
+            return linalg::PoolingNhwcMaxOp::create(rewriter, loc, results,
+                                                    inputs, inits, attrs);
+          })
+          .Case([&](linalg::PoolingNchwSumOp) {
+            return linalg::PoolingNchwSumOp::create(rewriter, loc, results,
+                                                    inputs, inits, attrs);
+          })
+          .Case([&](linalg::PoolingNhwcSumOp) {
+            return linalg::PoolingNhwcSumOp::create(rewriter, loc, results,
+                                                    inputs, inits, attrs);
+          });
+  return pooled->getResult(0);
 }
 
 LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
@@ -870,43 +872,18 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     Value q = getQuantized(rewriter, unit.inputs[0], inTypes[0]);
     if (unit.pad)
       q = padQuantized(rewriter, unit.pad, q, unit.padValue);
-    auto pool = cast<linalg::LinalgOp>(op);
-    Type i32 = rewriter.getI32Type();
-    Value zero =
-        arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
-    Value empty = tensor::EmptyOp::create(
-        rewriter, loc, getInitSizes(rewriter, loc, pool.getDpsInits()[0]), i32);
-    Value init = linalg::FillOp::create(rewriter, loc, ValueRange{zero},
-                                        ValueRange{empty})
-                     .getResult(0);
-    SmallVector<NamedAttribute> attrs;
-    for (NamedAttribute attr : op->getAttrs())
-      if (attr.getName() == "strides" || attr.getName() == "dilations")
-        attrs.push_back(attr);
-    SmallVector<Value> inputs{toStorage(rewriter, loc, q),
-                              pool.getDpsInputs()[1]};
-    Type sumType = withElementType(resultType, i32);
-    Operation *sum =
-        isa<linalg::PoolingNchwSumOp>(op)
-            ? linalg::PoolingNchwSumOp::create(rewriter, loc,
-                                               TypeRange{sumType}, inputs,
-                                               ValueRange{init}, attrs)
-                  .getOperation()
-            : linalg::PoolingNhwcSumOp::create(rewriter, loc,
-                                               TypeRange{sumType}, inputs,
-                                               ValueRange{init}, attrs)
-                  .getOperation();
+    Value sum = buildIntegerPooling(rewriter, cast<linalg::LinalgOp>(op),
+                                    toStorage(rewriter, loc, q),
+                                    rewriter.getI32Type(), /*init=*/0);
     auto storage = cast<IntegerType>(inTypes[0].getStorageType());
     auto rank = resultType.getRank();
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     Value outInit = tensor::EmptyOp::create(
-        rewriter, loc, tensor::getMixedSizes(rewriter, loc, sum->getResult(0)),
-        storage);
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, sum), storage);
     int64_t count = unit.windowSize;
     auto average = linalg::GenericOp::create(
         rewriter, loc, TypeRange{withElementType(resultType, storage)},
-        ValueRange{sum->getResult(0)}, ValueRange{outInit},
-        ArrayRef<AffineMap>{id, id},
+        ValueRange{sum}, ValueRange{outInit}, ArrayRef<AffineMap>{id, id},
         SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
           linalg::YieldOp::create(
@@ -935,8 +912,17 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     Value q = getQuantized(rewriter, unit.inputs[0], inTypes[0]);
     if (unit.pad)
       q = padQuantized(rewriter, unit.pad, q, unit.padValue);
-    Value pooled = buildQuantizedMaxPool(rewriter, cast<linalg::LinalgOp>(op),
-                                         q, unit.initValue);
+    auto qtype = inTypes[0];
+    auto storage = cast<IntegerType>(qtype.getStorageType());
+    // max commutes with the monotone quantization: no rescale.
+    Value pooled = quant::StorageCastOp::create(
+        rewriter, loc, withElementType(resultType, qtype),
+        buildIntegerPooling(rewriter, cast<linalg::LinalgOp>(op),
+                            toStorage(rewriter, loc, q), storage,
+                            numerics::quantize(unit.initValue, qtype.getScale(),
+                                               qtype.getZeroPoint(),
+                                               {qtype.getStorageTypeMin(),
+                                                qtype.getStorageTypeMax()})));
     auto dq = DequantizeOp::create(rewriter, loc, resultType, pooled);
     rewriter.replaceOp(op, dq.getResult());
     if (unit.pad && unit.pad->use_empty())

@@ -35,8 +35,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from matmul_bitexact import (Case, QType, compare_cases, f32_scale,  # noqa: E402
-                             gen_cases, tensor)
+from matmul_bitexact import Case, QType, case_main, f32_scale, tensor  # noqa: E402
 from qlinalg import numerics as nm  # noqa: E402
 
 SEED = 23
@@ -187,17 +186,7 @@ def all_cases() -> List[Case]:
 
 
 def main(argv: Sequence[str]) -> int:
-    if len(argv) == 2 and argv[0] == "gen":
-        gen_cases(argv[1], all_cases())
-        return 0
-    if len(argv) == 2 and argv[0] == "compare":
-        return compare_cases(argv[1], all_cases())
-    if len(argv) == 1 and argv[0] == "list":
-        for case in all_cases():
-            print(f"{case.name}: {case.about}")
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return case_main(argv, all_cases, __doc__)
 
 
 if __name__ == "__main__":

@@ -526,18 +526,24 @@ def compare(out_dir: str) -> int:
     return compare_cases(out_dir, all_cases())
 
 
-def main(argv: Sequence[str]) -> int:
+def case_main(argv: Sequence[str], cases, doc: str) -> int:
+    """The gen / compare / list command line of a case generator, for the
+    cases `cases()` makes."""
     if len(argv) == 2 and argv[0] == "gen":
-        gen(argv[1])
+        gen_cases(argv[1], cases())
         return 0
     if len(argv) == 2 and argv[0] == "compare":
-        return compare(argv[1])
+        return compare_cases(argv[1], cases())
     if len(argv) == 1 and argv[0] == "list":
-        for case in all_cases():
+        for case in cases():
             print(f"{case.name}: {case.about}")
         return 0
-    print(__doc__, file=sys.stderr)
+    print(doc, file=sys.stderr)
     return 2
+
+
+def main(argv: Sequence[str]) -> int:
+    return case_main(argv, all_cases, __doc__)
 
 
 if __name__ == "__main__":
