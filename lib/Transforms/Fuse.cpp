@@ -195,7 +195,8 @@ static FailureOr<Operation *> retargetProducer(PatternRewriter &rewriter,
     if (multiplier.getValue() == MultiplierMode::FixedPoint) {
       double sa = getPerTensorType(lhs.getType()).getScale();
       SmallVector<double> accScales;
-      for (double sb : getQuantizedTypeParams(rhs.getType())->scales)
+      QuantizedTypeParams rhsParams = *getQuantizedTypeParams(rhs.getType());
+      for (double sb : rhsParams.scales)
         accScales.push_back(sa * sb);
       if (!fitsFixedPoint(accScales, out.getScale()))
         return fail("the multiplier does not fit");

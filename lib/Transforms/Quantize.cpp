@@ -478,46 +478,81 @@ static bool isPerGroupShape(const QuantizableContraction &c) {
   return c.iterators[loop] == utils::IteratorType::reduction;
 }
 
+namespace {
+/// Constant weights quantized per output channel (or per tensor when
+/// `axis` < 0) from their exact min/max: the storage values and each
+/// channel's parameters.
+struct QuantizedWeights {
+  SmallVector<int8_t> values;
+  SmallVector<numerics::QuantParams> params;
+  int64_t axis;
+  numerics::StorageRange range;
+  /// The channel of each flat index.
+  SmallVector<int64_t> channelOf;
+};
+} // namespace
+
+static QuantizedWeights quantizeWeights(DenseElementsAttr w, int64_t channelDim,
+                                        const QuantizeOptions &options) {
+  auto type = cast<RankedTensorType>(w.getType());
+  SmallVector<float> values(w.getValues<float>());
+  const Scheme &scheme = options.weights;
+  QuantizedWeights result;
+  result.range = scheme.getRange();
+  int64_t axis = options.perChannelWeights ? channelDim : -1;
+  result.axis = axis;
+  int64_t channels = axis >= 0 ? type.getDimSize(axis) : 1;
+  int64_t stride = 1;
+  for (int64_t d = axis + 1; axis >= 0 && d < type.getRank(); ++d)
+    stride *= type.getDimSize(d);
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    result.channelOf.push_back(axis >= 0 ? (i / stride) % channels : 0);
+  SmallVector<float> lo(channels, 0.0f), hi(channels, 0.0f);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    lo[result.channelOf[i]] = std::min(lo[result.channelOf[i]], v);
+    hi[result.channelOf[i]] = std::max(hi[result.channelOf[i]], v);
+  }
+  for (int64_t ch = 0; ch < channels; ++ch)
+    result.params.push_back(
+        chooseParams(lo[ch], hi[ch], scheme, options.powerOfTwo));
+  for (auto [i, v] : llvm::enumerate(values)) {
+    const numerics::QuantParams &p = result.params[result.channelOf[i]];
+    result.values.push_back(static_cast<int8_t>(
+        numerics::quantize(v, p.scale, p.zeroPoint, result.range)));
+  }
+  return result;
+}
+
+DenseElementsAttr
+mlir::qlinalg::fakeQuantizeConstantWeights(const QuantizableContraction &c,
+                                           const QuantizeOptions &options) {
+  QuantizedWeights q = quantizeWeights(c.constantRhs, c.channelDim, options);
+  SmallVector<float> values;
+  for (auto [i, v] : llvm::enumerate(q.values)) {
+    const numerics::QuantParams &p = q.params[q.channelOf[i]];
+    values.push_back(numerics::dequantize(v, p.scale, p.zeroPoint));
+  }
+  return DenseElementsAttr::get(c.constantRhs.getType(),
+                                ArrayRef<float>(values));
+}
+
 Value QuantizationState::quantizeConstantWeights(
     RewriterBase &rewriter, const QuantizableContraction &c, bool perGroup) {
   MLIRContext *ctx = rewriter.getContext();
   DenseElementsAttr w = c.constantRhs;
   auto type = cast<RankedTensorType>(w.getType());
-  SmallVector<float> values(w.getValues<float>());
-  linalg::LinalgOp op = c.op;
-  Location loc = op->getLoc();
-  if (perGroup)
+  Location loc = c.op->getLoc();
+  if (perGroup) {
+    SmallVector<float> values(w.getValues<float>());
     return quantizePerGroup(rewriter, loc, w, values, options.weights,
                             options.powerOfTwo, options.groupSize);
-
-  // Per output channel or per tensor, from the exact min/max.
-  const Scheme &scheme = options.weights;
-  numerics::StorageRange range = scheme.getRange();
-  int64_t axis = options.perChannelWeights ? c.channelDim : -1;
-  int64_t channels = axis >= 0 ? type.getDimSize(axis) : 1;
-  int64_t stride = 1;
-  for (int64_t d = axis + 1; axis >= 0 && d < type.getRank(); ++d)
-    stride *= type.getDimSize(d);
-  auto channelOf = [&](int64_t flat) {
-    return axis >= 0 ? (flat / stride) % channels : 0;
-  };
-  SmallVector<float> lo(channels, 0.0f), hi(channels, 0.0f);
-  for (auto [i, v] : llvm::enumerate(values)) {
-    lo[channelOf(i)] = std::min(lo[channelOf(i)], v);
-    hi[channelOf(i)] = std::max(hi[channelOf(i)], v);
   }
-  SmallVector<numerics::QuantParams> params;
-  for (int64_t ch = 0; ch < channels; ++ch)
-    params.push_back(chooseParams(lo[ch], hi[ch], scheme, options.powerOfTwo));
-  SmallVector<int8_t> q(values.size());
-  for (auto [i, v] : llvm::enumerate(values)) {
-    const numerics::QuantParams &p = params[channelOf(i)];
-    q[i] =
-        static_cast<int8_t>(numerics::quantize(v, p.scale, p.zeroPoint, range));
-  }
-  auto storage = DenseElementsAttr::get(
-      withElementType(type, IntegerType::get(ctx, 8)), ArrayRef<int8_t>(q));
-  quant::QuantizedType qtype = makeQuantizedType(ctx, params, axis, range);
+  QuantizedWeights q = quantizeWeights(w, c.channelDim, options);
+  auto storage =
+      DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
+                             ArrayRef<int8_t>(q.values));
+  quant::QuantizedType qtype =
+      makeQuantizedType(ctx, q.params, q.axis, q.range);
   Value data = arith::ConstantOp::create(rewriter, loc, storage);
   return quant::StorageCastOp::create(rewriter, loc,
                                       withElementType(type, qtype), data)
@@ -1186,3 +1221,14 @@ struct QuantizePass : public qlinalg::impl::QLinalgQuantizeBase<QuantizePass> {
   }
 };
 } // namespace
+
+FailureOr<QuantizeOptions>
+mlir::qlinalg::parseQuantizeOptions(StringRef text, std::string &error) {
+  QuantizePass pass;
+  if (failed(pass.initializeOptions(text, [&](const Twine &message) {
+        error = message.str();
+        return failure();
+      })))
+    return failure();
+  return parseOptions(pass, error);
+}

@@ -134,6 +134,44 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
   ];
 }
 
+def QLinalgFakeQuantize : Pass<"qlinalg-fake-quantize", "ModuleOp"> {
+  let summary = "Simulate the int8 model in float with quantize/dequantize "
+                "pairs";
+  let description = [{
+    For debugging a quantization and for QAT-style flows: the module stays a
+    float module, but every tensor that `--qlinalg-quantize` (with the
+    options given in `quantize`, followed by `--qlinalg-fuse`) holds in int8
+    goes through `qlinalg.quantize` -> `qlinalg.dequantize` of the type it
+    has there, and constant weights are replaced by their quantized values
+    (per channel or per tensor; per-group weights stay float, with a
+    remark). The types are read off a quantized copy of the module by
+    tensor id, so the simulation follows every decision of the quantizer:
+    a ReLU fused into its convolution leaves one pair, at the ReLU's type.
+    The result runs in float and equals the int8 model's dequantized output
+    within about one output step (the int8 model rounds its bias and its
+    requantizations; the simulation adds in float).
+
+    Example:
+
+    ```mlir
+    // --qlinalg-fake-quantize="quantize={calibration=table.json}"
+    %q = qlinalg.quantize %x {qlinalg.tensor_id = "t0"} : tensor<?x64xf32> to tensor<?x64x!quant.uniform<i8:f32, ...>>
+    %x1 = qlinalg.dequantize %q : ... to tensor<?x64xf32>
+    %y = linalg.matmul ins(%x1, %w_fake_quantized : ...) ...
+    ```
+  }];
+  let options = [
+    Option<"quantizeOptions", "quantize", "std::string", /*default=*/"\"\"",
+           "The options of --qlinalg-quantize, as quantize={...} in "
+           "--qlinalg-pipeline">
+  ];
+  let dependentDialects = [
+    "::mlir::qlinalg::QLinalgDialect",
+    "::mlir::quant::QuantDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def QLinalgFuse : Pass<"qlinalg-fuse", "ModuleOp"> {
   let summary = "Fold requantizations into the epilogue of their contraction";
   let description = [{
@@ -145,12 +183,15 @@ def QLinalgFuse : Pass<"qlinalg-fuse", "ModuleOp"> {
     tensor is materialized. The integers are the same (the epilogue is
     defined as the requantize).
 
-    A ReLU between two quantized ops (`dequantize` -> an elementwise
-    `linalg.generic` of `maximumf(x, 0)` -> `quantize`) goes into the
-    epilogue too: the contraction requantizes straight to the quantize's
-    type and clamps below at its zero point (real 0), as quantized runtimes
-    fuse conv + ReLU. That is one rounding instead of two, so these integers
-    can differ by a step from the unfused sequence's.
+    An activation between two quantized ops (`dequantize` -> an elementwise
+    `linalg.generic` of a ReLU, ReLU6 or clamp -> `quantize`) goes into the
+    producer (a contraction with an epilogue, `qlinalg.add`, `qlinalg.mul`):
+    it requantizes straight to the quantize's type and clamps to the
+    activation's quantized bounds (a ReLU at the zero point, real 0), as
+    quantized runtimes fuse conv + ReLU. A rescale (`qlinalg.requantize` of
+    an 8-bit tensor) of such a producer's, or of another requantize's, sole
+    result composes into it the same way. Each is one rounding instead of
+    two, so these integers can differ by a step from the unfused sequence's.
     `populateQLinalgFusePatterns` holds the patterns.
 
     Example:

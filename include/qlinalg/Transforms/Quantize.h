@@ -57,12 +57,23 @@ struct QuantizeOptions {
   SmallVector<std::string> exclude;
 };
 
+struct QuantizableContraction;
+struct QuantizableElementwise;
+
+/// The constant weights of `unit` as --qlinalg-quantize quantizes them (per
+/// output channel or per tensor, from `options`), dequantized back to f32:
+/// what --qlinalg-fake-quantize computes with.
+DenseElementsAttr
+fakeQuantizeConstantWeights(const QuantizableContraction &unit,
+                            const QuantizeOptions &options);
+
 /// Validates the textual options of the pass (or the pipeline).
 FailureOr<QuantizeOptions>
 parseQuantizeOptions(const QLinalgQuantizeOptions &raw, std::string &error);
-
-struct QuantizableContraction;
-struct QuantizableElementwise;
+/// The same from the pass's textual options ("calibration=t.json
+/// requantize=float").
+FailureOr<QuantizeOptions> parseQuantizeOptions(StringRef text,
+                                                std::string &error);
 
 /// What the quantize patterns share: the calibration table, the options, the
 /// tensor ids (computed once from the float module) and the quantize ops

@@ -10,6 +10,9 @@
         pooling and a division by 4, as torch-mlir writes avg_pool2d with
         count_include_pad): the int8 window sums of the input's integers
         (pads hold its zero point), divided by 4 with TFLite's rounding
+    network_bitexact.py check-fake TABLE FQ.npy Q.npy
+        the fake-quantized float model's output FQ.npy against the int8
+        model's Q.npy: at most one output step (t11's scale) apart
     network_bitexact.py check DIR TABLE Q.npy MODE
         recompute the int8 path of model.mlir with python/qlinalg from the
         calibration table and require the compiled int8 output Q.npy
@@ -263,10 +266,26 @@ def check_avg(out: str, table_path: str, q_path: str) -> int:
     return 0
 
 
+def check_fake(table_path: str, fq_path: str, q_path: str) -> int:
+    with open(table_path) as f:
+        table = json.load(f)
+    step = float(params(table, "t11")[0])
+    fq = load_npy(fq_path, np.float32).astype(np.float64)
+    q = load_npy(q_path, np.float32).astype(np.float64)
+    worst = float(np.max(np.abs(fq - q))) / step
+    steps = np.abs(fq - q) / step
+    ok = worst <= 1.0 + 1e-6
+    print(f"fake-quantized vs int8: {'ok' if ok else 'FAIL'}, at most {worst:.3f} output steps "
+          f"apart, {int(np.sum(steps > 0.5))} of {q.size} outputs differ by a step")
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str]) -> int:
     if len(argv) == 2 and argv[0] == "gen":
         gen(argv[1])
         return 0
+    if len(argv) == 4 and argv[0] == "check-fake":
+        return check_fake(*argv[1:])
     if len(argv) == 4 and argv[0] == "check-avg":
         return check_avg(*argv[1:])
     if len(argv) == 5 and argv[0] == "check":
