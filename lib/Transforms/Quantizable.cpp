@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -58,6 +59,11 @@ static DenseElementsAttr getTransposedConstant(linalg::TransposeOp op) {
 /// The constant of `value` as a dense f32 attribute (dense or
 /// dense_resource, possibly through a linalg.transpose).
 static DenseElementsAttr getFloatConstant(Value value) {
+  // A QDQ annotation (quant.dcast(quant.qcast(c))) on a constant: the
+  // constant underneath.
+  if (auto dcast = value.getDefiningOp<quant::DequantizeCastOp>())
+    if (auto qcast = dcast.getInput().getDefiningOp<quant::QuantizeCastOp>())
+      value = qcast.getInput();
   if (auto transpose = value.getDefiningOp<linalg::TransposeOp>())
     return getTransposedConstant(transpose);
   Attribute attr;
@@ -555,6 +561,12 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
   module.walk<WalkOrder::PreOrder>([&](Operation *op) {
     bool fromData = llvm::any_of(
         op->getOperands(), [&](Value v) { return carriesData.contains(v); });
+    // A QDQ annotation, quant.dcast(quant.qcast(x)), passes x's data
+    // through without ids of its own, as --qlinalg-quantize removes it.
+    if (fromData && isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op)) {
+      carriesData.insert(op->getResult(0));
+      return;
+    }
     for (Value v : op->getResults()) {
       if (!fromData || !isFloatTensor(v))
         continue;
@@ -574,7 +586,11 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
   auto strip = [](Value v) -> Value {
     // Probes from an earlier instrumentation: the id is the observed value's.
     if (auto observe = v.getDefiningOp<ObserveOp>())
-      return observe.getInput();
+      v = observe.getInput();
+    // A QDQ annotation: the annotated tensor's.
+    if (auto dcast = v.getDefiningOp<quant::DequantizeCastOp>())
+      if (auto qcast = dcast.getInput().getDefiningOp<quant::QuantizeCastOp>())
+        v = qcast.getInput();
     return v;
   };
   auto assign = [&](Value v) {

@@ -365,10 +365,55 @@ QuantizationState::getTableParams(Value value, Operation *user,
   return params;
 }
 
+LogicalResult mlir::qlinalg::importQDQAnnotations(
+    ModuleOp module, DenseMap<Value, quant::QuantizedType> &types) {
+  DenseMap<Value, Operation *> annotatedBy;
+  SmallVector<quant::DequantizeCastOp> pairs;
+  module.walk([&](quant::DequantizeCastOp dcast) {
+    if (dcast.getInput().getDefiningOp<quant::QuantizeCastOp>())
+      pairs.push_back(dcast);
+  });
+  for (quant::DequantizeCastOp dcast : pairs) {
+    auto qcast = dcast.getInput().getDefiningOp<quant::QuantizeCastOp>();
+    Value x = qcast.getInput();
+    auto type = cast<quant::QuantizedType>(
+        cast<RankedTensorType>(qcast.getType()).getElementType());
+    auto [it, inserted] = types.try_emplace(x, type);
+    if (!inserted && it->second != type) {
+      InFlightDiagnostic diag =
+          qcast.emitError("QDQ annotations disagree on this tensor: ")
+          << type << " here, " << it->second << " at the other quant.qcast";
+      diag.attachNote(annotatedBy[x]->getLoc()) << "the other annotation";
+      return failure();
+    }
+    annotatedBy.try_emplace(x, qcast);
+  }
+  for (quant::DequantizeCastOp dcast : pairs) {
+    auto qcast = dcast.getInput().getDefiningOp<quant::QuantizeCastOp>();
+    dcast.getResult().replaceAllUsesWith(qcast.getInput());
+    dcast.erase();
+    if (qcast->use_empty())
+      qcast.erase();
+  }
+  return success();
+}
+
 FailureOr<quant::QuantizedType>
 QuantizationState::getCalibratedType(Value value, Operation *user,
                                      const Scheme &scheme, int64_t axis,
                                      int64_t channels) {
+  // A QDQ annotation wins over the table.
+  if (auto it = imported.find(value); it != imported.end()) {
+    auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(it->second);
+    if (perAxis && perAxis.getQuantizedDimension() != axis)
+      return user->emitError("the QDQ annotation of tensor id '")
+             << idOf.lookup(value) << "' is per axis along dimension "
+             << perAxis.getQuantizedDimension() << ", but " << user->getName()
+             << (axis >= 0 ? " takes it per channel along dimension " +
+                                 std::to_string(axis)
+                           : std::string(" takes it per tensor"));
+    return it->second;
+  }
   FailureOr<SmallVector<numerics::QuantParams>> params =
       getTableParams(value, user, scheme, axis, channels);
   if (failed(params))
@@ -548,11 +593,27 @@ Value QuantizationState::quantizeConstantWeights(
                             options.powerOfTwo, options.groupSize);
   }
   QuantizedWeights q = quantizeWeights(w, c.channelDim, options);
+  quant::QuantizedType qtype =
+      makeQuantizedType(ctx, q.params, q.axis, q.range);
+  if (auto it = imported.find(c.rhs); it != imported.end()) {
+    // The annotation's parameters instead of the weights' own min/max.
+    qtype = it->second;
+    std::optional<QuantizedTypeParams> p =
+        getQuantizedTypeParams(RankedTensorType::get(type.getShape(), qtype));
+    numerics::StorageRange range{p->storageMin, p->storageMax};
+    int64_t stride = 1;
+    for (int64_t d = p->axis + 1; p->axis >= 0 && d < type.getRank(); ++d)
+      stride *= type.getDimSize(d);
+    q.values.clear();
+    for (auto [i, v] : llvm::enumerate(w.getValues<float>())) {
+      int64_t ch = p->axis >= 0 ? (int64_t(i) / stride) % p->scales.size() : 0;
+      q.values.push_back(static_cast<int8_t>(numerics::quantize(
+          v, static_cast<float>(p->scales[ch]), p->zeroPoints[ch], range)));
+    }
+  }
   auto storage =
       DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
                              ArrayRef<int8_t>(q.values));
-  quant::QuantizedType qtype =
-      makeQuantizedType(ctx, q.params, q.axis, q.range);
   Value data = arith::ConstantOp::create(rewriter, loc, storage);
   return quant::StorageCastOp::create(rewriter, loc,
                                       withElementType(type, qtype), data)
@@ -1154,7 +1215,11 @@ LogicalResult mlir::qlinalg::quantizeModule(ModuleOp module,
     op.getOutput().replaceAllUsesWith(op.getInput());
     op.erase();
   });
+  DenseMap<Value, quant::QuantizedType> imported;
+  if (failed(importQDQAnnotations(module, imported)))
+    return failure();
   QuantizationState state(module, table, tableName, options);
+  state.setImportedTypes(std::move(imported));
   if (failed(state.verifyExclude(module)))
     return failure();
   for (auto &[op, why] : state.getUnquantizable())

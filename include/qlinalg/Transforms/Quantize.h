@@ -67,6 +67,14 @@ DenseElementsAttr
 fakeQuantizeConstantWeights(const QuantizableContraction &unit,
                             const QuantizeOptions &options);
 
+/// Removes the QDQ annotations of `module` (quant.dcast(quant.qcast(x)) on
+/// a float tensor x, as QAT flows and ONNX QDQ models carry them), recording
+/// each annotated tensor's type in `types`. Two annotations of one tensor
+/// with different types are an error naming both.
+LogicalResult
+importQDQAnnotations(ModuleOp module,
+                     DenseMap<Value, quant::QuantizedType> &types);
+
 /// Validates the textual options of the pass (or the pipeline).
 FailureOr<QuantizeOptions>
 parseQuantizeOptions(const QLinalgQuantizeOptions &raw, std::string &error);
@@ -90,6 +98,11 @@ public:
   /// The same for an op between contractions.
   LogicalResult rewrite(RewriterBase &rewriter,
                         const QuantizableElementwise &unit);
+  /// Types given by QDQ annotations (importQDQAnnotations), which win over
+  /// the table.
+  void setImportedTypes(DenseMap<Value, quant::QuantizedType> types) {
+    imported = std::move(types);
+  }
   /// Whether `op` is an op between contractions that assignTensorIds chose
   /// (match it again when rewriting: its operands may have been replaced).
   bool isElementwiseUnit(Operation *op) const {
@@ -151,6 +164,7 @@ private:
   DenseSet<Operation *> failedOps;
   DenseSet<Operation *> done;
   DenseSet<Operation *> elementwiseOps;
+  DenseMap<Value, quant::QuantizedType> imported;
   /// The ids of the module, as assigned.
   llvm::StringSet<> allIds;
   DenseSet<Operation *> skipped;
