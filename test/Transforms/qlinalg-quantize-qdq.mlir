@@ -43,6 +43,8 @@ func.func @qdq(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
 // Tests that two annotations of one tensor with different types are an
 // error naming both.
 
+// IDS-LABEL: func.func @disagree
+
 func.func @disagree(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
   // expected-note @+1 {{the other annotation}}
   %a = quant.qcast %x : tensor<2x4xf32> to tensor<2x4x!quant.uniform<i8:f32, 0.02:-5>>
@@ -51,4 +53,22 @@ func.func @disagree(%x: tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
   %b = quant.qcast %x : tensor<2x4xf32> to tensor<2x4x!quant.uniform<i8:f32, 0.04:-5>>
   %bd = quant.dcast %b : tensor<2x4x!quant.uniform<i8:f32, 0.04:-5>> to tensor<2x4xf32>
   return %ad, %bd : tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that a per-axis annotation along a dimension that is not the
+// output channel is an error naming the tensor and the op.
+
+func.func @wrong_axis(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  %xq = quant.qcast %x : tensor<2x4xf32> to tensor<2x4x!quant.uniform<i8:f32, 0.02:-5>>
+  %xd = quant.dcast %xq : tensor<2x4x!quant.uniform<i8:f32, 0.02:-5>> to tensor<2x4xf32>
+  %wq = quant.qcast %w : tensor<4x3xf32> to tensor<4x3x!quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>>
+  %wd = quant.dcast %wq : tensor<4x3x!quant.uniform<i8<-127:127>:f32:0, {0.01, 0.02, 0.03, 0.04}>> to tensor<4x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  // expected-error @+1 {{the QDQ annotation of tensor id 't1' is per axis along dimension 0, but linalg.matmul takes it per channel along dimension 1}}
+  %y = linalg.matmul ins(%xd, %wd : tensor<2x4xf32>, tensor<4x3xf32>) outs(%f : tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
 }
