@@ -21,6 +21,13 @@ llvm_config.with_environment(
     "PYTHONPATH", os.path.join(config.qlinalg_src_root, "python"), append_path=True)
 
 config.substitutions.append(("%python", config.qlinalg_python))
+
+# ONNX's own node test cases need Debian's python3-onnx (scripts/setup
+# installs it).
+import subprocess
+if subprocess.run([config.qlinalg_python, "-c", "import onnx"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("onnx")
 config.substitutions.append(("%qlinalg_src", config.qlinalg_src_root))
 config.substitutions.append(
     ("%qlinalg_plugin", os.path.join(config.qlinalg_lib_dir, "QLinalgPlugin.so")))
