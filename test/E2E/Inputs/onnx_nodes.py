@@ -41,7 +41,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from matmul_bitexact import Case, QType, compare_cases, gen_cases, tensor  # noqa: E402
+from matmul_bitexact import Case, QType, case_main, gen_cases, tensor  # noqa: E402
 
 MODULES = ("quantizelinear", "dequantizelinear", "matmulinteger", "convinteger",
            "qlinearconv", "qlinearmatmul", "dynamicquantizelinear")
@@ -213,14 +213,7 @@ def main(argv: Sequence[str]) -> int:
         for line in skipped:
             print(line)
         return 0
-    if len(argv) == 2 and argv[0] == "compare":
-        return compare_cases(argv[1], all_cases())
-    if len(argv) == 1 and argv[0] == "list":
-        for case in all_cases():
-            print(f"{case.name}: {case.about}")
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return case_main(argv, all_cases, __doc__)
 
 
 if __name__ == "__main__":
