@@ -537,34 +537,63 @@ struct QuantizedWeights {
 };
 } // namespace
 
-static QuantizedWeights quantizeWeights(DenseElementsAttr w, int64_t channelDim,
-                                        const QuantizeOptions &options) {
-  auto type = cast<RankedTensorType>(w.getType());
-  SmallVector<float> values(w.getValues<float>());
-  const Scheme &scheme = options.weights;
-  QuantizedWeights result;
-  result.range = scheme.getRange();
-  int64_t axis = options.perChannelWeights ? channelDim : -1;
-  result.axis = axis;
+/// The channel along `axis` of each flat (row-major) index of `type`, all 0
+/// when `axis` < 0.
+static SmallVector<int64_t> getChannelOf(RankedTensorType type, int64_t axis) {
   int64_t channels = axis >= 0 ? type.getDimSize(axis) : 1;
   int64_t stride = 1;
   for (int64_t d = axis + 1; axis >= 0 && d < type.getRank(); ++d)
     stride *= type.getDimSize(d);
-  for (int64_t i = 0, e = values.size(); i < e; ++i)
-    result.channelOf.push_back(axis >= 0 ? (i / stride) % channels : 0);
+  SmallVector<int64_t> channelOf;
+  for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+    channelOf.push_back(axis >= 0 ? (i / stride) % channels : 0);
+  return channelOf;
+}
+
+/// `w` quantized with the parameters and channels already in `q`.
+static void quantizeValues(QuantizedWeights &q, DenseElementsAttr w) {
+  for (auto [i, v] : llvm::enumerate(w.getValues<float>())) {
+    const numerics::QuantParams &p = q.params[q.channelOf[i]];
+    q.values.push_back(static_cast<int8_t>(
+        numerics::quantize(v, p.scale, p.zeroPoint, q.range)));
+  }
+}
+
+static QuantizedWeights quantizeWeights(DenseElementsAttr w, int64_t channelDim,
+                                        const QuantizeOptions &options) {
+  auto type = cast<RankedTensorType>(w.getType());
+  const Scheme &scheme = options.weights;
+  QuantizedWeights result;
+  result.range = scheme.getRange();
+  result.axis = options.perChannelWeights ? channelDim : -1;
+  result.channelOf = getChannelOf(type, result.axis);
+  int64_t channels = result.axis >= 0 ? type.getDimSize(result.axis) : 1;
   SmallVector<float> lo(channels, 0.0f), hi(channels, 0.0f);
-  for (auto [i, v] : llvm::enumerate(values)) {
+  for (auto [i, v] : llvm::enumerate(w.getValues<float>())) {
     lo[result.channelOf[i]] = std::min(lo[result.channelOf[i]], v);
     hi[result.channelOf[i]] = std::max(hi[result.channelOf[i]], v);
   }
   for (int64_t ch = 0; ch < channels; ++ch)
     result.params.push_back(
         chooseParams(lo[ch], hi[ch], scheme, options.powerOfTwo));
-  for (auto [i, v] : llvm::enumerate(values)) {
-    const numerics::QuantParams &p = result.params[result.channelOf[i]];
-    result.values.push_back(static_cast<int8_t>(
-        numerics::quantize(v, p.scale, p.zeroPoint, result.range)));
-  }
+  quantizeValues(result, w);
+  return result;
+}
+
+/// `w` quantized with the parameters of `qtype` (a QDQ annotation) instead
+/// of its own min/max.
+static QuantizedWeights quantizeWeightsAs(DenseElementsAttr w,
+                                          quant::QuantizedType qtype) {
+  auto type = cast<RankedTensorType>(w.getType());
+  QuantizedTypeParams p =
+      *getQuantizedTypeParams(RankedTensorType::get(type.getShape(), qtype));
+  QuantizedWeights result;
+  result.range = {p.storageMin, p.storageMax};
+  result.axis = p.axis;
+  result.channelOf = getChannelOf(type, p.axis);
+  for (auto [scale, zp] : llvm::zip(p.scales, p.zeroPoints))
+    result.params.push_back({static_cast<float>(scale), zp});
+  quantizeValues(result, w);
   return result;
 }
 
@@ -592,25 +621,14 @@ Value QuantizationState::quantizeConstantWeights(
     return quantizePerGroup(rewriter, loc, w, values, options.weights,
                             options.powerOfTwo, options.groupSize);
   }
-  QuantizedWeights q = quantizeWeights(w, c.channelDim, options);
+  // A QDQ annotation's parameters win over the weights' own min/max.
+  auto annotation = imported.find(c.rhs);
+  bool annotated = annotation != imported.end();
+  QuantizedWeights q = annotated ? quantizeWeightsAs(w, annotation->second)
+                                 : quantizeWeights(w, c.channelDim, options);
   quant::QuantizedType qtype =
-      makeQuantizedType(ctx, q.params, q.axis, q.range);
-  if (auto it = imported.find(c.rhs); it != imported.end()) {
-    // The annotation's parameters instead of the weights' own min/max.
-    qtype = it->second;
-    std::optional<QuantizedTypeParams> p =
-        getQuantizedTypeParams(RankedTensorType::get(type.getShape(), qtype));
-    numerics::StorageRange range{p->storageMin, p->storageMax};
-    int64_t stride = 1;
-    for (int64_t d = p->axis + 1; p->axis >= 0 && d < type.getRank(); ++d)
-      stride *= type.getDimSize(d);
-    q.values.clear();
-    for (auto [i, v] : llvm::enumerate(w.getValues<float>())) {
-      int64_t ch = p->axis >= 0 ? (int64_t(i) / stride) % p->scales.size() : 0;
-      q.values.push_back(static_cast<int8_t>(numerics::quantize(
-          v, static_cast<float>(p->scales[ch]), p->zeroPoints[ch], range)));
-    }
-  }
+      annotated ? annotation->second
+                : makeQuantizedType(ctx, q.params, q.axis, q.range);
   auto storage =
       DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
                              ArrayRef<int8_t>(q.values));
@@ -876,22 +894,13 @@ static Value buildIntegerPooling(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<Value> inits{filled};
   Operation *pooled =
       TypeSwitch<Operation *, Operation *>(op.getOperation())
-          .Case([&](linalg::PoolingNchwMaxOp) {
-            return linalg::PoolingNchwMaxOp::create(rewriter, loc, results,
-                                                    inputs, inits, attrs);
-          })
-          .Case([&](linalg::PoolingNhwcMaxOp) {
-            return linalg::PoolingNhwcMaxOp::create(rewriter, loc, results,
-                                                    inputs, inits, attrs);
-          })
-          .Case([&](linalg::PoolingNchwSumOp) {
-            return linalg::PoolingNchwSumOp::create(rewriter, loc, results,
-                                                    inputs, inits, attrs);
-          })
-          .Case([&](linalg::PoolingNhwcSumOp) {
-            return linalg::PoolingNhwcSumOp::create(rewriter, loc, results,
-                                                    inputs, inits, attrs);
-          });
+          .Case<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp,
+                linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(
+              [&](auto pool) {
+                return decltype(pool)::create(rewriter, loc, results, inputs,
+                                              inits, attrs)
+                    .getOperation();
+              });
   return pooled->getResult(0);
 }
 

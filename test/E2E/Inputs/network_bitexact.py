@@ -50,8 +50,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, *[os.pardir] * 3)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "cnn"))
-from make_model import (MAP4_ID, MAP2_COL, MAP2_ID, PAR2, PAR4,  # noqa: E402
-                        constant, conv_layer, relu, tensor)
+from make_model import (MAP4_ID, PAR4, conv_layer, dense_layer,  # noqa: E402
+                        relu, tensor)
 from qlinalg import numerics as nm  # noqa: E402
 from qlinalg.npyio import load_npy, save_npy  # noqa: E402
 
@@ -117,23 +117,9 @@ def model_text(w: Dict[str, np.ndarray]) -> str:
               "strides = dense<2> : vector<2xi64>}",
               f"        ins(%relu2, %win : {t_c}, tensor<2x2xf32>) outs(%pool_init : {t_p}) -> {t_p}",
               f"    %flat = tensor.collapse_shape %pool [[0], [1, 2, 3]] : {t_p} into {t_f}",
-              constant("fc_w", w),
-              constant("fc_b", w),
-              f"    %fc_empty = tensor.empty(%n) : {t_y}",
-              f"    %fc_zero = linalg.fill ins(%zero : f32) outs(%fc_empty : {t_y}) -> {t_y}",
-              "    %fc_mm = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, "
-              "affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]",
-              f"        ins(%flat, %fc_w : {t_f}, {tensor(w['fc_w'].shape)}) "
-              f"outs(%fc_zero : {t_y}) -> {t_y}",
-              f"    %fc_bempty = tensor.empty(%n) : {t_y}",
-              f"    %y = linalg.generic {{indexing_maps = [{MAP2_ID}, {MAP2_COL}, {MAP2_ID}], "
-              f"iterator_types = {PAR2}}}",
-              f"        ins(%fc_mm, %fc_b : {t_y}, {tensor(w['fc_b'].shape)}) "
-              f"outs(%fc_bempty : {t_y}) {{",
-              "    ^bb0(%a: f32, %b: f32, %out: f32):",
-              "      %s = arith.addf %a, %b : f32",
-              "      linalg.yield %s : f32",
-              f"    }} -> {t_y}",
+              ]
+    lines += dense_layer("%flat", t_f, t_y, w)
+    lines += [
               f"    return %y : {t_y}",
               "  }",
               "}",
@@ -233,42 +219,44 @@ def int8_path(x: np.ndarray, w: Dict[str, np.ndarray], table: dict, mode: str) -
     return nm.dequantize(y, p["t11"][0], p["t11"][1])
 
 
+def report_bitexact(what: str, got: np.ndarray, ref: np.ndarray) -> int:
+    """Print whether `got` equals `ref` bit for bit; 1 if not."""
+    if got.shape != ref.shape or not np.array_equal(got.view(np.uint32), ref.view(np.uint32)):
+        bad = int(np.sum(got != ref)) if got.shape == ref.shape else -1
+        print(f"{what}: FAIL, {bad} of {ref.size} outputs differ")
+        return 1
+    print(f"{what}: bit-exact ({ref.size} outputs)")
+    return 0
+
+
+def load_table(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
 def check(out: str, table_path: str, q_path: str, mode: str) -> int:
-    with open(table_path) as f:
-        table = json.load(f)
+    table = load_table(table_path)
     ids = sorted(table["tensors"], key=lambda t: int(t[1:]))
     print("ids " + " ".join(ids))
     x = load_npy(os.path.join(out, "x.npy"), np.float32)
     got = load_npy(q_path, np.float32)
     ref = int8_path(x, make_weights(), table, mode)
-    same = got.shape == ref.shape and np.array_equal(got.view(np.uint32), ref.view(np.uint32))
-    if not same:
-        bad = int(np.sum(got != ref)) if got.shape == ref.shape else -1
-        print(f"int8 network ({mode}): FAIL, {bad} of {ref.size} outputs differ")
-        return 1
-    print(f"int8 network ({mode}): bit-exact ({ref.size} outputs)")
-    return 0
+    return report_bitexact(f"int8 network ({mode})", got, ref)
 
 
 def check_avg(out: str, table_path: str, q_path: str) -> int:
-    with open(table_path) as f:
-        table = json.load(f)
+    table = load_table(table_path)
     s0, z0 = params(table, "t0")
     x = load_npy(os.path.join(out, "x.npy"), np.float32)
     q = nm.quantize(x, s0, z0, QMIN, QMAX)
     padded = nm.pad_with_zero_point(q, [(0, 0), (0, 0), (1, 1), (1, 1)], z0)
     ref = nm.dequantize(nm.qavg_pool2d_nchw(padded, (2, 2), (2, 2)), s0, z0)
     got = load_npy(q_path, np.float32)
-    if got.shape != ref.shape or not np.array_equal(got.view(np.uint32), ref.view(np.uint32)):
-        print(f"int8 average pooling: FAIL, {int(np.sum(got != ref))} of {ref.size} differ")
-        return 1
-    print(f"int8 average pooling: bit-exact ({ref.size} outputs)")
-    return 0
+    return report_bitexact("int8 average pooling", got, ref)
 
 
 def check_fake(table_path: str, fq_path: str, q_path: str) -> int:
-    with open(table_path) as f:
-        table = json.load(f)
+    table = load_table(table_path)
     step = float(params(table, "t11")[0])
     fq = load_npy(fq_path, np.float32).astype(np.float64)
     q = load_npy(q_path, np.float32).astype(np.float64)
