@@ -373,7 +373,7 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
     ArrayRef<int64_t> strides(d + 3 + rank, rank);
     size_t elemSize = getDTypeSize(spec.dtype);
     bool contiguous = true;
-    for (int64_t j = rank - 1, expected = 1; j >= 0; --j) {
+    for (int64_t j = int64_t(rank) - 1, expected = 1; j >= 0; --j) {
       if (shape[j] != 1 && strides[j] != expected)
         contiguous = false;
       expected *= shape[j];
