@@ -121,7 +121,7 @@ public:
   Value run(const KernelTarget &kernel);
   /// `-za * sum_r b + |R| * za * zb` (+ the constant bias when it is indexed
   /// by rhs loops only), per rhs-parallel index, at compile time.
-  SmallVector<int64_t> computeColumnTerm(bool &biasFolded);
+  SmallVector<int64_t> computeColumnTerm(int64_t za, bool &biasFolded);
   /// `sum_r ext(input)` per parallel index of `map`, at run time.
   Value emitSum(Value input, AffineMap map, bool isUnsigned);
 
@@ -142,8 +142,32 @@ private:
   /// The trip count of the reduction, as an i32 value.
   Value getReductionSize();
   Value foldColumnTerm(bool &biasFolded) {
-    return i32Tensor(b, loc, getStaticSizes(rhsParallel),
-                     computeColumnTerm(biasFolded));
+    if (!c.lhsZeroPointValue)
+      return i32Tensor(b, loc, getStaticSizes(rhsParallel),
+                       computeColumnTerm(c.lhsZeroPoint, biasFolded));
+    // A run-time za: the term at za = 0 and its slope in za.
+    SmallVector<int64_t> t0 = computeColumnTerm(0, biasFolded);
+    SmallVector<int64_t> slope = computeColumnTerm(1, biasFolded);
+    for (auto [s, t] : llvm::zip(slope, t0))
+      s = static_cast<int64_t>(uint64_t(s) - uint64_t(t));
+    return emitColumnTermOfZeroPoint(b, loc, getStaticSizes(rhsParallel), t0,
+                                     slope, c.lhsZeroPointValue);
+  }
+  /// The lhs zero point for generated code: the run-time value, or the
+  /// constant.
+  Value getLhsZeroPoint(OpBuilder &nb, Location nl) {
+    if (c.lhsZeroPointValue)
+      return c.lhsZeroPointValue;
+    return i32Const(nb, nl, c.lhsZeroPoint);
+  }
+  Value getNegatedZa(OpBuilder &nb, Location nl) {
+    if (!c.lhsZeroPointValue)
+      return i32Const(nb, nl, -c.lhsZeroPoint);
+    return arith::SubIOp::create(nb, nl, i32Const(nb, nl, 0),
+                                 c.lhsZeroPointValue);
+  }
+  bool hasLhsZeroPoint() const {
+    return c.lhsZeroPointValue || c.lhsZeroPoint != 0;
   }
   /// The zero points as a value for the body of a generic over `domain`:
   /// a constant for per-tensor zero points, else an input tensor.
@@ -168,7 +192,8 @@ Value Decomposition::getReductionSize() {
   return arith::IndexCastOp::create(b, loc, b.getI32Type(), size);
 }
 
-SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
+SmallVector<int64_t> Decomposition::computeColumnTerm(int64_t za,
+                                                      bool &biasFolded) {
   auto rhsType = cast<RankedTensorType>(c.rhsConstant.getType());
   SmallVector<int64_t> termShape = getStaticSizes(rhsParallel);
   int64_t termSize = 1;
@@ -203,7 +228,6 @@ SmallVector<int64_t> Decomposition::computeColumnTerm(bool &biasFolded) {
     advanceIndex(index, shape);
   }
   // The term, in i32 wrap-around like the accumulation itself.
-  int64_t za = c.lhsZeroPoint;
   SmallVector<int64_t> term(termSize);
   SmallVector<int64_t> at(rhsParallel.size(), 0);
   for (int64_t flat = 0; flat < termSize; ++flat) {
@@ -286,7 +310,7 @@ Value Decomposition::getZeroPointTensor() {
 
 Value Decomposition::emitInit() {
   Type i32 = b.getI32Type();
-  int64_t za = c.lhsZeroPoint;
+  bool hasZa = hasLhsZeroPoint();
   bool perTensorZb = c.zeroPointLoops.empty();
   // Inputs of the init generic over the parallel loops, each with the loops
   // that index it and how the body folds it in.
@@ -301,12 +325,12 @@ Value Decomposition::emitInit() {
     inputs.push_back({foldColumnTerm(biasFolded), rhsParallel});
     roles.push_back(Role::ColumnTerm);
   } else {
-    if (za != 0) {
+    if (hasZa) {
       inputs.push_back(
           {emitSum(c.rhs, c.maps.rhs, c.rhsUnsigned), rhsParallel});
       roles.push_back(Role::ColumnSum);
     }
-    if (za != 0 && c.hasRhsZeroPoints() && !perTensorZb) {
+    if (hasZa && c.hasRhsZeroPoints() && !perTensorZb) {
       inputs.push_back({getZeroPointTensor(), c.zeroPointLoops});
       roles.push_back(Role::ZeroPoint);
     }
@@ -322,7 +346,7 @@ Value Decomposition::emitInit() {
   for (unsigned d = 0; d < c.maps.out.getNumResults(); ++d)
     outSizes.push_back(loopSizes[ContractionMaps::getLoop(c.maps.out, d)]);
   Value empty = tensor::EmptyOp::create(b, loc, outSizes, i32);
-  bool runtimeZbTerm = !staticRhs && za != 0 && c.hasRhsZeroPoints();
+  bool runtimeZbTerm = !staticRhs && hasZa && c.hasRhsZeroPoints();
   if (inputs.empty() && !runtimeZbTerm)
     return linalg::FillOp::create(b, loc, i32Const(b, loc, 0), empty)
         .getResult(0);
@@ -346,8 +370,8 @@ Value Decomposition::emitInit() {
   // |R| * za, for the run-time zero-point term.
   Value reductionZa;
   if (runtimeZbTerm)
-    reductionZa =
-        arith::MulIOp::create(b, loc, getReductionSize(), i32Const(b, loc, za));
+    reductionZa = arith::MulIOp::create(b, loc, getReductionSize(),
+                                        getLhsZeroPoint(b, loc));
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
   for (auto &[value, loops] : inputs) {
@@ -371,7 +395,7 @@ Value Decomposition::emitInit() {
                    add(arg);
                    break;
                  case Role::ColumnSum:
-                   add(arith::MulIOp::create(nb, nl, i32Const(nb, nl, -za),
+                   add(arith::MulIOp::create(nb, nl, getNegatedZa(nb, nl),
                                              arg));
                    break;
                  case Role::ZeroPoint:
@@ -436,7 +460,32 @@ Value mlir::qlinalg::emitZeroPointContraction(OpBuilder &b, Location loc,
 SmallVector<int64_t> mlir::qlinalg::foldColumnTerm(
     OpBuilder &b, Location loc, const IntegerContraction &c,
     ArrayRef<OpFoldResult> outSizes, bool &biasFolded) {
-  return Decomposition(b, loc, c, outSizes).computeColumnTerm(biasFolded);
+  return Decomposition(b, loc, c, outSizes)
+      .computeColumnTerm(c.lhsZeroPoint, biasFolded);
+}
+
+Value mlir::qlinalg::emitColumnTermOfZeroPoint(OpBuilder &b, Location loc,
+                                               ArrayRef<int64_t> shape,
+                                               ArrayRef<int64_t> t0,
+                                               ArrayRef<int64_t> slope,
+                                               Value za) {
+  Value base = i32Tensor(b, loc, shape, t0);
+  Value step = i32Tensor(b, loc, shape, slope);
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(shape.size(), b.getContext());
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getI32Type());
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{base, step}, ValueRange{init},
+             ArrayRef<AffineMap>{id, id, id}, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value t = arith::MulIOp::create(nb, nl, za, args[1]);
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::AddIOp::create(nb, nl, args[0], t).getResult());
+             })
+      .getResult(0);
 }
 
 Value mlir::qlinalg::emitLhsSums(OpBuilder &b, Location loc,

@@ -384,6 +384,62 @@ struct QuantizeLowering : public OpConversionPattern<QuantizeOp> {
   }
 };
 
+/// min(0, min x) and max(0, max x) in one reduction over every dimension
+/// (from a 0-filled init, which widens the range to include 0), the ONNX
+/// parameters from them, then the quantization with those scalars.
+struct DynamicQuantizeLowering : public OpConversionPattern<DynamicQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DynamicQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type f32 = rewriter.getF32Type();
+    MLIRContext *ctx = rewriter.getContext();
+    Value zero =
+        linalg::FillOp::create(
+            rewriter, loc, f32Const(rewriter, loc, 0.0f),
+            tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{}, f32)
+                .getResult())
+            .getResult(0);
+    AffineMap all = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
+    AffineMap scalar = AffineMap::get(type.getRank(), 0, {}, ctx);
+    SmallVector<utils::IteratorType> reduction(type.getRank(),
+                                               utils::IteratorType::reduction);
+    auto range = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{zero.getType(), zero.getType()}, ValueRange{x},
+        ValueRange{zero, zero}, ArrayRef<AffineMap>{all, scalar, scalar},
+        reduction, [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::MinimumFOp::create(b, l, args[0], args[1]),
+                         arith::MaximumFOp::create(b, l, args[0], args[2])});
+        });
+    Value lo = tensor::ExtractOp::create(rewriter, loc, range.getResult(0),
+                                         ValueRange{});
+    Value hi = tensor::ExtractOp::create(rewriter, loc, range.getResult(1),
+                                         ValueRange{});
+    auto storage = cast<IntegerType>(op.getOutput().getType().getElementType());
+    numerics::StorageRange bounds = storage.isUnsigned()
+                                        ? numerics::unsignedRange(8)
+                                        : numerics::signedRange(8);
+    numerics::DynamicParams params =
+        numerics::buildDynamicParams(rewriter, loc, lo, hi, bounds);
+    IntegerType i8 = rewriter.getI8Type();
+    Value result = emitElementwise(
+        rewriter, loc, x, i8, /*axis=*/-1, {},
+        [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value>) {
+          return numerics::buildQuantize(b, l, in[0], params.scale,
+                                         params.zeroPoint, bounds, i8);
+        });
+    Value zp = arith::FPToSIOp::create(rewriter, loc, rewriter.getI32Type(),
+                                       params.zeroPoint);
+    rewriter.replaceOp(op, {result, params.scale, zp});
+    return success();
+  }
+};
+
 struct DequantizeLowering : public OpConversionPattern<DequantizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -555,9 +611,14 @@ static IntegerContraction getIntegerContraction(OpTy op, Value lhs, Value rhs,
   c.lhs = lhs;
   c.rhs = rhs;
   c.bias = bias;
-  quant::UniformQuantizedType lhsType = getPerTensorType(op.getLhs().getType());
-  c.lhsUnsigned = !lhsType.isSigned();
-  c.lhsZeroPoint = lhsType.getZeroPoint();
+  if (quant::UniformQuantizedType lhsType =
+          getPerTensorType(op.getLhs().getType())) {
+    c.lhsUnsigned = !lhsType.isSigned();
+    c.lhsZeroPoint = lhsType.getZeroPoint();
+  } else {
+    // Quantized at run time: plain integers, the zero point an operand.
+    c.lhsUnsigned = op.getLhs().getType().getElementType().isUnsignedInteger();
+  }
   QuantizedTypeParams rhsParams =
       *getQuantizedTypeParams(op.getRhs().getType());
   c.rhsUnsigned = !rhsParams.isSigned;
@@ -585,6 +646,14 @@ static Value getInitOperand(ContractOp op, ContractOp::Adaptor adaptor) {
   return adaptor.getInit();
 }
 static Value getInitOperand(MatmulOp, MatmulOp::Adaptor) { return {}; }
+/// The run-time lhs scale and zero point (`lhs_params`), or nulls.
+static std::pair<Value, Value> getLhsParams(ContractOp,
+                                            ContractOp::Adaptor adaptor) {
+  return {adaptor.getLhsScale(), adaptor.getLhsZeroPoint()};
+}
+static std::pair<Value, Value> getLhsParams(MatmulOp, MatmulOp::Adaptor) {
+  return {};
+}
 static std::optional<ArrayRef<int64_t>> getClamp(ContractOp op) {
   if (op.getClamp())
     return *op.getClamp();
@@ -692,6 +761,13 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     SmallVector<OpFoldResult> outSizes =
         getOutSizes(rewriter, loc, op, adaptor.getLhs(), adaptor.getRhs(),
                     getInitOperand(op, adaptor));
+    if (isa<FloatType>(op.getLhs().getType().getElementType()))
+      return lowerWeightOnly(op, c, rhsType, rhs, outSizes, rewriter);
+    auto [lhsScale, lhsZeroPoint] = getLhsParams(op, adaptor);
+    if (lhsScale) {
+      c.lhsZeroPointValue = lhsZeroPoint;
+      return lowerDynamicLhs(op, c, rhs, lhsScale, outSizes, rewriter);
+    }
     if (getSubChannelType(rhsType)) {
       if (options.explain)
         op->emitRemark("kernel generic: per-group weights");
@@ -849,6 +925,162 @@ private:
     return tensor::CastOp::create(b, op.getLoc(), type, v);
   }
 
+  /// Float activations times quantized weights, each weight dequantized
+  /// where the contraction reads it: one generic over the contraction's
+  /// loops, y = sum_r x * (f32(w - zb) * sb), summed in f32 in loop order,
+  /// with sb and zb per tensor, per output channel or per group (a grid
+  /// indexed by each rhs dimension divided by its block size).
+  LogicalResult lowerWeightOnly(OpTy op, const IntegerContraction &c,
+                                RankedTensorType rhsType,
+                                const QuantizedTypeParams &rhs,
+                                ArrayRef<OpFoldResult> outSizes,
+                                ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Type f32 = rewriter.getF32Type();
+    unsigned loops = c.maps.getNumLoops();
+    // The parameters' grid: one entry per slice (axis) or block (groups).
+    SmallVector<int64_t> gridShape;
+    SmallVector<AffineExpr> gridExprs;
+    for (int64_t d = 0; d < rhsType.getRank(); ++d) {
+      AffineExpr e = c.maps.rhs.getResult(d);
+      int64_t size = rhsType.getDimSize(d);
+      if (!rhs.blockSizes.empty()) {
+        int64_t block = rhs.blockSizes[d];
+        if (size / block > 1) {
+          gridShape.push_back(size / block);
+          gridExprs.push_back(block > 1 ? e.floorDiv(block) : e);
+        }
+      } else if (d == rhs.axis) {
+        gridShape.push_back(size);
+        gridExprs.push_back(e);
+      }
+    }
+    bool perTensor = gridShape.empty();
+    bool hasZeroPoints =
+        llvm::any_of(rhs.zeroPoints, [](int64_t z) { return z != 0; });
+    SmallVector<float> scales;
+    for (double sb : rhs.scales)
+      scales.push_back(static_cast<float>(sb));
+    SmallVector<Value> inputs{c.lhs, c.rhs};
+    SmallVector<AffineMap> maps{c.maps.lhs, c.maps.rhs};
+    if (!perTensor) {
+      AffineMap gridMap = AffineMap::get(loops, 0, gridExprs, ctx);
+      inputs.push_back(arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(RankedTensorType::get(gridShape, f32),
+                                 ArrayRef<float>(scales))));
+      maps.push_back(gridMap);
+      if (hasZeroPoints) {
+        SmallVector<int32_t> zps(rhs.zeroPoints.begin(), rhs.zeroPoints.end());
+        inputs.push_back(arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(
+                RankedTensorType::get(gridShape, rewriter.getI32Type()),
+                ArrayRef<int32_t>(zps))));
+        maps.push_back(gridMap);
+      }
+    }
+    maps.push_back(c.maps.out);
+    Value init =
+        linalg::FillOp::create(
+            rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, outSizes, f32)
+                           .getResult()})
+            .getResult(0);
+    SmallVector<utils::IteratorType> iterators;
+    for (bool r : c.maps.reduction)
+      iterators.push_back(r ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+    bool isUnsigned = c.rhsUnsigned;
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, init.getType(), inputs, init, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Type i32 = b.getI32Type();
+              Value w =
+                  isUnsigned
+                      ? arith::ExtUIOp::create(b, l, i32, args[1]).getResult()
+                      : arith::ExtSIOp::create(b, l, i32, args[1]).getResult();
+              Value scale, zp;
+              if (perTensor) {
+                scale = f32Const(b, l, scales[0]);
+                if (hasZeroPoints)
+                  zp = arith::ConstantOp::create(
+                      b, l, b.getI32IntegerAttr(rhs.zeroPoints[0]));
+              } else {
+                scale = args[2];
+                if (hasZeroPoints)
+                  zp = args[3];
+              }
+              if (zp)
+                w = arith::SubIOp::create(b, l, w, zp);
+              Value wf = arith::MulFOp::create(
+                  b, l, arith::SIToFPOp::create(b, l, f32, w), scale);
+              Value p = arith::MulFOp::create(b, l, args[0], wf);
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, args.back(), p).getResult());
+            })
+            .getResult(0);
+    if (options.explain)
+      op->emitRemark("kernel generic: weight-only, the weights dequantized "
+                     "where they are read");
+    rewriter.replaceOp(op, castToResultType(rewriter, op, result));
+    return success();
+  }
+
+  /// A run-time quantized lhs: the exact i32 accumulator (the packed kernel
+  /// where it fits, its column term computed from the run-time zero point),
+  /// then y = f32(acc) * f32(sa * sb[c]).
+  LogicalResult lowerDynamicLhs(OpTy op, const IntegerContraction &c,
+                                const QuantizedTypeParams &rhs, Value lhsScale,
+                                ArrayRef<OpFoldResult> outSizes,
+                                ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    std::string explain;
+    FailureOr<Value> acc = failure();
+    if (target.step) {
+      numerics::StorageRange lhsRange =
+          c.lhsUnsigned ? numerics::unsignedRange(8) : numerics::signedRange(8);
+      acc = emitPackedContraction(rewriter, loc, c, outSizes, lhsRange.qmin,
+                                  lhsRange.qmax, rewriter.getI32Type(), {},
+                                  target, options, explain);
+    }
+    if (succeeded(acc)) {
+      explain += "; the run-time scale applied after it";
+      if (!options.emulate)
+        if (auto func = op->template getParentOfType<func::FuncOp>())
+          rewriter.modifyOpInPlace(func, [&] {
+            func->setAttr(kTargetAttrName,
+                          rewriter.getStringAttr(options.target->name));
+          });
+    } else {
+      acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
+      explain = "kernel generic" + (explain.empty() ? "" : ": " + explain);
+    }
+    if (options.explain)
+      op->emitRemark(explain);
+    // f32(sa * sb[c]) per output channel, then the product per element.
+    Type f32 = rewriter.getF32Type();
+    int64_t outAxis = -1;
+    if (rhs.axis >= 0)
+      outAxis = *ContractionMaps::findDim(
+          c.maps.out, ContractionMaps::getLoop(c.maps.rhs, rhs.axis));
+    SmallVector<float> scales;
+    for (double sb : rhs.scales)
+      scales.push_back(static_cast<float>(sb));
+    Value result = emitElementwise(
+        rewriter, loc, *acc, f32, outAxis, {f32Param(rewriter, scales)},
+        [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value> params) {
+          Value scale = arith::MulFOp::create(b, l, lhsScale, params[0]);
+          Value v = arith::SIToFPOp::create(b, l, f32, in[0]);
+          return arith::MulFOp::create(b, l, v, scale).getResult();
+        });
+    rewriter.replaceOp(op, castToResultType(rewriter, op, result));
+    return success();
+  }
+
   /// For every group g, the exact i32 sum over the group (zero points per
   /// group and channel, through the same decomposition), then
   /// y[out] = sum_g f32(sa * s[g, c]) * f32(acc[out, g]) in increasing g.
@@ -961,12 +1193,23 @@ void mlir::qlinalg::populateQLinalgTypeConversion(TypeConverter &converter) {
     if (auto q = dyn_cast<quant::QuantizedType>(type.getElementType()))
       return RankedTensorType::get(type.getShape(), q.getStorageType(),
                                    type.getEncoding());
+    // The ui8 integers of a run-time quantization: signless storage too.
+    if (auto i = dyn_cast<IntegerType>(type.getElementType());
+        i && i.isUnsigned())
+      return RankedTensorType::get(
+          type.getShape(), IntegerType::get(type.getContext(), i.getWidth()),
+          type.getEncoding());
     return type;
   });
   auto materialize = [](OpBuilder &b, Type resultType, ValueRange inputs,
                         Location loc) -> Value {
     if (inputs.size() != 1)
       return {};
+    auto isQuantized = [](Type t) {
+      return isa<quant::QuantizedType>(getElementTypeOrSelf(t));
+    };
+    if (!isQuantized(resultType) && !isQuantized(inputs[0].getType()))
+      return tensor::BitcastOp::create(b, loc, resultType, inputs[0]);
     return quant::StorageCastOp::create(b, loc, resultType, inputs[0]);
   };
   converter.addSourceMaterialization(materialize);
@@ -979,7 +1222,7 @@ void mlir::qlinalg::populateQLinalgToLinalgPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns
       .add<ObserveLowering, StorageCastLowering, QuantizeLowering,
-           DequantizeLowering, RequantizeLowering,
+           DynamicQuantizeLowering, DequantizeLowering, RequantizeLowering,
            ElementwiseBinaryLowering<AddOp>, ElementwiseBinaryLowering<MulOp>>(
           converter, ctx);
   patterns.add<EmptyLowering, DimLowering>(converter, ctx);

@@ -410,6 +410,10 @@ getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
   for (int64_t &z : shifted.rhsZeroPoints)
     z -= sb;
   ops.rowTerm = shifted.hasRhsZeroPoints();
+  if (!c.rhsConstant && c.lhsZeroPointValue) {
+    explain = "a run-time lhs zero point with run-time weights";
+    return failure();
+  }
   if (!c.rhsConstant) {
     FailureOr<Value> term = emitRuntimeColumnTerm(b, loc, c, shifted, k, n, sa,
                                                   sb, shape.rhsKN, batch);
@@ -448,6 +452,20 @@ getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
       ops.columnTerm[col] = int64_t(uint64_t(ops.columnTerm[col]) -
                                     uint64_t(zb) * uint64_t(k) * uint64_t(sa));
     }
+  if (c.lhsZeroPointValue) {
+    // The term is affine in the run-time za (the shifted one is za + sa):
+    // its slope is the difference of two foldings one apart.
+    IntegerContraction next = shifted;
+    next.lhsZeroPoint += 1;
+    SmallVector<int64_t> slope =
+        foldColumnTerm(b, loc, next, outSizes, biasFolded);
+    SmallVector<int64_t> base =
+        foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
+    for (auto [d, t] : llvm::zip(slope, base))
+      d = static_cast<int64_t>(uint64_t(d) - uint64_t(t));
+    ops.columnTermTensor = emitColumnTermOfZeroPoint(
+        b, loc, {n}, ops.columnTerm, slope, c.lhsZeroPointValue);
+  }
   return ops;
 }
 
@@ -612,6 +630,10 @@ emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
     why = "the bias is not per channel";
     return failure();
   }
+  if (c.lhsZeroPointValue) {
+    why = "a run-time lhs zero point";
+    return failure();
+  }
   PackedDepthwise dw;
   dw.lhs = c.lhs;
   dw.weights = c.rhs;
@@ -734,6 +756,10 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
       (c.bias && maps.bias.isFunctionOfDim(*batch)) ||
       llvm::is_contained(c.zeroPointLoops, *batch))
     return failure();
+  if (c.lhsZeroPointValue) {
+    explain = "weight sets with a run-time lhs zero point";
+    return failure();
+  }
   int64_t batches = rhsType.getDimSize(0);
   // The contraction of one weight set: every map without the batch loop.
   SmallVector<unsigned> rest;

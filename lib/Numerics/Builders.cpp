@@ -68,6 +68,26 @@ Value numerics::buildQuantize(OpBuilder &b, Location loc, Value x, Value scale,
   return buildClampToStorage(b, loc, y, range, storage);
 }
 
+DynamicParams numerics::buildDynamicParams(OpBuilder &b, Location loc, Value lo,
+                                           Value hi, StorageRange range) {
+  Type f32 = lo.getType();
+  Value qmin = constant(b, loc, f32, double(range.qmin));
+  Value qmax = constant(b, loc, f32, double(range.qmax));
+  Value width = arith::SubFOp::create(b, loc, hi, lo);
+  Value scale = arith::DivFOp::create(
+      b, loc, width, constant(b, loc, f32, double(range.qmax - range.qmin)));
+  Value allZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, hi, lo);
+  scale = arith::SelectOp::create(b, loc, allZero, constant(b, loc, f32, 1.0),
+                                  scale);
+  Value zp = arith::SubFOp::create(b, loc, qmin,
+                                   arith::DivFOp::create(b, loc, lo, scale));
+  // maxnumf first: a NaN range gives qmin, as buildClampToStorage does.
+  zp = arith::MinNumFOp::create(
+      b, loc, arith::MaxNumFOp::create(b, loc, zp, qmin), qmax);
+  return {scale, math::RoundEvenOp::create(b, loc, zp)};
+}
+
 Value numerics::buildDequantize(OpBuilder &b, Location loc, Value q,
                                 Value scale, Value zeroPoint, bool isSigned,
                                 Type resultType) {

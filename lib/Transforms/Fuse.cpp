@@ -51,9 +51,10 @@ struct FoldRequantizeIntoContraction : public OpRewritePattern<RequantizeOp> {
           resultType.getElementType());
       auto fused = ContractOp::create(
           rewriter, op.getLoc(), resultType, contract.getLhs(),
-          contract.getRhs(), contract.getBias(), init,
-          contract.getIndexingMaps(), contract.getIteratorTypes(),
-          op.getMultiplierAttr(), op.getRoundingAttr(), /*clamp=*/nullptr);
+          contract.getRhs(), contract.getBias(), contract.getLhsScale(),
+          contract.getLhsZeroPoint(), init, contract.getIndexingMaps(),
+          contract.getIteratorTypes(), op.getMultiplierAttr(),
+          op.getRoundingAttr(), /*clamp=*/nullptr);
       fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
       rewriter.replaceOp(op, fused.getResult());
       rewriter.eraseOp(contract);
@@ -203,8 +204,10 @@ static FailureOr<Operation *> retargetProducer(PatternRewriter &rewriter,
     }
     Value init =
         tensor::EmptyOp::create(rewriter, loc, sizes, outType.getElementType());
-    return ContractOp::create(rewriter, loc, outType, lhs, rhs, bias, init,
-                              maps, iterators, multiplier, rounding, clamp)
+    return ContractOp::create(rewriter, loc, outType, lhs, rhs, bias,
+                              /*lhsScale=*/Value(), /*lhsZeroPoint=*/Value(),
+                              init, maps, iterators, multiplier, rounding,
+                              clamp)
         .getOperation();
   }
 }

@@ -36,6 +36,18 @@ namespace mlir::qlinalg {
 using namespace mlir;
 using namespace mlir::qlinalg;
 
+static const char *getModeName(QuantizeMode mode) {
+  switch (mode) {
+  case QuantizeMode::Static:
+    return "static";
+  case QuantizeMode::Dynamic:
+    return "dynamic";
+  case QuantizeMode::WeightOnly:
+    return "weight-only";
+  }
+  llvm_unreachable("unknown mode");
+}
+
 /// "symmetric" or "asymmetric".
 static std::optional<bool> parseSymmetric(StringRef name) {
   if (name == "symmetric")
@@ -56,6 +68,15 @@ static FailureOr<QuantizeOptions> parseOptions(const Raw &raw,
     error = message.str();
     return failure();
   };
+  if (raw.mode == "static")
+    options.mode = QuantizeMode::Static;
+  else if (raw.mode == "dynamic")
+    options.mode = QuantizeMode::Dynamic;
+  else if (raw.mode == "weight-only")
+    options.mode = QuantizeMode::WeightOnly;
+  else
+    return fail("unknown mode '" + raw.mode +
+                "' (expected static, dynamic or weight-only)");
   if (raw.requantize == "fixed-point") {
     options.multiplier = MultiplierMode::FixedPoint;
     options.rounding = RoundingMode::HalfAwayFromZero;
@@ -137,6 +158,11 @@ static FailureOr<QuantizeOptions> parseOptions(const Raw &raw,
     return fail("unknown weight-granularity '" + raw.weightGranularity +
                 "' (expected per-channel, per-tensor or per-group)");
   }
+  if (options.mode == QuantizeMode::Dynamic && options.groupSize)
+    return fail("mode=dynamic takes per-channel or per-tensor weights (a "
+                "run-time activation scale times per-group weight scales "
+                "has no one accumulator scale); per-group weights need "
+                "mode=weight-only or static");
   options.powerOfTwo = raw.powerOfTwo;
   options.floatOutputs = raw.floatOutputs;
   options.exclude.assign(raw.exclude.begin(), raw.exclude.end());
@@ -225,9 +251,19 @@ QuantizationState::QuantizationState(ModuleOp module,
   for (const QuantizableContraction &c : units) {
     if (isExcluded(c.op, {c.lhs, c.rhs, c.result}))
       continue;
+    if (options.mode != QuantizeMode::Static && !c.constantRhs) {
+      unquantizable.emplace_back(
+          c.op, std::string("mode=") + getModeName(options.mode) +
+                    " quantizes contractions with constant weights only");
+      continue;
+    }
     quantizedInputs.insert(c.lhs);
     quantizedInputs.insert(c.rhs);
   }
+  // Without a table the ops between contractions have no scales: they stay
+  // float ops by design (no remark each).
+  if (options.mode != QuantizeMode::Static)
+    elementwise.clear();
   for (const QuantizableElementwise &unit : elementwise) {
     SmallVector<Value> tensors(unit.inputs.begin(), unit.inputs.end());
     tensors.push_back(unit.result);
@@ -464,37 +500,46 @@ Value QuantizationState::getQuantized(RewriterBase &rewriter, Value value,
   return q;
 }
 
-/// Constant weights per group of `groupSize` rows (the reduction dimension
-/// 0 of a K x N weight) and per column, as an i8 constant reinterpreted with
-/// a sub-channel type {0:G, 1:1}.
+/// Constant rank-2 weights per group of `groupSize` elements along their
+/// reduction dimension `kDim` (0 for K x N, 1 for N x K as nn.Linear keeps
+/// them) and per output channel, as an i8 constant reinterpreted with a
+/// sub-channel type ({0:G, 1:1} or {0:1, 1:G}).
 static Value quantizePerGroup(OpBuilder &builder, Location loc,
                               DenseElementsAttr weights, ArrayRef<float> values,
                               const Scheme &scheme, bool powerOfTwo,
-                              int64_t groupSize) {
+                              int64_t groupSize, int64_t kDim) {
   MLIRContext *ctx = builder.getContext();
   auto type = cast<RankedTensorType>(weights.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  int64_t k = type.getDimSize(kDim), n = type.getDimSize(1 - kDim);
   int64_t groups = k / groupSize;
   numerics::StorageRange range = scheme.getRange();
-  SmallVector<float> scales;
-  SmallVector<int64_t> zeroPoints;
+  // Row-major over the grid ({groups, n} or {n, groups}).
+  SmallVector<int64_t> gridShape{groups, n};
+  if (kDim == 1)
+    std::swap(gridShape[0], gridShape[1]);
+  SmallVector<float> scales(groups * n);
+  SmallVector<int64_t> zeroPoints(groups * n);
   SmallVector<int8_t> q(values.size());
+  auto at = [&](int64_t row, int64_t col) {
+    return kDim == 0 ? row * n + col : col * k + row;
+  };
   for (int64_t g = 0; g < groups; ++g)
     for (int64_t col = 0; col < n; ++col) {
       float lo = 0.0f, hi = 0.0f;
       for (int64_t row = g * groupSize; row < (g + 1) * groupSize; ++row) {
-        lo = std::min(lo, values[row * n + col]);
-        hi = std::max(hi, values[row * n + col]);
+        lo = std::min(lo, values[at(row, col)]);
+        hi = std::max(hi, values[at(row, col)]);
       }
       numerics::QuantParams p = chooseParams(lo, hi, scheme, powerOfTwo);
-      scales.push_back(p.scale);
-      zeroPoints.push_back(p.zeroPoint);
+      int64_t cell = kDim == 0 ? g * n + col : col * groups + g;
+      scales[cell] = p.scale;
+      zeroPoints[cell] = p.zeroPoint;
       for (int64_t row = g * groupSize; row < (g + 1) * groupSize; ++row)
-        q[row * n + col] = static_cast<int8_t>(numerics::quantize(
-            values[row * n + col], p.scale, p.zeroPoint, range));
+        q[at(row, col)] = static_cast<int8_t>(numerics::quantize(
+            values[at(row, col)], p.scale, p.zeroPoint, range));
     }
   auto gridType = [&](Type elem) {
-    return RankedTensorType::get({groups, n}, elem);
+    return RankedTensorType::get(gridShape, elem);
   };
   auto qtype = quant::UniformQuantizedSubChannelType::get(
       quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
@@ -503,8 +548,10 @@ static Value quantizePerGroup(OpBuilder &builder, Location loc,
                              ArrayRef<float>(scales)),
       DenseElementsAttr::get(gridType(IntegerType::get(ctx, 64)),
                              ArrayRef<int64_t>(zeroPoints)),
-      ArrayRef<int32_t>{0, 1}, ArrayRef<int64_t>{groupSize, 1}, range.qmin,
-      range.qmax);
+      ArrayRef<int32_t>{0, 1},
+      kDim == 0 ? ArrayRef<int64_t>{groupSize, 1}
+                : ArrayRef<int64_t>{1, groupSize},
+      range.qmin, range.qmax);
   Value data = arith::ConstantOp::create(
       builder, loc,
       DenseElementsAttr::get(withElementType(type, IntegerType::get(ctx, 8)),
@@ -513,14 +560,17 @@ static Value quantizePerGroup(OpBuilder &builder, Location loc,
                                       withElementType(type, qtype), data);
 }
 
-/// Whether per-group weights apply: a K x N weight (reduction dimension 0,
-/// output channel 1) with K a multiple of the group size.
-static bool isPerGroupShape(const QuantizableContraction &c) {
+/// The reduction dimension of rank-2 weights whose other dimension is the
+/// output channel (K x N or N x K), where per-group weights apply.
+static std::optional<int64_t> getPerGroupDim(const QuantizableContraction &c) {
   auto type = cast<RankedTensorType>(c.constantRhs.getType());
-  if (type.getRank() != 2 || c.channelDim != 1)
-    return false;
-  unsigned loop = cast<AffineDimExpr>(c.rhsMap.getResult(0)).getPosition();
-  return c.iterators[loop] == utils::IteratorType::reduction;
+  if (type.getRank() != 2 || c.channelDim < 0)
+    return std::nullopt;
+  int64_t kDim = 1 - c.channelDim;
+  unsigned loop = cast<AffineDimExpr>(c.rhsMap.getResult(kDim)).getPosition();
+  if (c.iterators[loop] != utils::IteratorType::reduction)
+    return std::nullopt;
+  return kDim;
 }
 
 namespace {
@@ -611,15 +661,15 @@ mlir::qlinalg::fakeQuantizeConstantWeights(const QuantizableContraction &c,
 }
 
 Value QuantizationState::quantizeConstantWeights(
-    RewriterBase &rewriter, const QuantizableContraction &c, bool perGroup) {
+    RewriterBase &rewriter, const QuantizableContraction &c, int64_t groupDim) {
   MLIRContext *ctx = rewriter.getContext();
   DenseElementsAttr w = c.constantRhs;
   auto type = cast<RankedTensorType>(w.getType());
   Location loc = c.op->getLoc();
-  if (perGroup) {
+  if (groupDim >= 0) {
     SmallVector<float> values(w.getValues<float>());
     return quantizePerGroup(rewriter, loc, w, values, options.weights,
-                            options.powerOfTwo, options.groupSize);
+                            options.powerOfTwo, options.groupSize, groupDim);
   }
   // A QDQ annotation's parameters win over the weights' own min/max.
   auto annotation = imported.find(c.rhs);
@@ -669,19 +719,24 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
   Location loc = op->getLoc();
   rewriter.setInsertionPoint(c.root);
   bool perGroup = false;
+  std::optional<int64_t> groupDim;
   if (options.groupSize && c.constantRhs) {
-    if (!isPerGroupShape(c)) {
-      op->emitRemark("per-group quantization needs K x N weights; these "
-                     "are quantized per channel");
+    groupDim = getPerGroupDim(c);
+    if (!groupDim) {
+      op->emitRemark("per-group quantization needs rank-2 weights (K x N or "
+                     "N x K); these are quantized per channel");
     } else {
-      int64_t k = cast<RankedTensorType>(c.constantRhs.getType()).getDimSize(0);
+      int64_t k =
+          cast<RankedTensorType>(c.constantRhs.getType()).getDimSize(*groupDim);
       if (k % options.groupSize != 0) {
         op->emitRemark() << op->getName() << " left in float: group-size "
                          << options.groupSize
                          << " does not divide the reduction size " << k;
+        skipped.insert(op);
         return success();
       }
-      perGroup = true;
+      // One group of the whole reduction is per-channel quantization.
+      perGroup = k != options.groupSize;
     }
   }
   if (options.groupSize && !c.constantRhs)
@@ -690,9 +745,13 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
 
   // Everything that can fail is decided before any IR is created, so that a
   // failing unit leaves the module as it was.
-  FailureOr<quant::QuantizedType> lhsType = getInputType(c.lhs, op);
-  if (failed(lhsType))
-    return failure();
+  bool isStatic = options.mode == QuantizeMode::Static;
+  FailureOr<quant::QuantizedType> lhsType = failure();
+  if (isStatic) {
+    lhsType = getInputType(c.lhs, op);
+    if (failed(lhsType))
+      return failure();
+  }
   FailureOr<quant::QuantizedType> rhsType;
   if (c.constantRhs) {
     if (llvm::any_of(c.constantRhs.getValues<float>(),
@@ -710,20 +769,39 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
                              [](float v) { return !std::isfinite(v); }))
     return c.root->emitError("constant bias contains NaN or Inf");
   FailureOr<quant::QuantizedType> outType;
-  bool requantize = !perGroup && (!options.floatOutputs ||
-                                  quantizedInputs.contains(c.result));
+  bool requantize =
+      isStatic && !perGroup &&
+      (!options.floatOutputs || quantizedInputs.contains(c.result));
   if (requantize) {
     outType = getCalibratedType(c.result, c.root, options.activations, -1);
     if (failed(outType))
       return failure();
   }
 
-  Value lhs = getQuantized(rewriter, c.lhs, *lhsType);
-  if (c.pad)
-    lhs = padQuantized(rewriter, c.pad, lhs, c.padValue);
+  // The activations: quantized from the table, or at run time from their
+  // range (padded in float first: the range includes 0, so a zero pad is
+  // the zero point), or kept in float.
+  Value lhs, runtimeScale, runtimeZeroPoint;
+  if (isStatic) {
+    lhs = getQuantized(rewriter, c.lhs, *lhsType);
+    if (c.pad)
+      lhs = padQuantized(rewriter, c.pad, lhs, c.padValue);
+  } else {
+    lhs = c.pad ? Value(tensor::PadOp(c.pad).getResult()) : c.lhs;
+  }
+  if (options.mode == QuantizeMode::Dynamic) {
+    auto u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+    auto dq = DynamicQuantizeOp::create(
+        rewriter, loc, withElementType(lhs.getType(), u8),
+        rewriter.getF32Type(), rewriter.getI32Type(), lhs);
+    lhs = dq.getOutput();
+    runtimeScale = dq.getScale();
+    runtimeZeroPoint = dq.getZeroPoint();
+  }
   // Weights: constant ones at compile time from their data; others from
   // the table (per-channel ranges, or the estimator when per tensor).
-  Value rhs = c.constantRhs ? quantizeConstantWeights(rewriter, c, perGroup)
+  Value rhs = c.constantRhs ? quantizeConstantWeights(rewriter, c,
+                                                      perGroup ? *groupDim : -1)
                             : getQuantized(rewriter, c.rhs, *rhsType);
 
   auto resultType = cast<RankedTensorType>(c.result.getType());
@@ -749,7 +827,7 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
                          : tensor::getMixedSize(rewriter, loc, init, dim));
   }
   auto makeContraction = [&](Type type, Value bias) -> Value {
-    if (c.isPlainMatmul())
+    if (c.isPlainMatmul() && isStatic)
       return MatmulOp::create(rewriter, loc, type, lhs, rhs, bias,
                               /*multiplier=*/nullptr, /*rounding=*/nullptr);
     Value empty = tensor::EmptyOp::create(
@@ -763,15 +841,17 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     for (utils::IteratorType it : c.iterators)
       iterators.push_back(it == utils::IteratorType::reduction ? "reduction"
                                                                : "parallel");
-    return ContractOp::create(rewriter, loc, type, lhs, rhs, bias, empty,
+    return ContractOp::create(rewriter, loc, type, lhs, rhs, bias, runtimeScale,
+                              runtimeZeroPoint, empty,
                               rewriter.getAffineMapArrayAttr(maps),
                               rewriter.getStrArrayAttr(iterators),
                               /*multiplier=*/nullptr, /*rounding=*/nullptr,
                               /*clamp=*/nullptr);
   };
 
-  if (perGroup) {
-    // Groups have different accumulator scales: the product comes back in
+  if (perGroup || !isStatic) {
+    // Groups have different accumulator scales, a run-time lhs scale is not
+    // known here, float activations stay float: the product comes back in
     // f32, and the bias stays a float addition after it.
     Value y = makeContraction(resultType, Value());
     Value product = op->getResult(0);
@@ -1096,6 +1176,9 @@ struct QuantizeContractionPattern
       // Keep the op float; the pass fails once every unit was tried.
       return failure();
     }
+    // Left in float, with its remark: nothing changed.
+    if (state.isSkipped(op))
+      return failure();
     return success();
   }
 

@@ -266,6 +266,41 @@ def quantize(x: ArrayLike, scale: ArrayLike, zp: ArrayLike, qmin: int, qmax: int
     return _clamp_cast_f32(q.astype(np.float32, copy=False), qmin, qmax, dtype)
 
 
+def dynamic_quantize(x: ArrayLike, signed: bool = False) -> Tuple[np.ndarray, np.float32, int]:
+    """ONNX DynamicQuantizeLinear (``qlinalg.dynamic_quantize``), all in f32.
+
+    With [qmin, qmax] = [0, 255] (uint8; [-128, 127] int8 when ``signed``),
+    lo = min(0, min x), hi = max(0, max x):
+    scale = (hi - lo) / (qmax - qmin), or 1 when hi == lo (x all zero);
+    zp = rint(clamp(qmin - lo / scale, qmin, qmax));
+    q = clamp(rint(x / scale) + zp, qmin, qmax). Returns (q, scale, zp).
+    """
+    qmin, qmax = (-128, 127) if signed else (0, 255)
+    xf = np.asarray(x, dtype=np.float32)
+    lo = np.float32(min(np.float32(0), xf.min())) if xf.size else np.float32(0)
+    hi = np.float32(max(np.float32(0), xf.max())) if xf.size else np.float32(0)
+    scale = np.float32(1) if hi == lo else np.float32((hi - lo) / np.float32(qmax - qmin))
+    zp_f = np.float32(qmin) - lo / scale
+    zp = int(np.rint(np.float32(min(max(zp_f, np.float32(qmin)), np.float32(qmax)))))
+    q = quantize(xf, scale, zp, qmin, qmax, dtype=np.int8 if signed else np.uint8)
+    return q, scale, zp
+
+
+def dequantize_dynamic(acc: ArrayLike, x_scale: ArrayLike, w_scale: ArrayLike,
+                       axis: Optional[int] = None) -> np.ndarray:
+    """A contraction over a run-time quantized lhs, to f32 (qlinalg.contract
+    with lhs_params): f32(acc) * f32(x_scale * w_scale), the scale product
+    rounded to f32 first, as ONNX Runtime's dynamically quantized MatMul
+    (MatMulInteger, Cast, Mul by the product of the scales). ``w_scale`` is a
+    scalar or a 1-D array along ``axis`` of ``acc``.
+    """
+    a = np.asarray(acc)
+    axis = _normalize_axis(axis, a.ndim)
+    length = a.shape[axis] if axis is not None else None
+    ws = _axis_param(w_scale, a.ndim, axis, length, np.float32, "w_scale")
+    return a.astype(np.float32) * (np.float32(x_scale) * ws)
+
+
 def dequantize(q: ArrayLike, scale: ArrayLike, zp: ArrayLike,
                axis: Optional[int] = None) -> np.ndarray:
     """Dequantize in f32: f32(q - zp) * f32(scale).

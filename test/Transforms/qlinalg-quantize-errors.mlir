@@ -89,6 +89,10 @@
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json requantize=float rounding=half_to_even"
 // RUN: qlinalg-opt %t/bad-requantize-bad-table.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/malformed.json requantize=Float"
+// RUN: qlinalg-opt %t/bad-mode.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="mode=int8"
+// RUN: qlinalg-opt %t/dynamic-per-group.mlir --verify-diagnostics \
+// RUN:   --qlinalg-quantize="mode=dynamic weight-granularity=per-group"
 // RUN: qlinalg-opt %t/bad-group-size.mlir --verify-diagnostics \
 // RUN:   --qlinalg-quantize="calibration=%S/Inputs/calibration.json weight-granularity=per-group group-size=0"
 
@@ -339,23 +343,21 @@ func.func @activations_from_constants(%w: tensor<2x2xf32>) -> tensor<3x2xf32> {
 }
 
 //--- per-group-fallback.mlir
-// Tests that per-group quantization of constant weights that are not K x N
-// (here N x K, a transposed matmul) falls back to per-channel weights along
-// their output channel, dimension 0, with a remark.
-// CHECK-LABEL: func.func @per_group_transposed_weights
-// CHECK: quant.scast %{{.*}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {{.*}}>>
+// Tests that per-group quantization of constant weights that are not rank 2
+// (here a convolution's HWCF filter) falls back to per-channel weights along
+// their output channel, dimension 3, with a remark.
+// CHECK-LABEL: func.func @per_group_conv_weights
+// CHECK: quant.scast %{{.*}} : tensor<1x1x2x2xi8> to tensor<1x1x2x2x!quant.uniform<i8<-127:127>:f32:3, {{.*}}>>
 // CHECK: qlinalg.contract
-func.func @per_group_transposed_weights(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
-  %w = arith.constant dense<[[1.0, -2.0, 0.5, 0.25], [0.3, 0.5, -1.0, 2.0]]> : tensor<2x4xf32>
-  %e = tensor.empty() : tensor<3x2xf32>
+func.func @per_group_conv_weights(%x: tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32> {
+  %w = arith.constant dense<[[[[1.0, -2.0], [0.5, 0.25]]]]> : tensor<1x1x2x2xf32>
+  %e = tensor.empty() : tensor<1x3x3x2xf32>
   %zero = arith.constant 0.0 : f32
-  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
-  // expected-remark @+1 {{per-group quantization needs K x N weights; these are quantized per channel}}
-  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
-                                      affine_map<(m, n, k) -> (n, k)>,
-                                      affine_map<(m, n, k) -> (m, n)>]
-       ins(%x, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
-  return %y : tensor<3x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  // expected-remark @+1 {{per-group quantization needs rank-2 weights (K x N or N x K); these are quantized per channel}}
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x3x3x2xf32>, tensor<1x1x2x2xf32>) outs(%f : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
 }
 
 // -----
@@ -520,6 +522,19 @@ module {
 // Tests that the option values are checked before the table is read: one
 // error, about the option.
 // expected-error @+1 {{unknown requantize mode 'Float' (expected fixed-point or float)}}
+module {
+}
+
+//--- bad-mode.mlir
+// Tests that an unknown mode= value is an error on the module.
+// expected-error @+1 {{unknown mode 'int8' (expected static, dynamic or weight-only)}}
+module {
+}
+
+//--- dynamic-per-group.mlir
+// Tests that run-time activation scales do not combine with per-group
+// weights (no one accumulator scale per output).
+// expected-error @+1 {{mode=dynamic takes per-channel or per-tensor weights (a run-time activation scale times per-group weight scales has no one accumulator scale); per-group weights need mode=weight-only or static}}
 module {
 }
 

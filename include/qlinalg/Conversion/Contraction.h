@@ -40,6 +40,9 @@ struct IntegerContraction {
   Value bias;
   bool lhsUnsigned = false, rhsUnsigned = false;
   int64_t lhsZeroPoint = 0;
+  /// The lhs zero point as an i32 value when it is known only at run time
+  /// (a qlinalg.dynamic_quantize); `lhsZeroPoint` is then 0.
+  Value lhsZeroPointValue;
   /// The rhs zero points, row-major over `zeroPointLoops` (one value when
   /// that is empty: per tensor).
   SmallVector<unsigned> zeroPointLoops;
@@ -67,6 +70,14 @@ SmallVector<int64_t> foldColumnTerm(OpBuilder &b, Location loc,
                                     const IntegerContraction &c,
                                     ArrayRef<OpFoldResult> outSizes,
                                     bool &biasFolded);
+
+/// The column term of a run-time lhs zero point `za` (i32): the constant
+/// term `t0` (at za = 0) plus `za * slope`, as an i32 tensor of `shape`
+/// (row-major `t0` and `slope`, wrapped to 32 bits like the accumulation).
+/// The term is affine in za, so two compile-time foldings give it.
+Value emitColumnTermOfZeroPoint(OpBuilder &b, Location loc,
+                                ArrayRef<int64_t> shape, ArrayRef<int64_t> t0,
+                                ArrayRef<int64_t> slope, Value za);
 
 /// `sum_r ext(lhs)` per parallel index of the lhs, at run time (the row
 /// sums the zero points of the weights multiply).

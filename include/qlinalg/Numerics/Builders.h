@@ -34,6 +34,16 @@ Value buildClampToStorage(OpBuilder &b, Location loc, Value v,
 Value buildQuantize(OpBuilder &b, Location loc, Value x, Value scale,
                     Value zeroPoint, StorageRange range, IntegerType storage);
 
+/// The parameters ONNX DynamicQuantizeLinear chooses for a tensor whose
+/// range, widened to include 0, is [lo, hi] (f32 scalars): the f32 scale
+/// (hi - lo) / (qmax - qmin), 1 when hi == lo; the zero point
+/// roundeven(clamp(qmin - lo / scale, qmin, qmax)) as an integer-valued f32.
+struct DynamicParams {
+  Value scale, zeroPoint;
+};
+DynamicParams buildDynamicParams(OpBuilder &b, Location loc, Value lo, Value hi,
+                                 StorageRange range);
+
 /// dequantize: scale * (q - zp), with q extended to i32 (zero-extended when
 /// not `isSigned`), the difference converted to f32, the product truncated
 /// to `resultType` when that is narrower.

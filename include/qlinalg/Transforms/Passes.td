@@ -75,6 +75,12 @@ def QLinalgQuantize : Pass<"qlinalg-quantize", "ModuleOp"> {
     ```
   }];
   let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"static\"",
+           "static (activation scales from the table), dynamic (chosen per "
+           "call from each contraction input's range, ONNX "
+           "DynamicQuantizeLinear; no table) or weight-only (float "
+           "activations, quantized weights dequantized in the contraction; "
+           "no table)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
            "Path of the calibration table (JSON) written by qlinalg-calibrate">,
     Option<"requantize", "requantize", "std::string", /*default=*/"\"fixed-point\"",

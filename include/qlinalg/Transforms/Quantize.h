@@ -35,7 +35,20 @@ struct Scheme {
 };
 
 /// Choices of --qlinalg-quantize.
+/// Where activation scales come from.
+enum class QuantizeMode {
+  /// From the calibration table: int8 from input to output.
+  Static,
+  /// Chosen at run time from each contraction input's range
+  /// (qlinalg.dynamic_quantize); results in float; no table.
+  Dynamic,
+  /// Float activations; only the constant weights are quantized and they
+  /// are dequantized inside the contraction; no table.
+  WeightOnly,
+};
+
 struct QuantizeOptions {
+  QuantizeMode mode = QuantizeMode::Static;
   MultiplierMode multiplier = MultiplierMode::FixedPoint;
   RoundingMode rounding = RoundingMode::HalfAwayFromZero;
   /// How activation ranges come out of the statistics.
@@ -148,9 +161,10 @@ private:
   MultiplierMode
   chooseMultiplier(Operation *op, ArrayRef<double> multipliers,
                    StringRef what = "accumulator scale / output scale");
+  /// Per group along weight dimension `groupDim` when >= 0.
   Value quantizeConstantWeights(RewriterBase &rewriter,
                                 const QuantizableContraction &unit,
-                                bool perGroup);
+                                int64_t groupDim);
 
   const CalibrationTable *table;
   std::string tableName;

@@ -659,3 +659,109 @@ func.func @contract_clamp_no_multiplier(%a: !A, %b: !B, %init: !Y) {
           iterator_types = ["parallel", "parallel", "reduction"]} -> !Y
   return
 }
+
+//===----------------------------------------------------------------------===//
+// Run-time quantized (lhs_params) and float (weight-only) activations
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// Tests that integer activations need their run-time parameters.
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+func.func @contract_integer_lhs_without_params(%a: tensor<2x4xui8>, %b: !B, %init: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.contract' op an integer lhs ('tensor<2x4xui8>') needs lhs_params: its run-time scale and zero point}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xui8>, !B) outs(%init : tensor<2x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that lhs_params take 8-bit integers.
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+func.func @contract_params_wide_lhs(%a: tensor<2x4xi16>, %b: !B, %s: f32, %z: i32, %init: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.contract' op with lhs_params, lhs must be a tensor of ui8 or i8 integers, got 'tensor<2x4xi16>'}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xi16>, !B) lhs_params(%s, %z) outs(%init : tensor<2x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a run-time quantized lhs gives an f32 result.
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+!ACC = tensor<2x3x!quant.uniform<i32:f32, 0.125>>
+func.func @contract_params_quantized_result(%a: tensor<2x4xui8>, %b: !B, %s: f32, %z: i32, %init: !ACC) {
+  // expected-error @+1 {{'qlinalg.contract' op a run-time quantized lhs needs an f32 result, got 'tensor<2x3x!quant.uniform<i32:f32, 1.250000e-01>>'}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xui8>, !B) lhs_params(%s, %z) outs(%init : !ACC)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> !ACC
+  return
+}
+
+// -----
+
+// Tests that a run-time quantized lhs takes no bias (its scale is not known).
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+!C = tensor<3x!quant.uniform<i32:f32, 0.125>>
+func.func @contract_params_bias(%a: tensor<2x4xui8>, %b: !B, %c: !C, %s: f32, %z: i32, %init: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.contract' op a run-time quantized lhs takes no bias; add it in float}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xui8>, !B) bias(%c : !C) lhs_params(%s, %z) outs(%init : tensor<2x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that a run-time quantized lhs takes no per-group rhs.
+!G = tensor<4x3x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}}>>
+func.func @contract_params_per_group(%a: tensor<2x4xui8>, %b: !G, %s: f32, %z: i32, %init: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.contract' op a run-time quantized lhs takes a per-tensor or per-channel rhs, not a per-group one}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xui8>, !G) lhs_params(%s, %z) outs(%init : tensor<2x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that weight-only activations are f32.
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+func.func @contract_f16_lhs(%a: tensor<2x4xf16>, %b: !B, %init: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qlinalg.contract' op a float lhs (weight-only) must be f32, got 'tensor<2x4xf16>'}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xf16>, !B) outs(%init : tensor<2x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Tests that weight-only gives an f32 result.
+!B = tensor<4x3x!quant.uniform<i8:f32, 0.25>>
+!Y = tensor<2x3x!quant.uniform<i8:f32, 0.5>>
+func.func @contract_float_lhs_quantized_result(%a: tensor<2x4xf32>, %b: !B, %init: !Y) {
+  // expected-error @+1 {{'qlinalg.contract' op a float lhs (weight-only) needs an f32 result, got 'tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01>>'}}
+  %0 = qlinalg.contract ins(%a, %b : tensor<2x4xf32>, !B) outs(%init : !Y)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> !Y
+  return
+}

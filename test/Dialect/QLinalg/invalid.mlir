@@ -928,3 +928,39 @@ func.func @mul_multiplier(%a: tensor<2x!quant.uniform<i8:f32, 0.5>>) {
   %0 = qlinalg.mul %a, %a multiplier(fixed_point) rounding(half_away_from_zero) : tensor<2x!quant.uniform<i8:f32, 0.5>>, tensor<2x!quant.uniform<i8:f32, 0.5>> -> tensor<2x!quant.uniform<i8:f32, 1.1641532182693481E-10>>
   return
 }
+
+// -----
+
+// Tests that qlinalg.dynamic_quantize reads f32.
+func.func @dynamic_quantize_f16(%x: tensor<4xf16>) {
+  // expected-error @+1 {{'qlinalg.dynamic_quantize' op expects an f32 input, got 'tensor<4xf16>'}}
+  %q, %s, %z = qlinalg.dynamic_quantize %x : tensor<4xf16> -> tensor<4xui8>, f32, i32
+  return
+}
+
+// -----
+
+// Tests that qlinalg.dynamic_quantize writes 8-bit integers.
+func.func @dynamic_quantize_i16(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qlinalg.dynamic_quantize' op result must be a tensor of ui8 or i8 integers, got 'tensor<4xi16>'}}
+  %q, %s, %z = qlinalg.dynamic_quantize %x : tensor<4xf32> -> tensor<4xi16>, f32, i32
+  return
+}
+
+// -----
+
+// Tests that qlinalg.dynamic_quantize keeps the shape.
+func.func @dynamic_quantize_shape(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'qlinalg.dynamic_quantize' op shapes differ: 'tensor<4xf32>' vs 'tensor<5xui8>'}}
+  %q, %s, %z = qlinalg.dynamic_quantize %x : tensor<4xf32> -> tensor<5xui8>, f32, i32
+  return
+}
+
+// -----
+
+// Tests that qlinalg.matmul takes quantized activations only.
+func.func @matmul_float_lhs(%a: tensor<2x4xf32>, %b: tensor<4x3x!quant.uniform<i8:f32, 0.25>>) {
+  // expected-error @+1 {{'qlinalg.matmul' op lhs must be quantized (float or run-time quantized activations take qlinalg.contract), got 'tensor<2x4xf32>'}}
+  %0 = qlinalg.matmul %a, %b : tensor<2x4xf32>, tensor<4x3x!quant.uniform<i8:f32, 0.25>> -> tensor<2x3xf32>
+  return
+}

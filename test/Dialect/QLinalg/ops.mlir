@@ -252,7 +252,7 @@ func.func @contract(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>,
 // CHECK-LABEL: func.func @elementwise
 // CHECK: qlinalg.add %{{.*}}, %{{.*}} multiplier(fixed_point) rounding(half_away_from_zero) : tensor<?x4x!quant.uniform<i8:f32, 5.000000e-01:10>>, tensor<?x4x!quant.uniform<u8:f32, 2.500000e-01:128>> -> tensor<?x4x!quant.uniform<i8:f32, 1.000000e+00:-3>>
 // CHECK: qlinalg.mul %{{.*}}, %{{.*}} multiplier(float) rounding(half_to_even) clamp [-3, 127] : {{.*}} -> tensor<?x4x!quant.uniform<i8:f32, 1.000000e+00:-3>>
-// GENERIC-LABEL: "func.func"
+// GENERIC-LABEL: sym_name = "elementwise"
 // GENERIC: "qlinalg.add"(%{{.*}}, %{{.*}}) <{multiplier = 0 : i32, rounding = 0 : i32}>
 // GENERIC: "qlinalg.mul"(%{{.*}}, %{{.*}}) <{clamp = array<i64: -3, 127>, multiplier = 1 : i32, rounding = 1 : i32}>
 func.func @elementwise(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) {
@@ -272,4 +272,35 @@ func.func @elementwise(%a: tensor<?x4x!quant.uniform<i8:f32, 0.5:10>>, %b: tenso
 func.func @rescale(%a: tensor<?x4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>> {
   %0 = qlinalg.requantize %a multiplier(float) rounding(half_to_even) : tensor<?x4x!quant.uniform<u8:f32, 0.25:128>> -> tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
   return %0 : tensor<?x4x!quant.uniform<i8:f32, 0.5:-3>>
+}
+
+// -----
+
+// Tests that qlinalg.dynamic_quantize round-trips with ui8 and i8 results,
+// and that qlinalg.contract takes its run-time scale and zero point
+// (lhs_params) and, weight-only, a float lhs.
+
+// CHECK-LABEL: func.func @run_time_activations
+// CHECK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qlinalg.dynamic_quantize %{{.*}} : tensor<?x4xf32> -> tensor<?x4xui8>, f32, i32
+// CHECK: qlinalg.dynamic_quantize %{{.*}} : tensor<?x4xf32> -> tensor<?x4xi8>, f32, i32
+// CHECK: qlinalg.contract ins(%[[Q]], %{{.*}} : tensor<?x4xui8>, tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>) lhs_params(%[[S]], %[[Z]]) outs(%{{.*}} : tensor<?x3xf32>)
+// CHECK: qlinalg.contract ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>) outs(%{{.*}} : tensor<?x3xf32>)
+// GENERIC-LABEL: sym_name = "run_time_activations"
+// GENERIC: "qlinalg.dynamic_quantize"(%{{.*}}) : (tensor<?x4xf32>) -> (tensor<?x4xui8>, f32, i32)
+// GENERIC: "qlinalg.contract"({{.*}}) <{indexing_maps = {{.*}}, iterator_types = ["parallel", "parallel", "reduction"], operandSegmentSizes = array<i32: 1, 1, 0, 1, 1, 1>}>
+!W = tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {0.5, 0.25, 0.125}>>
+func.func @run_time_activations(%x: tensor<?x4xf32>, %w: !W, %init: tensor<?x3xf32>) {
+  %q, %s, %z = qlinalg.dynamic_quantize %x : tensor<?x4xf32> -> tensor<?x4xui8>, f32, i32
+  %q2, %s2, %z2 = qlinalg.dynamic_quantize %x : tensor<?x4xf32> -> tensor<?x4xi8>, f32, i32
+  %0 = qlinalg.contract ins(%q, %w : tensor<?x4xui8>, !W) lhs_params(%s, %z) outs(%init : tensor<?x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<?x3xf32>
+  %1 = qlinalg.contract ins(%x, %w : tensor<?x4xf32>, !W) outs(%init : tensor<?x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<?x3xf32>
+  return
 }

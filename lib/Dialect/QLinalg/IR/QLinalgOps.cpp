@@ -244,6 +244,20 @@ LogicalResult DequantizeOp::verify() {
   return verifyBorder(*this, getOutput().getType(), getInput().getType());
 }
 
+LogicalResult DynamicQuantizeOp::verify() {
+  auto inType = cast<RankedTensorType>(getInput().getType());
+  auto outType = cast<RankedTensorType>(getOutput().getType());
+  if (!inType.getElementType().isF32())
+    return emitOpError("expects an f32 input, got ") << inType;
+  auto storage = dyn_cast<IntegerType>(outType.getElementType());
+  if (!storage || storage.getWidth() != 8 || storage.isSigned())
+    return emitOpError("result must be a tensor of ui8 or i8 integers, got ")
+           << outType;
+  if (!areCompatibleShapes(inType.getShape(), outType.getShape()))
+    return emitOpError("shapes differ: ") << inType << " vs " << outType;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Requantization shared checks
 //===----------------------------------------------------------------------===//
@@ -422,14 +436,34 @@ LogicalResult mlir::qlinalg::verifyContraction(
     RankedTensorType rhsType, RankedTensorType biasType,
     RankedTensorType resultType, std::optional<MultiplierMode> multiplier,
     std::optional<RoundingMode> rounding,
-    std::optional<ArrayRef<int64_t>> clamp) {
+    std::optional<ArrayRef<int64_t>> clamp, bool dynamicLhs) {
   auto emitError = [op]() { return op->emitOpError(); };
-  if (failed(verifyQuantizedTensorType(emitError, lhsType, "lhs")) ||
-      failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")))
+  auto lhsInt = dyn_cast<IntegerType>(lhsType.getElementType());
+  if (lhsInt && !dynamicLhs)
+    return op->emitOpError("an integer lhs (")
+           << lhsType
+           << ") needs lhs_params: its run-time scale and zero point";
+  // Weight-only: float activations times quantized weights.
+  bool floatLhs = isa<FloatType>(lhsType.getElementType());
+  if (dynamicLhs) {
+    if (!lhsInt || lhsInt.getWidth() != 8 || lhsInt.isSigned())
+      return op->emitOpError("with lhs_params, lhs must be a tensor of ui8 or "
+                             "i8 integers, got ")
+             << lhsType;
+  } else if (floatLhs) {
+    if (!lhsType.getElementType().isF32())
+      return op->emitOpError("a float lhs (weight-only) must be f32, got ")
+             << lhsType;
+  } else if (failed(verifyQuantizedTensorType(emitError, lhsType, "lhs"))) {
+    return failure();
+  }
+  if (failed(verifyQuantizedTensorType(emitError, rhsType, "rhs")))
     return failure();
   bool perGroup = getSubChannelType(rhsType) != nullptr;
-  // Only a per-group rhs gives an f32 result; it is checked below.
-  if (!(perGroup && resultType.getElementType().isF32()) &&
+  // Only a per-group rhs or a run-time lhs gives an f32 result; checked
+  // below.
+  if (!((perGroup || dynamicLhs || floatLhs) &&
+        resultType.getElementType().isF32()) &&
       failed(verifyQuantizedTensorType(emitError, resultType, "result")))
     return failure();
   SmallVector<std::pair<StringRef, RankedTensorType>> operands{
@@ -439,6 +473,34 @@ LogicalResult mlir::qlinalg::verifyContraction(
   operands.push_back({"the result", resultType});
   if (failed(verifyMaps(op, maps, operands)))
     return failure();
+
+  if (dynamicLhs || floatLhs) {
+    QuantizedTypeParams rhs = *getQuantizedTypeParams(rhsType);
+    if (rhs.storageWidth > 8)
+      return op->emitOpError("rhs storage must be at most 8 bits wide, got ")
+             << rhs.storageWidth << " bits";
+    if (perGroup && dynamicLhs)
+      return op->emitOpError("a run-time quantized lhs takes a per-tensor or "
+                             "per-channel rhs, not a per-group one");
+    if (perGroup && failed(verifyPerGroupRhs(op, maps, rhsType, rhs)))
+      return failure();
+    StringRef form =
+        dynamicLhs ? "a run-time quantized lhs" : "a float lhs (weight-only)";
+    if (rhs.axis >= 0 &&
+        maps.reduction[ContractionMaps::getLoop(maps.rhs, rhs.axis)])
+      return op->emitOpError("rhs may only be quantized per axis along an "
+                             "output channel; rhs dimension ")
+             << rhs.axis << " is a reduction dimension";
+    if (!resultType.getElementType().isF32())
+      return op->emitOpError()
+             << form << " needs an f32 result, got " << resultType;
+    if (biasType)
+      return op->emitOpError() << form << " takes no bias; add it in float";
+    if (multiplier || rounding || clamp)
+      return op->emitOpError("an f32 result takes no multiplier, rounding or "
+                             "clamp");
+    return success();
+  }
 
   auto lhs = getPerTensorType(lhsType);
   if (!lhs)
@@ -582,6 +644,10 @@ LogicalResult MatmulOp::verify() {
     return emitOpError("expects rank-2 operands and result");
   if (biasType && biasType.getRank() != 1)
     return emitOpError("bias must be a rank-1 tensor of i32 storage");
+  if (!isa<quant::QuantizedType>(lhsType.getElementType()))
+    return emitOpError("lhs must be quantized (float or run-time quantized "
+                       "activations take qlinalg.contract), got ")
+           << lhsType;
   return verifyContraction(*this, getContractionMaps(), lhsType, rhsType,
                            biasType, resultType, getMultiplier(), getRounding(),
                            std::nullopt);
@@ -637,11 +703,13 @@ LogicalResult ContractOp::verify() {
   std::optional<ArrayRef<int64_t>> clamp;
   if (getClamp())
     clamp = *getClamp();
-  return verifyContraction(*this, getContractionMaps(),
-                           cast<RankedTensorType>(getLhs().getType()),
-                           cast<RankedTensorType>(getRhs().getType()), biasType,
-                           cast<RankedTensorType>(getResult().getType()),
-                           getMultiplier(), getRounding(), clamp);
+  if (!getLhsScale() != !getLhsZeroPoint())
+    return emitOpError("lhs_params needs both the scale and the zero point");
+  return verifyContraction(
+      *this, getContractionMaps(), cast<RankedTensorType>(getLhs().getType()),
+      cast<RankedTensorType>(getRhs().getType()), biasType,
+      cast<RankedTensorType>(getResult().getType()), getMultiplier(),
+      getRounding(), clamp, hasDynamicLhs());
 }
 
 //===----------------------------------------------------------------------===//

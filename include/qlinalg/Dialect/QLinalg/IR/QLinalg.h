@@ -50,14 +50,12 @@ struct ContractionMaps {
 /// qlinalg.contract and qlinalg.matmul): operand element types and zero
 /// points, the rhs channel axis, bias and accumulator scales, and the
 /// epilogue. `biasType` is null without a bias.
-LogicalResult verifyContraction(Operation *op, const ContractionMaps &maps,
-                                RankedTensorType lhsType,
-                                RankedTensorType rhsType,
-                                RankedTensorType biasType,
-                                RankedTensorType resultType,
-                                std::optional<MultiplierMode> multiplier,
-                                std::optional<RoundingMode> rounding,
-                                std::optional<ArrayRef<int64_t>> clamp);
+LogicalResult verifyContraction(
+    Operation *op, const ContractionMaps &maps, RankedTensorType lhsType,
+    RankedTensorType rhsType, RankedTensorType biasType,
+    RankedTensorType resultType, std::optional<MultiplierMode> multiplier,
+    std::optional<RoundingMode> rounding,
+    std::optional<ArrayRef<int64_t>> clamp, bool dynamicLhs = false);
 
 } // namespace mlir::qlinalg
 

@@ -130,6 +130,44 @@ def QLinalg_DequantizeOp : QLinalg_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QLinalg_DynamicQuantizeOp : QLinalg_Op<"dynamic_quantize", [Pure]> {
+  let summary = "float tensor to 8-bit integers with a scale and zero point "
+                "chosen from its range at run time";
+  let description = [{
+    ONNX DynamicQuantizeLinear, generalized to signed storage: with
+    `[qmin, qmax]` the storage range (`[0, 255]` for `ui8`, `[-128, 127]` for
+    `i8`), all in f32,
+
+    ```
+    lo    = min(0, min(x))            hi = max(0, max(x))
+    scale = (hi - lo) / (qmax - qmin), or 1 when hi == lo (x all zero)
+    zp    = clamp(roundeven(qmin - lo / scale), qmin, qmax)
+    y     = clamp(roundeven(x / scale) + zp, qmin, qmax)
+    ```
+
+    The range includes 0, so 0.0 is exact. A NaN in `x` is an error ONNX
+    leaves undefined; here it propagates to the scale (and `y` is `qmin`
+    wherever `x / scale` is NaN).
+
+    The integers are a plain `ui8` or `i8` tensor (their scale is not known
+    when the program is compiled), read by `qlinalg.contract` with
+    `lhs_params(%scale, %zp)`.
+
+    Example:
+
+    ```mlir
+    %q, %scale, %zp = qlinalg.dynamic_quantize %x
+        : tensor<?x64xf32> -> tensor<?x64xui8>, f32, i32
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output, F32:$scale, I32:$zero_point);
+  let assemblyFormat =
+      "$input attr-dict `:` type($input) `->` type($output) `,` type($scale) "
+      "`,` type($zero_point)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // MatmulOp
 //===----------------------------------------------------------------------===//
@@ -202,7 +240,7 @@ def QLinalg_MatmulOp : QLinalg_Op<"matmul", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def QLinalg_ContractOp : QLinalg_Op<"contract",
-    [Pure, DestinationStyleOpInterface]> {
+    [Pure, AttrSizedOperandSegments, DestinationStyleOpInterface]> {
   let summary = "quantized contraction over indexing maps: matmul, batch "
                 "matmul, convolution, depthwise convolution";
   let description = [{
@@ -239,6 +277,18 @@ def QLinalg_ContractOp : QLinalg_Op<"contract",
     - f32, for a per-group `rhs` (groups have different accumulator
       scales): `y = sum_g f32(sa * s[g]) * f32(acc_g)` in increasing g, and
       no bias.
+    - f32, for an `lhs` quantized at run time: with `lhs_params(%sa, %za)`
+      the `lhs` is a plain `ui8` or `i8` tensor (the integers of
+      `qlinalg.dynamic_quantize`) whose scale `%sa` (f32) and zero point
+      `%za` (i32) are operands, and `y = f32(acc) * f32(sa * sb[c])`, the
+      scale product rounded to f32 first (ONNX Runtime's dynamically
+      quantized MatMul: MatMulInteger, Cast, then Mul by the product of the
+      scales). No bias: its scale is not known either, so it stays a float
+      add.
+    - f32, for float activations (weight-only quantization): an f32 `lhs`
+      times the quantized `rhs` (per tensor, per channel or per group),
+      each weight dequantized where it is read,
+      `y = sum_r x * (f32(w - zb) * sb)` summed in f32; no bias.
 
     The optional `bias` is i32 with zero point 0 and the accumulator scale;
     its map selects only parallel loops that the result has.
@@ -271,6 +321,8 @@ def QLinalg_ContractOp : QLinalg_Op<"contract",
   }];
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
                        Optional<AnyRankedTensor>:$bias,
+                       Optional<F32>:$lhs_scale,
+                       Optional<I32>:$lhs_zero_point,
                        AnyRankedTensor:$init,
                        AffineMapArrayAttr:$indexing_maps,
                        StrArrayAttr:$iterator_types,
@@ -281,6 +333,7 @@ def QLinalg_ContractOp : QLinalg_Op<"contract",
   let assemblyFormat = [{
     `ins` `(` $lhs `,` $rhs `:` type($lhs) `,` type($rhs) `)`
     (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`lhs_params` `(` $lhs_scale^ `,` $lhs_zero_point `)`)?
     `outs` `(` $init `:` type($init) `)`
     (`multiplier` `(` $multiplier^ `)`)? (`rounding` `(` $rounding^ `)`)?
     (`clamp` $clamp^)?
@@ -293,8 +346,10 @@ def QLinalg_ContractOp : QLinalg_Op<"contract",
     ContractionMaps getContractionMaps();
     /// True when the result is the i32 accumulator.
     bool hasAccumulatorResult();
-    /// True when the result is f32 (a per-group rhs).
+    /// True when the result is f32 (a per-group rhs, or a run-time lhs).
     bool hasFloatResult();
+    /// True when the lhs is quantized at run time (`lhs_params`).
+    bool hasDynamicLhs() { return getLhsScale() != nullptr; }
   }];
 }
 
