@@ -135,11 +135,13 @@ def conv_layer(name: str, x: str, t_in: str, t_out: str, stride: int,
     ]
 
 
-def relu(name: str, x: str, t: str) -> List[str]:
+def relu(name: str, x: str, t: str, rank: int = 4) -> List[str]:
+    """Elementwise max(x, 0) of a rank-4 (default) or rank-2 tensor."""
+    m, par = {4: (MAP4_ID, PAR4), 2: (MAP2_ID, PAR2)}[rank]
     return [
         f"    %{name}_empty = tensor.empty(%n) : {t}",
-        f"    %{name} = linalg.generic {{indexing_maps = [{MAP4_ID}, {MAP4_ID}], "
-        f"iterator_types = {PAR4}}}",
+        f"    %{name} = linalg.generic {{indexing_maps = [{m}, {m}], "
+        f"iterator_types = {par}}}",
         f"        ins({x} : {t}) outs(%{name}_empty : {t}) {{",
         "    ^bb0(%in: f32, %out: f32):",
         "      %m = arith.maximumf %in, %zero : f32",
@@ -148,28 +150,51 @@ def relu(name: str, x: str, t: str) -> List[str]:
     ]
 
 
-def dense_layer(x: str, t_x: str, t_y: str, w: Dict[str, np.ndarray]) -> List[str]:
-    """y = x @ fc_w^T + fc_b: a transposed-weight linalg.matmul from a zero
-    fill, then the bias added by an elementwise generic (as torch-mlir writes
-    nn.Linear)."""
-    t_fw, t_fb = tensor(w["fc_w"].shape), tensor(w["fc_b"].shape)
+def dense_layer(x: str, t_x: str, t_y: str, w: Dict[str, np.ndarray],
+                name: str = "fc", result: str = "%y") -> List[str]:
+    """result = x @ <name>_w^T + <name>_b: a transposed-weight linalg.matmul
+    from a zero fill, then the bias added by an elementwise generic (as
+    torch-mlir writes nn.Linear). The weight is (out, in)."""
+    t_fw, t_fb = tensor(w[f"{name}_w"].shape), tensor(w[f"{name}_b"].shape)
     return [
-        constant("fc_w", w),
-        constant("fc_b", w),
-        f"    %fc_empty = tensor.empty(%n) : {t_y}",
-        f"    %fc_zero = linalg.fill ins(%zero : f32) outs(%fc_empty : {t_y}) -> {t_y}",
-        "    %fc_mm = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, "
+        constant(f"{name}_w", w),
+        constant(f"{name}_b", w),
+        f"    %{name}_empty = tensor.empty(%n) : {t_y}",
+        f"    %{name}_zero = linalg.fill ins(%zero : f32) outs(%{name}_empty : {t_y}) -> {t_y}",
+        f"    %{name}_mm = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, "
         "affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>]",
-        f"        ins({x}, %fc_w : {t_x}, {t_fw}) outs(%fc_zero : {t_y}) -> {t_y}",
-        f"    %fc_bempty = tensor.empty(%n) : {t_y}",
-        f"    %y = linalg.generic {{indexing_maps = [{MAP2_ID}, {MAP2_COL}, {MAP2_ID}], "
+        f"        ins({x}, %{name}_w : {t_x}, {t_fw}) outs(%{name}_zero : {t_y}) -> {t_y}",
+        f"    %{name}_bempty = tensor.empty(%n) : {t_y}",
+        f"    {result} = linalg.generic {{indexing_maps = [{MAP2_ID}, {MAP2_COL}, {MAP2_ID}], "
         f"iterator_types = {PAR2}}}",
-        f"        ins(%fc_mm, %fc_b : {t_y}, {t_fb}) outs(%fc_bempty : {t_y}) {{",
+        f"        ins(%{name}_mm, %{name}_b : {t_y}, {t_fb}) outs(%{name}_bempty : {t_y}) {{",
         "    ^bb0(%a: f32, %b: f32, %out: f32):",
         "      %s = arith.addf %a, %b : f32",
         "      linalg.yield %s : f32",
         f"    }} -> {t_y}",
     ]
+
+
+def pad(name: str, x: str, t_in: str, t_out: str) -> List[str]:
+    """Zero padding of 1 on both sides of H and W (NCHW), a tensor.pad."""
+    return [f"    %{name} = tensor.pad {x} low[0, 0, 1, 1] high[0, 0, 1, 1] {{",
+            "    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
+            "      tensor.yield %zero : f32",
+            f"    }} : {t_in} to {t_out}"]
+
+
+def max_pool(name: str, x: str, t_in: str, t_out: str, size: int) -> List[str]:
+    """size x size max pooling with stride size (NCHW): linalg.pooling_nchw_max
+    into a -inf fill (the function defines %ninf = 0xFF800000)."""
+    t_win = tensor((size, size))
+    return [f"    %{name}_win = tensor.empty() : {t_win}",
+            f"    %{name}_empty = tensor.empty(%n) : {t_out}",
+            f"    %{name}_init = linalg.fill ins(%ninf : f32) outs(%{name}_empty : {t_out}) "
+            f"-> {t_out}",
+            f"    %{name} = linalg.pooling_nchw_max {{dilations = dense<1> : vector<2xi64>, "
+            f"strides = dense<{size}> : vector<2xi64>}}",
+            f"        ins({x}, %{name}_win : {t_in}, {t_win}) outs(%{name}_init : {t_out}) "
+            f"-> {t_out}"]
 
 
 def model_text(w: Dict[str, np.ndarray]) -> str:
@@ -190,11 +215,8 @@ def model_text(w: Dict[str, np.ndarray]) -> str:
         "    %zero = arith.constant 0.000000e+00 : f32",
         f"    %n = tensor.dim %x, %c0 : {t_x}",
         "    // conv1: 3 -> 8 channels, 3x3, stride 1, padding 1",
-        "    %padded = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {",
-        "    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
-        "      tensor.yield %zero : f32",
-        f"    }} : {t_x} to {t_p}",
     ]
+    lines += pad("padded", "%x", t_x, t_p)
     lines += conv_layer("conv1", "%padded", t_p, t_1, 1, w)
     lines += relu("relu1", "%conv1", t_1)
     lines += ["    // conv2: 8 -> 16 channels, 3x3, stride 2, no padding (12 -> 5)"]

@@ -505,7 +505,8 @@ def compare_cases(out_dir: str, cases, suffix: str = "out") -> int:
                       f"expected {exp.dtype} {exp.shape}")
                 failures += 1
                 continue
-            # Bitwise (NaN-safe, -0.0 distinct from 0.0).
+            # Bitwise (NaN-safe, -0.0 distinct from 0.0); 0-d results as 1-d.
+            got, exp = np.atleast_1d(got), np.atleast_1d(exp)
             diff = got.view(np.uint8).reshape(got.shape + (-1,)) != \
                 exp.view(np.uint8).reshape(exp.shape + (-1,))
             bad = np.argwhere(diff.any(axis=-1))

@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -51,7 +51,7 @@ ROOT = os.path.join(HERE, *[os.pardir] * 3)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "cnn"))
 from make_model import (MAP4_ID, PAR4, conv_layer, dense_layer,  # noqa: E402
-                        relu, tensor)
+                        max_pool, pad, relu, tensor)
 from qlinalg import numerics as nm  # noqa: E402
 from qlinalg.npyio import load_npy, save_npy  # noqa: E402
 
@@ -73,13 +73,6 @@ def make_weights() -> Dict[str, np.ndarray]:
             "conv2_b": (rng.standard_normal(C) * 0.1).astype(np.float32),
             "fc_w": draw((OUT, FLAT), FLAT),
             "fc_b": (rng.standard_normal(OUT) * 0.1).astype(np.float32)}
-
-
-def pad(name: str, x: str, t_in: str, t_out: str) -> List[str]:
-    return [f"    %{name} = tensor.pad {x} low[0, 0, 1, 1] high[0, 0, 1, 1] {{",
-            "    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):",
-            "      tensor.yield %zero : f32",
-            f"    }} : {t_in} to {t_out}"]
 
 
 def model_text(w: Dict[str, np.ndarray]) -> str:
@@ -110,14 +103,8 @@ def model_text(w: Dict[str, np.ndarray]) -> str:
               "      linalg.yield %s : f32",
               f"    }} -> {t_c}"]
     lines += relu("relu2", "%res", t_c)
-    lines += ["    %win = tensor.empty() : tensor<2x2xf32>",
-              f"    %pool_empty = tensor.empty(%n) : {t_p}",
-              f"    %pool_init = linalg.fill ins(%ninf : f32) outs(%pool_empty : {t_p}) -> {t_p}",
-              "    %pool = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, "
-              "strides = dense<2> : vector<2xi64>}",
-              f"        ins(%relu2, %win : {t_c}, tensor<2x2xf32>) outs(%pool_init : {t_p}) -> {t_p}",
-              f"    %flat = tensor.collapse_shape %pool [[0], [1, 2, 3]] : {t_p} into {t_f}",
-              ]
+    lines += max_pool("pool", "%relu2", t_c, t_p, POOL)
+    lines += [f"    %flat = tensor.collapse_shape %pool [[0], [1, 2, 3]] : {t_p} into {t_f}"]
     lines += dense_layer("%flat", t_f, t_y, w)
     lines += [
               f"    return %y : {t_y}",

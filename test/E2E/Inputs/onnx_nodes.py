@@ -27,8 +27,8 @@ module, with the node's scales and zero points on the !quant.uniform types:
                      rounding(half_to_even)
   QLinearMatMul      qlinalg.contract (2-D and batched), requantized in float
 
-DynamicQuantizeLinear computes its scale at run time, which qlinalg does not
-support yet (mode=dynamic); `gen` lists its cases as not expressed.
+  DynamicQuantizeLinear  qlinalg.dynamic_quantize (u8), its scale and zero
+                     point returned as 0-d tensors (the zero point as i32)
 """
 
 from __future__ import annotations
@@ -191,6 +191,20 @@ def to_case(name: str, node, inputs, outputs) -> Optional[Case]:
                         "multiplier(float) rounding(half_to_even)")
         mlir = func([f"%a: {t_a}", f"%b: {t_b}"], body, t_y)
         return Case(name, mlir, [A, B], [y], about)
+    if op == "DynamicQuantizeLinear":
+        x = np.asarray(inputs[0], np.float32)
+        t_x, t_y = tensor(x.shape, "f32"), tensor(y.shape, "ui8")
+        results = f"{t_y}, tensor<f32>, tensor<i32>"
+        mlir = "\n".join([
+            f"func.func @main(%x: {t_x}) -> ({results}) {{",
+            f"  %y, %s, %z = qlinalg.dynamic_quantize %x : {t_x} -> {t_y}, f32, i32",
+            "  %ts = tensor.from_elements %s : tensor<f32>",
+            "  %tz = tensor.from_elements %z : tensor<i32>",
+            f"  return %y, %ts, %tz : {results}", "}", ""])
+        # ONNX's zero point is a uint8 scalar; qlinalg's an i32.
+        expected = [y, np.asarray(outputs[1], np.float32),
+                    np.asarray(outputs[2]).astype(np.int32)]
+        return Case(name, mlir, [x], expected, about)
     return None
 
 

@@ -6,6 +6,7 @@ the same table and the same scheme.
 
   per_group.py gen DIR                       model.mlir, cal.npy, eval.npy
   per_group.py check DIR OUT.npy G BITS SCHEME POW2
+  per_group.py check-weight-only DIR OUT.npy G BITS SCHEME
 """
 
 import json
@@ -57,14 +58,8 @@ def gen(out):
     print("ok: model and data")
 
 
-def reference(out, group, bits, scheme, pow2):
-    w, b = weights()
-    table = json.load(open(os.path.join(out, "table.json")))["tensors"]["t0"]
-    x = ql.load_npy(os.path.join(out, "eval.npy"))
-    sx, zx = ql.choose_asymmetric(table["min"], table["max"], -128, 127)
-    if pow2:
-        sx, zx = ql.to_power_of_two_scale(sx, zx, table["min"], -128, 127, False)
-    xq = ql.quantize(x, sx, zx, -128, 127)
+def quantize_groups(w, group, bits, scheme, pow2):
+    """The weights quantized per group of `group` rows and per column."""
     symmetric = scheme == "symmetric"
     qmin, qmax = ql.storage_range("i8", bits, narrow=symmetric)
     groups = K // group
@@ -84,8 +79,51 @@ def reference(out, group, bits, scheme, pow2):
                 s, z = ql.to_power_of_two_scale(s, z, lo, qmin, qmax, symmetric)
             scales[g, n], zps[g, n] = s, z
             wq[rows, n] = ql.quantize(blk, s, z, qmin, qmax)
+    return wq, scales, zps
+
+
+def reference(out, group, bits, scheme, pow2):
+    w, b = weights()
+    table = json.load(open(os.path.join(out, "table.json")))["tensors"]["t0"]
+    x = ql.load_npy(os.path.join(out, "eval.npy"))
+    sx, zx = ql.choose_asymmetric(table["min"], table["max"], -128, 127)
+    if pow2:
+        sx, zx = ql.to_power_of_two_scale(sx, zx, table["min"], -128, 127, False)
+    xq = ql.quantize(x, sx, zx, -128, 127)
+    wq, scales, zps = quantize_groups(w, group, bits, scheme, pow2)
     y = ql.qmatmul_per_group(xq, zx, wq, zps, sx, scales, group)
     return (y + b).astype(np.float32), scales
+
+
+def check_weight_only(out, result, group, bits, scheme):
+    """mode=weight-only: float activations times the dequantized weights.
+
+    The f32 sums are not bit-exact with numpy's (summation order), so each
+    output must be within the recursive-summation bound of the exact float64
+    result with the same quantized weights: |y - ref| <= K * 2^-24 *
+    (|x| @ |w_dq| + |b|) (gamma_K, rounded up), plus one rounding of ref.
+    """
+    group, bits = int(group), int(bits)
+    w, b = weights()
+    x = ql.load_npy(os.path.join(out, "eval.npy")).astype(np.float64)
+    wq, scales, zps = quantize_groups(w, group, bits, scheme, False)
+    rows = np.arange(K) // group
+    cols = np.arange(N)
+    w_dq = ((wq.astype(np.int64) - zps[rows][:, cols]).astype(np.float32)
+            * scales[rows][:, cols]).astype(np.float64)
+    ref = x @ w_dq + b
+    bound = (K + 1) * 2.0 ** -24 * (np.abs(x) @ np.abs(w_dq) + np.abs(b)) + 2.0 ** -149
+    y = ql.load_npy(result).astype(np.float64)
+    err = np.abs(y - ref)
+    if not np.all(err <= bound):
+        bad = np.argwhere(err > bound)[0]
+        raise SystemExit(f"weight-only: FAIL at {tuple(bad)}: {y[tuple(bad)]!r} vs "
+                         f"{ref[tuple(bad)]!r} (bound {bound[tuple(bad)]:.3g})")
+    f = x @ w.astype(np.float64) + b
+    rel = np.linalg.norm(y - f) / np.linalg.norm(f)
+    print(f"weight-only: ok ({y.size} outputs within the f32 summation bound, "
+          f"largest {float(np.max(err / bound)):.3f} of it, G={group}, {bits}-bit "
+          f"{scheme}); relative error to float {rel:.4f}")
 
 
 def check(out, result, group, bits, scheme, pow2):
@@ -108,5 +146,7 @@ def check(out, result, group, bits, scheme, pow2):
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
+    elif sys.argv[1] == "check-weight-only":
+        check_weight_only(*sys.argv[2:])
     else:
         check(*sys.argv[2:])
