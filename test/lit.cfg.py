@@ -22,12 +22,14 @@ llvm_config.with_environment(
 
 config.substitutions.append(("%python", config.qlinalg_python))
 
-# ONNX's own node test cases need Debian's python3-onnx (scripts/setup
-# installs it).
+# ONNX's own node test cases need Debian's python3-onnx, the digits
+# examples python3-sklearn (its bundled data set); scripts/setup installs
+# both.
 import subprocess
-if subprocess.run([config.qlinalg_python, "-c", "import onnx"],
-                  capture_output=True).returncode == 0:
-    config.available_features.add("onnx")
+for module, feature in (("onnx", "onnx"), ("sklearn.datasets", "sklearn")):
+    if subprocess.run([config.qlinalg_python, "-c", f"import {module}"],
+                      capture_output=True).returncode == 0:
+        config.available_features.add(feature)
 config.substitutions.append(("%qlinalg_src", config.qlinalg_src_root))
 config.substitutions.append(
     ("%qlinalg_plugin", os.path.join(config.qlinalg_lib_dir, "QLinalgPlugin.so")))

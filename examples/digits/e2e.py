@@ -21,7 +21,7 @@ Subcommands:
       Top-1 accuracy of the float and the int8 logits (both from qlinalg-run
       on the test set) against the labels, and the relative error
       ||q - f||_2 / ||f||_2 over the whole logits array; prints
-        NAME: float top-1 97.50%, int8 top-1 97.22% (-0.28 points), logits relative error 1.23%
+        NAME: float top-1 97.50%, quantized top-1 97.22% (-0.28 points), logits relative error 1.23%
       (with --min-agreement, also the share of images whose int8 and float
       top-1 agree). Exits 1 if int8 top-1 is more than P points (default 1.0)
       below float, or the agreement is below A. --json writes the figures.
@@ -127,7 +127,7 @@ def cmd_accuracy(args: argparse.Namespace) -> None:
     agreement = 100.0 * float(np.mean(f_top == q_top))
     rel = 100.0 * float(np.linalg.norm(q - f) / np.linalg.norm(f))
     drop = q_acc - f_acc
-    line = (f"{args.mode}: float top-1 {f_acc:.2f}%, int8 top-1 {q_acc:.2f}% "
+    line = (f"{args.mode}: float top-1 {f_acc:.2f}%, quantized top-1 {q_acc:.2f}% "
             f"({drop:+.2f} points), logits relative error {rel:.2f}%")
     if args.min_agreement is not None:
         line += f", top-1 agreement {agreement:.2f}%"
@@ -141,7 +141,7 @@ def cmd_accuracy(args: argparse.Namespace) -> None:
             out.write("\n")
     failures = []
     if drop < -args.max_drop:
-        failures.append(f"int8 top-1 {q_acc:.2f}% is {-drop:.2f} points below float "
+        failures.append(f"quantized top-1 {q_acc:.2f}% is {-drop:.2f} points below float "
                         f"{f_acc:.2f}% (at most {args.max_drop:g} allowed)")
     if args.min_agreement is not None and agreement < args.min_agreement:
         failures.append(f"int8 and float top-1 agree on {agreement:.2f}% of the images, "

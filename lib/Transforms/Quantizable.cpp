@@ -706,17 +706,17 @@ void mlir::qlinalg::insertObservers(const TensorIdMap &ids) {
   }
 }
 
-FailureOr<SmallVector<std::string>>
-mlir::qlinalg::returnObservedTensors(func::FuncOp func,
-                                     SmallVectorImpl<std::string> &skipped) {
+LogicalResult mlir::qlinalg::appendEntryResults(func::FuncOp func,
+                                                ArrayRef<Value> values,
+                                                StringRef purpose) {
   if (!func.getBody().hasOneBlock())
-    return func.emitError("calibration needs an entry function with a single "
-                          "block");
+    return func.emitError()
+           << purpose << " needs an entry function with a single block";
   Block &body = func.getBody().front();
   auto ret = dyn_cast<func::ReturnOp>(body.getTerminator());
   if (!ret)
-    return func.emitError("calibration needs an entry function ending in "
-                          "func.return");
+    return func.emitError()
+           << purpose << " needs an entry function ending in func.return";
   // Calls of the entry from other functions expect its own results: they
   // call an unchanged private copy instead.
   if (auto module = func->getParentOfType<ModuleOp>()) {
@@ -730,6 +730,26 @@ mlir::qlinalg::returnObservedTensors(func::FuncOp func,
         return func.emitError("cannot redirect the calls of the entry");
     }
   }
+  SmallVector<Value> operands(ret.getOperands());
+  operands.append(values.begin(), values.end());
+  OpBuilder builder(ret);
+  func::ReturnOp::create(builder, ret.getLoc(), operands);
+  ret.erase();
+  SmallVector<Type> results(func.getResultTypes());
+  for (Value v : values)
+    results.push_back(v.getType());
+  func.setFunctionType(
+      FunctionType::get(func.getContext(), func.getArgumentTypes(), results));
+  return success();
+}
+
+FailureOr<SmallVector<std::string>>
+mlir::qlinalg::returnObservedTensors(func::FuncOp func,
+                                     SmallVectorImpl<std::string> &skipped) {
+  if (!func.getBody().hasOneBlock())
+    return func.emitError("calibration needs an entry function with a single "
+                          "block");
+  Block &body = func.getBody().front();
   SmallVector<ObserveOp> observes;
   func.walk([&](ObserveOp op) { observes.push_back(op); });
   SmallVector<std::string> ids;
@@ -744,15 +764,7 @@ mlir::qlinalg::returnObservedTensors(func::FuncOp func,
     op.getOutput().replaceAllUsesWith(op.getInput());
     op.erase();
   }
-  SmallVector<Value> operands(ret.getOperands());
-  operands.append(extra);
-  OpBuilder builder(ret);
-  func::ReturnOp::create(builder, ret.getLoc(), operands);
-  ret.erase();
-  SmallVector<Type> results(func.getResultTypes());
-  for (Value v : extra)
-    results.push_back(v.getType());
-  func.setFunctionType(
-      FunctionType::get(func.getContext(), func.getArgumentTypes(), results));
+  if (failed(appendEntryResults(func, extra, "calibration")))
+    return failure();
   return ids;
 }

@@ -854,6 +854,8 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
     // known here, float activations stay float: the product comes back in
     // f32, and the bias stays a float addition after it.
     Value y = makeContraction(resultType, Value());
+    // The op that makes the unit's result: a separate bias add stays.
+    Operation *out = c.root != op ? c.root : y.getDefiningOp();
     Value product = op->getResult(0);
     Value floatInit = op->getOperand(op->getNumOperands() - 1);
     rewriter.replaceAllUsesWith(product, y);
@@ -864,8 +866,12 @@ LogicalResult QuantizationState::rewrite(RewriterBase &rewriter,
       auto add = linalg::AddOp::create(rewriter, loc, ValueRange{y, floatInit},
                                        ValueRange{empty});
       rewriter.replaceAllUsesExcept(y, add.getResult(0), add);
+      out = add;
     }
     idOf[y] = idOf.lookup(c.result);
+    // The float result carries the unit's id, for qlinalg-run --compare.
+    if (std::string id = idOf.lookup(c.result); !id.empty())
+      out->setAttr("qlinalg.tensor_id", rewriter.getStringAttr(id));
     rewriter.eraseOp(op);
     return success();
   }

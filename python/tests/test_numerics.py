@@ -564,5 +564,48 @@ class ElementwiseTest(unittest.TestCase):
             nm.qmul(np.zeros(2, np.int16), 1.0, 0, np.zeros(2, np.int8), 1.0, 0, 1.0, 0, -128, 127)
 
 
+
+class DynamicQuantizeTest(unittest.TestCase):
+    """ONNX DynamicQuantizeLinear, as its node test cases compute it."""
+
+    def onnx(self, x):
+        x = np.asarray(x, np.float32)
+        lo, hi = np.minimum(0, np.min(x)), np.maximum(0, np.max(x))
+        s = np.float32((hi - lo) / (255 - 0))
+        z = np.clip(round((0 - lo) / s), 0, 255).astype(np.uint8)
+        return np.clip(np.round(x / s) + z, 0, 255).astype(np.uint8), s, int(z)
+
+    def test_matches_onnx(self):
+        rng = np.random.default_rng(5)
+        for x in ([0, 2, -3, -2.5, 1.34, 0.5], [-1.0, -2.1, -1.3, -2.5, -3.34, -4.0],
+                  [1, 2.1, 1.3, 2.5, 3.34, 4.0], rng.normal(0.3, 2.0, (7, 9))):
+            q, s, z = nm.dynamic_quantize(x)
+            rq, rs, rz = self.onnx(x)
+            self.assertEqual(q.dtype, np.uint8)
+            np.testing.assert_array_equal(q, rq)
+            self.assertEqual(s.view(np.int32), rs.view(np.int32))
+            self.assertEqual(z, rz)
+
+    def test_all_zero_has_unit_scale(self):
+        q, s, z = nm.dynamic_quantize(np.zeros((3, 2), np.float32))
+        self.assertEqual((float(s), z), (1.0, 0))
+        np.testing.assert_array_equal(q, np.zeros((3, 2), np.uint8))
+
+    def test_signed_range(self):
+        q, s, z = nm.dynamic_quantize([-1.0, 3.0], signed=True)
+        self.assertEqual(q.dtype, np.int8)
+        self.assertEqual(s, np.float32(4.0 / 255.0))
+        self.assertEqual(z, -128 + int(np.rint(np.float32(1.0) / s)))
+        self.assertEqual(int(q[0]), -128)
+        self.assertEqual(int(q[1]), 127)
+
+    def test_dequantize_dynamic_rounds_the_scale_product_first(self):
+        acc = np.array([[3, -7], [100, 2**20]], np.int32)
+        ws = np.array([0.1, 0.3], np.float32)
+        y = nm.dequantize_dynamic(acc, np.float32(0.7), ws, axis=1)
+        expected = acc.astype(np.float32) * (np.float32(0.7) * ws)[np.newaxis, :]
+        np.testing.assert_array_equal(y.view(np.int32), expected.view(np.int32))
+
+
 if __name__ == "__main__":
     unittest.main()

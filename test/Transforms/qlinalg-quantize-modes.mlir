@@ -14,7 +14,7 @@
 // DYN-LABEL: func.func @mlp
 // DYN:       %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qlinalg.dynamic_quantize %arg0 : tensor<?x4xf32> -> tensor<?x4xui8>, f32, i32
 // DYN:       %[[Y:.*]] = qlinalg.contract ins(%[[Q]], %{{.*}} : tensor<?x4xui8>, tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>) lhs_params(%[[S]], %[[Z]]) outs(%{{.*}} : tensor<?x3xf32>)
-// DYN:       linalg.add ins(%[[Y]], %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
+// DYN:       linalg.add {qlinalg.tensor_id = "t4"} ins(%[[Y]], %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
 // DYN:       arith.maximumf
 // DYN:       qlinalg.dynamic_quantize %{{.*}} : tensor<?x3xf32> -> tensor<?x3xui8>, f32, i32
 // DYN:       qlinalg.contract {{.*}} lhs_params
@@ -25,7 +25,7 @@
 // WO-LABEL: func.func @mlp
 // WO-NOT:    qlinalg.dynamic_quantize
 // WO:        %[[Y:.*]] = qlinalg.contract ins(%arg0, %{{.*}} : tensor<?x4xf32>, tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>) outs(%{{.*}} : tensor<?x3xf32>)
-// WO:        linalg.add ins(%[[Y]], %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
+// WO:        linalg.add {qlinalg.tensor_id = "t4"} ins(%[[Y]], %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
 // WO:        qlinalg.contract ins(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3x2x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>)
 // WO:        linalg.batch_matmul
 // WO-NOT:    qlinalg.quantize

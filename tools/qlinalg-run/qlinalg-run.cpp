@@ -9,6 +9,7 @@
 // qlinalg-run MODEL.mlir --entry=NAME --inputs=a.npy[,b.npy...]
 //             --outputs=o.npy[,...] [--target=host] [--num-threads=N]
 //             [--benchmark [--repeat=N]] [--explain]
+//             [--compare=FLOAT.mlir [--compare-json=REPORT.json]]
 //
 // Lowers what is not lowered yet, JIT-compiles, checks every input against
 // the entry's tensor signature, runs once and writes the results, all or
@@ -18,13 +19,21 @@
 // time and, when the module holds one contraction of static shape, its
 // GOPS; --outputs is then optional.
 //
+// With --compare it also runs the float model FLOAT.mlir on the same inputs
+// and prints, per tensor id of the quantized model (and per result), the
+// SQNR and relative error of the quantized tensor against the float one,
+// naming the worst layer (--compare-json writes the same as JSON; --outputs
+// is then optional).
+//
 //===----------------------------------------------------------------------===//
 
+#include "qlinalg/Runtime/Compare.h"
 #include "qlinalg/Runtime/Runner.h"
 #include "qlinalg/Support/Npy.h"
 #include "qlinalg/Support/ToolOptions.h"
 
 #include "qlinalg/Dialect/QLinalg/IR/QLinalg.h"
+#include "qlinalg/Transforms/Quantizable.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -95,6 +104,17 @@ static llvm::cl::opt<bool> explain(
                    "(step, tiles, packing, threads, the saturation proof) or "
                    "why it took the portable kernel"),
     llvm::cl::init(false), llvm::cl::cat(toolCategory));
+
+static llvm::cl::opt<std::string> compareWith(
+    "compare",
+    llvm::cl::desc("Float model to compare the quantized one with, tensor id "
+                   "by tensor id, on the same inputs (SQNR and relative "
+                   "error per layer)"),
+    llvm::cl::value_desc("float.mlir"), llvm::cl::cat(toolCategory));
+static llvm::cl::opt<std::string> compareJson(
+    "compare-json",
+    llvm::cl::desc("Also write the --compare report as JSON to this file"),
+    llvm::cl::value_desc("report.json"), llvm::cl::cat(toolCategory));
 
 /// 2 * the loop ranges' product of the one contraction in `module` (float
 /// linalg or quantized qlinalg), or 0 when it has none, several, or a
@@ -193,15 +213,68 @@ int main(int argc, char **argv) {
       inCommandLineOrder(inputsFlag, inputFlag);
   std::vector<std::string> outputPaths =
       inCommandLineOrder(outputsFlag, outputFlag);
+  bool comparing = !compareWith.empty();
+  if (!comparing && !compareJson.empty())
+    return fail("--compare-json needs --compare=FLOAT.mlir");
+  if (comparing && benchmark)
+    return fail("--compare and --benchmark are separate runs");
   if (inputPaths.size() != args.size())
     return fail("@" + entryName + " takes " + llvm::Twine(args.size()) +
                 " arguments but --inputs names " +
                 llvm::Twine(inputPaths.size()) + " files");
   if (outputPaths.size() != results.size() &&
-      !(benchmark && outputPaths.empty()))
+      !((benchmark || comparing) && outputPaths.empty()))
     return fail("@" + entryName + " returns " + llvm::Twine(results.size()) +
                 " results but --outputs names " +
                 llvm::Twine(outputPaths.size()) + " files");
+
+  // --compare: the quantized tensors with ids come out of the entry too,
+  // and the float model's tensors of the same ids out of its own.
+  SmallVector<TaggedTensor> tagged;
+  llvm::SourceMgr floatSourceMgr;
+  OwningOpRef<ModuleOp> floatModule;
+  SmallVector<std::string> observed;
+  if (comparing) {
+    auto entry = module->lookupSymbol<func::FuncOp>(entryName);
+    if (!entry || entry.isExternal())
+      return fail("--compare needs " + modelPath + " before lowering: @" +
+                  entryName + " is not a func.func with a body");
+    FailureOr<SmallVector<TaggedTensor>> found = returnTaggedTensors(entry);
+    if (failed(found))
+      return fail("cannot read the tensors of @" + entryName + " in " +
+                  modelPath);
+    tagged = std::move(*found);
+    floatModule =
+        parseSourceFile<ModuleOp>(compareWith, floatSourceMgr, &context);
+    if (!floatModule)
+      return fail("cannot parse " + compareWith);
+    SmallVector<TensorSpec> floatArgs, floatResults;
+    if (llvm::Error err = getEntrySignature(
+            *floatModule, entryName, compareWith, floatArgs, floatResults))
+      return fail(llvm::toString(std::move(err)));
+    auto sameSpecs = [](ArrayRef<TensorSpec> a, ArrayRef<TensorSpec> b) {
+      return a.size() == b.size() &&
+             llvm::all_of(llvm::zip(a, b), [](auto pair) {
+               return std::get<0>(pair).type == std::get<1>(pair).type;
+             });
+    };
+    if (!sameSpecs(args, floatArgs) || !sameSpecs(results, floatResults))
+      return fail("@" + entryName + " of " + compareWith + " has type " +
+                  llvm::formatv(
+                      "{0}", floatModule->lookupSymbol<func::FuncOp>(entryName)
+                                 .getFunctionType())
+                      .str() +
+                  ", not the type of @" + entryName + " in " + modelPath);
+    auto floatEntry = floatModule->lookupSymbol<func::FuncOp>(entryName);
+    insertObservers(assignTensorIds(*floatModule));
+    SmallVector<std::string> skipped;
+    FailureOr<SmallVector<std::string>> ids =
+        returnObservedTensors(floatEntry, skipped);
+    if (failed(ids))
+      return fail("cannot observe the tensors of @" + entryName + " in " +
+                  compareWith);
+    observed = std::move(*ids);
+  }
 
   std::string contraction;
   double ops = getContractionOps(*module, contraction);
@@ -222,6 +295,72 @@ int main(int argc, char **argv) {
   auto outputs = (*compiled)->run(inputs);
   if (!outputs)
     return fail(llvm::toString(outputs.takeError()));
+  if (comparing) {
+    auto floatCompiled =
+        CompiledModule::compile(std::move(floatModule), entryName, targetName,
+                                compareWith, threads, /*explain=*/false);
+    if (!floatCompiled)
+      return fail(llvm::toString(floatCompiled.takeError()));
+    auto reference = (*floatCompiled)->run(inputs);
+    if (!reference)
+      return fail(llvm::toString(reference.takeError()));
+    size_t n = results.size();
+    llvm::StringMap<const NpyArray *> floatTensors;
+    for (auto [id, array] : llvm::zip(observed, ArrayRef(*reference).slice(n)))
+      floatTensors[id] = &array;
+    SmallVector<LayerError> layers;
+    SmallVector<std::string> unmatched;
+    auto add = [&](const TaggedTensor &t, const NpyArray &f,
+                   const NpyArray &q) -> llvm::Error {
+      llvm::Expected<LayerError> e = compareTensor(t, f, q);
+      if (!e)
+        return e.takeError();
+      layers.push_back(std::move(*e));
+      return llvm::Error::success();
+    };
+    for (auto [t, array] : llvm::zip(tagged, ArrayRef(*outputs).slice(n))) {
+      auto it = floatTensors.find(t.id);
+      if (it == floatTensors.end()) {
+        unmatched.push_back(t.id);
+        continue;
+      }
+      if (llvm::Error err = add(t, *it->second, array))
+        return fail(llvm::toString(std::move(err)));
+    }
+    for (size_t r = 0; r < n; ++r) {
+      if ((*outputs)[r].getDType() != NpyDType::Float32)
+        continue;
+      TaggedTensor t{"result" + std::to_string(r), "func.return", ""};
+      if (llvm::Error err = add(t, (*reference)[r], (*outputs)[r]))
+        return fail(llvm::toString(std::move(err)));
+    }
+    if (!unmatched.empty())
+      llvm::WithColor::warning(llvm::errs(), "qlinalg-run")
+          << "tensor ids " << llvm::join(unmatched, ", ") << " of " << modelPath
+          << " are not observed in " << compareWith << "\n";
+    int64_t rows = inputs.empty() || inputs[0].getShape().empty()
+                       ? 1
+                       : inputs[0].getShape()[0];
+    llvm::outs() << llvm::formatv("{0} against {1} (@{2}, a batch of {3}):\n",
+                                  modelPath, compareWith, entryName, rows);
+    printLayerErrors(llvm::outs(), layers);
+    if (!compareJson.empty()) {
+      llvm::json::Object header{{"model", modelPath},
+                                {"reference", compareWith},
+                                {"entry", entryName},
+                                {"batch", rows}};
+      llvm::json::Value report = layerErrorsToJson(layers, std::move(header));
+      if (llvm::Error err =
+              llvm::writeToOutput(compareJson, [&](llvm::raw_ostream &os) {
+                os << llvm::formatv("{0:2}", report) << "\n";
+                return llvm::Error::success();
+              }))
+        return fail(llvm::toString(std::move(err)));
+    }
+    outputs->resize(n);
+    if (outputPaths.empty())
+      return 0;
+  }
   if (benchmark) {
     // Warm-up, then every call timed on its own; as a user calls the entry
     // (inputs in, results out as arrays).

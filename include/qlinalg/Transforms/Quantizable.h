@@ -166,6 +166,13 @@ TensorIdMap assignTensorIds(
 /// through it. Values already observed are skipped.
 void insertObservers(const TensorIdMap &ids);
 
+/// Appends `values` (of `func`'s single block) to the results of `func`,
+/// which must end in func.return; calls of `func` from other functions are
+/// redirected to an unchanged private copy. `purpose` names the caller in
+/// errors ("calibration").
+LogicalResult appendEntryResults(func::FuncOp func, ArrayRef<Value> values,
+                                 StringRef purpose);
+
 /// Turns the `qlinalg.observe` ops directly in `func`'s body into extra
 /// results of `func` (appended after its own results, in walk order) and
 /// returns their ids. This is how qlinalg-calibrate reads observed tensors
