@@ -102,6 +102,19 @@ def tensor(shape) -> str:
     return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
 
 
+def forward_header(t_x: str, t_y: str, ninf: bool = False) -> List[str]:
+    """`module {`, `@forward(%x) -> t_y` and the constants every layer uses:
+    index 0, 0.0, -inf with `ninf` (a max pooling's fill), and the batch
+    size %n read from %x."""
+    lines = ["module {",
+             f"  func.func @forward(%x: {t_x}) -> {t_y} {{",
+             "    %c0 = arith.constant 0 : index",
+             "    %zero = arith.constant 0.000000e+00 : f32"]
+    if ninf:
+        lines.append("    %ninf = arith.constant 0xFF800000 : f32")
+    return lines + [f"    %n = tensor.dim %x, %c0 : {t_x}"]
+
+
 def constant(name: str, w: Dict[str, np.ndarray]) -> str:
     return (f"    %{name} = arith.constant dense<{dense(w[name], ' ' * 6)}> : "
             f"{tensor(w[name].shape)}")
@@ -209,11 +222,7 @@ def model_text(w: Dict[str, np.ndarray]) -> str:
         "// A small CNN in NCHW, written as torch-mlir emits it: pad -> conv 3->8 (3x3,",
         "// stride 1) + bias -> relu -> conv 8->16 (3x3, stride 2) + bias -> relu ->",
         "// flatten -> dense 400->10 (transposed weight) + bias.",
-        "module {",
-        f"  func.func @forward(%x: {t_x}) -> {t_y} {{",
-        "    %c0 = arith.constant 0 : index",
-        "    %zero = arith.constant 0.000000e+00 : f32",
-        f"    %n = tensor.dim %x, %c0 : {t_x}",
+    ] + forward_header(t_x, t_y) + [
         "    // conv1: 3 -> 8 channels, 3x3, stride 1, padding 1",
     ]
     lines += pad("padded", "%x", t_x, t_p)

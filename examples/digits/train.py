@@ -45,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "cnn"))
 sys.dont_write_bytecode = True  # no __pycache__ of make_model in the source tree
 
-from make_model import (conv_layer, dense_layer, max_pool, pad,  # noqa: E402
+from make_model import (conv_layer, dense_layer, forward_header, max_pool, pad,  # noqa: E402
                         read_model_constants, relu, tensor)
 
 SPLIT_SEED = 20260305
@@ -245,11 +245,7 @@ def mlp_text(w: Weights, acc: Tuple[int, int]) -> str:
     lines = header("mlp", ["MLP on 8x8 digits scaled to [0, 1], flattened: dense 64->32 + bias "
                            "-> relu ->", "dense 32->10 + bias (nn.Linear-style transposed "
                            "weights)."], acc)
-    lines += ["module {",
-              f"  func.func @forward(%x: {t_x}) -> {t_y} {{",
-              "    %c0 = arith.constant 0 : index",
-              "    %zero = arith.constant 0.000000e+00 : f32",
-              f"    %n = tensor.dim %x, %c0 : {t_x}"]
+    lines += forward_header(t_x, t_y)
     lines += dense_layer("%x", t_x, t_h, w, name="fc1", result="%fc1")
     lines += relu("relu1", "%fc1", t_h, rank=2)
     lines += dense_layer("%relu1", t_h, t_y, w, name="fc2", result="%y")
@@ -264,12 +260,7 @@ def cnn_text(w: Weights, acc: Tuple[int, int]) -> str:
     lines = header("cnn", ["CNN (NCHW) on 8x8 digits scaled to [0, 1]: pad 1 -> conv 1->8 3x3 "
                            "+ bias -> relu ->", "max pool 2x2 -> pad 1 -> conv 8->16 3x3 + bias "
                            "-> relu -> flatten -> dense 256->10 + bias."], acc)
-    lines += ["module {",
-              f"  func.func @forward(%x: {t_x}) -> {t_y} {{",
-              "    %c0 = arith.constant 0 : index",
-              "    %zero = arith.constant 0.000000e+00 : f32",
-              "    %ninf = arith.constant 0xFF800000 : f32",
-              f"    %n = tensor.dim %x, %c0 : {t_x}"]
+    lines += forward_header(t_x, t_y, ninf=True)
     lines += pad("x_pad", "%x", t_x, t_xp)
     lines += conv_layer("conv1", "%x_pad", t_xp, t_c1, 1, w)
     lines += relu("relu1", "%conv1", t_c1)

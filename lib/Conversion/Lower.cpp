@@ -70,6 +70,17 @@ static Value emptyLike(OpBuilder &b, Location loc, Value like, Type elem) {
                                  elem);
 }
 
+/// An f32 tensor of `sizes` filled with zeros (a float accumulator's init).
+static Value zerosF32(OpBuilder &b, Location loc,
+                      ArrayRef<OpFoldResult> sizes) {
+  Type f32 = b.getF32Type();
+  return linalg::FillOp::create(
+             b, loc, ValueRange{f32Const(b, loc, 0.0f)},
+             ValueRange{
+                 tensor::EmptyOp::create(b, loc, sizes, f32).getResult()})
+      .getResult(0);
+}
+
 using ElementwiseBody =
     function_ref<Value(OpBuilder &, Location, ValueRange, ArrayRef<Value>)>;
 
@@ -397,12 +408,7 @@ struct DynamicQuantizeLowering : public OpConversionPattern<DynamicQuantizeOp> {
     auto type = cast<RankedTensorType>(x.getType());
     Type f32 = rewriter.getF32Type();
     MLIRContext *ctx = rewriter.getContext();
-    Value zero =
-        linalg::FillOp::create(
-            rewriter, loc, f32Const(rewriter, loc, 0.0f),
-            tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{}, f32)
-                .getResult())
-            .getResult(0);
+    Value zero = zerosF32(rewriter, loc, {});
     AffineMap all = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
     AffineMap scalar = AffineMap::get(type.getRank(), 0, {}, ctx);
     SmallVector<utils::IteratorType> reduction(type.getRank(),
@@ -982,12 +988,7 @@ private:
       }
     }
     maps.push_back(c.maps.out);
-    Value init =
-        linalg::FillOp::create(
-            rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
-            ValueRange{tensor::EmptyOp::create(rewriter, loc, outSizes, f32)
-                           .getResult()})
-            .getResult(0);
+    Value init = zerosF32(rewriter, loc, outSizes);
     SmallVector<utils::IteratorType> iterators;
     for (bool r : c.maps.reduction)
       iterators.push_back(r ? utils::IteratorType::reduction
@@ -1119,12 +1120,7 @@ private:
       if (!original.reduction[l])
         domain.push_back(l);
     domain.push_back(groupLoop);
-    Value outInit =
-        linalg::FillOp::create(
-            rewriter, loc, ValueRange{f32Const(rewriter, loc, 0)},
-            ValueRange{tensor::EmptyOp::create(rewriter, loc, outSizes, f32)
-                           .getResult()})
-            .getResult(0);
+    Value outInit = zerosF32(rewriter, loc, outSizes);
     SmallVector<utils::IteratorType> iterators(domain.size(),
                                                utils::IteratorType::parallel);
     iterators.back() = utils::IteratorType::reduction;

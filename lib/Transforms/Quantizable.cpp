@@ -434,6 +434,24 @@ static bool isElementwiseBinary(Operation *op, bool isAdd) {
          (def->getOperand(0) == b && def->getOperand(1) == a);
 }
 
+/// An elementwise add or product of the two inputs of a parallel generic
+/// whose maps are not all the identity (an operand is broadcast).
+static bool isBroadcastBinary(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() != 0 ||
+      llvm::all_of(generic.getIndexingMapsArray(),
+                   [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block *body = generic.getBody();
+  Value yielded =
+      cast<linalg::YieldOp>(body->getTerminator()).getValues().front();
+  Operation *def = yielded.getDefiningOp();
+  return isa_and_nonnull<arith::AddFOp, arith::MulFOp>(def) &&
+         llvm::is_contained(def->getOperands(), body->getArgument(0)) &&
+         llvm::is_contained(def->getOperands(), body->getArgument(1));
+}
+
 /// The constant a `linalg.fill` fills `value` with, or none.
 static std::optional<float> getFillValue(Value value) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
@@ -476,6 +494,9 @@ mlir::qlinalg::matchQuantizableElementwise(Operation *op, std::string &whyNot) {
     unit.inputs.assign(inputs.begin(), inputs.end());
     return unit;
   }
+  if (isBroadcastBinary(op))
+    return fail("an operand is broadcast by its indexing maps (qlinalg.add "
+                "and qlinalg.mul take two tensors of one shape)");
   if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
     if (!allF32(op))
       return fail("only f32 tensors are quantized");
@@ -612,6 +633,9 @@ TensorIdMap mlir::qlinalg::assignTensorIds(
       // Only ops that look like one of ours get a remark.
       if (unquantizable &&
           (isElementwiseBinary(op, true) || isElementwiseBinary(op, false) ||
+           (isBroadcastBinary(op) &&
+            llvm::all_of(cast<linalg::LinalgOp>(op).getDpsInputs(),
+                         [&](Value v) { return number.count(strip(v)); })) ||
            isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp,
                linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp,
                tensor::ConcatOp>(op)))

@@ -301,3 +301,51 @@ func.func @border(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   } -> tensor<2x4xf32>
   return %s : tensor<2x4xf32>
 }
+
+// -----
+
+// Tests that an add whose operand is broadcast by the generic's indexing
+// maps (a per-column vector computed at run time) stays in float with a
+// remark naming why, and only that remark.
+
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK: qlinalg.dequantize
+// CHECK: arith.addf
+func.func @broadcast_add(%x: tensor<2x4xf32>, %v: tensor<4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<0.5> : tensor<4x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  // expected-remark @+1 {{linalg.generic left in float: an operand is broadcast by its indexing maps (qlinalg.add and qlinalg.mul take two tensors of one shape)}}
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %v : tensor<2x4xf32>, tensor<4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.addf %a, %b : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4xf32>
+  return %s : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that the ops between contractions on other element types than f32
+// (an f16 residual add, an f64 max pooling) stay in float with a remark.
+
+// CHECK-LABEL: func.func @other_element_types
+// CHECK-NOT: qlinalg.
+// CHECK: linalg.add
+// CHECK: linalg.pooling_nchw_max
+func.func @other_element_types(%a: tensor<4xf16>, %b: tensor<4xf16>, %x: tensor<1x1x4x4xf64>) -> (tensor<4xf16>, tensor<1x1x2x2xf64>) {
+  %e = tensor.empty() : tensor<4xf16>
+  // expected-remark @+1 {{linalg.add left in float: only f32 tensors are quantized}}
+  %s = linalg.add ins(%a, %b : tensor<4xf16>, tensor<4xf16>) outs(%e : tensor<4xf16>) -> tensor<4xf16>
+  %ninf = arith.constant 0xFFF0000000000000 : f64
+  %pe = tensor.empty() : tensor<1x1x2x2xf64>
+  %pf = linalg.fill ins(%ninf : f64) outs(%pe : tensor<1x1x2x2xf64>) -> tensor<1x1x2x2xf64>
+  %win = tensor.empty() : tensor<2x2xf64>
+  // expected-remark @+1 {{linalg.pooling_nchw_max left in float: only f32 tensors are quantized}}
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+       ins(%x, %win : tensor<1x1x4x4xf64>, tensor<2x2xf64>) outs(%pf : tensor<1x1x2x2xf64>) -> tensor<1x1x2x2xf64>
+  return %s, %p : tensor<4xf16>, tensor<1x1x2x2xf64>
+}
