@@ -931,11 +931,16 @@ private:
     return tensor::CastOp::create(b, op.getLoc(), type, v);
   }
 
-  /// Float activations times quantized weights, each weight dequantized
-  /// where the contraction reads it: one generic over the contraction's
-  /// loops, y = sum_r x * (f32(w - zb) * sb), summed in f32 in loop order,
-  /// with sb and zb per tensor, per output channel or per group (a grid
-  /// indexed by each rhs dimension divided by its block size).
+  /// Float activations times quantized weights: y = sum_r x * (f32(w - zb)
+  /// * sb), summed in f32 in loop order, with sb and zb per tensor, per
+  /// output channel or per group (a grid indexed by each rhs dimension
+  /// divided by its block size). A matmul-like contraction with per-tensor
+  /// or per-channel weights dequantizes each weight where its kernel (one
+  /// generic, tiled and vectorized by --qlinalg-vectorize) reads it. A
+  /// convolution, which reads every weight once per output pixel, and
+  /// per-group weights, whose grid map (k floordiv G) the vectorizer does not
+  /// tile, dequantize once per call instead, then run the float contraction
+  /// (vectorized when it is not a convolution).
   LogicalResult lowerWeightOnly(OpTy op, const IntegerContraction &c,
                                 RankedTensorType rhsType,
                                 const QuantizedTypeParams &rhs,
@@ -944,12 +949,18 @@ private:
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Type f32 = rewriter.getF32Type();
-    unsigned loops = c.maps.getNumLoops();
+    bool windowed = !c.maps.lhs.isProjectedPermutation();
+    bool once = windowed || !rhs.blockSizes.empty();
+    // The dequantization reads the weights over the contraction's loops,
+    // or over their own dimensions when it runs on its own.
+    unsigned loops = once ? rhsType.getRank() : c.maps.getNumLoops();
+    AffineMap rhsMap =
+        once ? AffineMap::getMultiDimIdentityMap(loops, ctx) : c.maps.rhs;
     // The parameters' grid: one entry per slice (axis) or block (groups).
     SmallVector<int64_t> gridShape;
     SmallVector<AffineExpr> gridExprs;
     for (int64_t d = 0; d < rhsType.getRank(); ++d) {
-      AffineExpr e = c.maps.rhs.getResult(d);
+      AffineExpr e = rhsMap.getResult(d);
       int64_t size = rhsType.getDimSize(d);
       if (!rhs.blockSizes.empty()) {
         int64_t block = rhs.blockSizes[d];
@@ -968,65 +979,118 @@ private:
     SmallVector<float> scales;
     for (double sb : rhs.scales)
       scales.push_back(static_cast<float>(sb));
-    SmallVector<Value> inputs{c.lhs, c.rhs};
-    SmallVector<AffineMap> maps{c.maps.lhs, c.maps.rhs};
+    // Operands of the generic that dequantizes: the weights, then the
+    // scale and zero-point grids (per tensor: constants in the body).
+    SmallVector<Value> params;
+    SmallVector<AffineMap> paramMaps;
     if (!perTensor) {
       AffineMap gridMap = AffineMap::get(loops, 0, gridExprs, ctx);
-      inputs.push_back(arith::ConstantOp::create(
+      params.push_back(arith::ConstantOp::create(
           rewriter, loc,
           DenseElementsAttr::get(RankedTensorType::get(gridShape, f32),
                                  ArrayRef<float>(scales))));
-      maps.push_back(gridMap);
+      paramMaps.push_back(gridMap);
       if (hasZeroPoints) {
         SmallVector<int32_t> zps(rhs.zeroPoints.begin(), rhs.zeroPoints.end());
-        inputs.push_back(arith::ConstantOp::create(
+        params.push_back(arith::ConstantOp::create(
             rewriter, loc,
             DenseElementsAttr::get(
                 RankedTensorType::get(gridShape, rewriter.getI32Type()),
                 ArrayRef<int32_t>(zps))));
-        maps.push_back(gridMap);
+        paramMaps.push_back(gridMap);
       }
     }
-    maps.push_back(c.maps.out);
-    Value init = zerosF32(rewriter, loc, outSizes);
+    bool isUnsigned = c.rhsUnsigned;
+    // f32(w - zb) * sb from the storage value and the parameter arguments.
+    auto dequantize = [&](OpBuilder &b, Location l, Value storage,
+                          ValueRange paramArgs) -> Value {
+      Type i32 = b.getI32Type();
+      Value w = isUnsigned
+                    ? arith::ExtUIOp::create(b, l, i32, storage).getResult()
+                    : arith::ExtSIOp::create(b, l, i32, storage).getResult();
+      Value scale, zp;
+      if (perTensor) {
+        scale = f32Const(b, l, scales[0]);
+        if (hasZeroPoints)
+          zp = arith::ConstantOp::create(
+              b, l, b.getI32IntegerAttr(rhs.zeroPoints[0]));
+      } else {
+        scale = paramArgs[0];
+        if (hasZeroPoints)
+          zp = paramArgs[1];
+      }
+      if (zp)
+        w = arith::SubIOp::create(b, l, w, zp);
+      return arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, f32, w),
+                                   scale);
+    };
+    unsigned numParams = params.size();
+    auto multiplyAdd = [](OpBuilder &b, Location l, Value x, Value w,
+                          Value acc) {
+      Value p = arith::MulFOp::create(b, l, x, w);
+      linalg::YieldOp::create(b, l,
+                              arith::AddFOp::create(b, l, acc, p).getResult());
+    };
     SmallVector<utils::IteratorType> iterators;
     for (bool r : c.maps.reduction)
       iterators.push_back(r ? utils::IteratorType::reduction
                             : utils::IteratorType::parallel);
-    bool isUnsigned = c.rhsUnsigned;
-    Value result =
-        linalg::GenericOp::create(
-            rewriter, loc, init.getType(), inputs, init, maps, iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Type i32 = b.getI32Type();
-              Value w =
-                  isUnsigned
-                      ? arith::ExtUIOp::create(b, l, i32, args[1]).getResult()
-                      : arith::ExtSIOp::create(b, l, i32, args[1]).getResult();
-              Value scale, zp;
-              if (perTensor) {
-                scale = f32Const(b, l, scales[0]);
-                if (hasZeroPoints)
-                  zp = arith::ConstantOp::create(
-                      b, l, b.getI32IntegerAttr(rhs.zeroPoints[0]));
-              } else {
-                scale = args[2];
-                if (hasZeroPoints)
-                  zp = args[3];
-              }
-              if (zp)
-                w = arith::SubIOp::create(b, l, w, zp);
-              Value wf = arith::MulFOp::create(
-                  b, l, arith::SIToFPOp::create(b, l, f32, w), scale);
-              Value p = arith::MulFOp::create(b, l, args[0], wf);
-              linalg::YieldOp::create(
-                  b, l,
-                  arith::AddFOp::create(b, l, args.back(), p).getResult());
-            })
-            .getResult(0);
+    Value init = zerosF32(rewriter, loc, outSizes);
+    Value result;
+    if (once) {
+      SmallVector<Value> inputs{c.rhs};
+      inputs.append(params);
+      SmallVector<AffineMap> maps{rhsMap};
+      maps.append(paramMaps);
+      maps.push_back(rhsMap);
+      Value empty =
+          tensor::EmptyOp::create(rewriter, loc, rhsType.getShape(), f32);
+      Value weights =
+          linalg::GenericOp::create(
+              rewriter, loc, empty.getType(), inputs, empty, maps,
+              SmallVector<utils::IteratorType>(loops,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, l, dequantize(b, l, args[0], args.slice(1, numParams)));
+              })
+              .getResult(0);
+      result =
+          linalg::GenericOp::create(
+              rewriter, loc, init.getType(), ValueRange{c.lhs, weights}, init,
+              ArrayRef<AffineMap>{c.maps.lhs, c.maps.rhs, c.maps.out},
+              iterators,
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                multiplyAdd(b, l, args[0], args[1], args[2]);
+              })
+              .getResult(0);
+      if (!windowed)
+        result.getDefiningOp()->setAttr(kKernelAttrName,
+                                        rewriter.getUnitAttr());
+    } else {
+      SmallVector<Value> inputs{c.lhs, c.rhs};
+      inputs.append(params);
+      SmallVector<AffineMap> maps{c.maps.lhs, c.maps.rhs};
+      maps.append(paramMaps);
+      maps.push_back(c.maps.out);
+      result = linalg::GenericOp::create(
+                   rewriter, loc, init.getType(), inputs, init, maps, iterators,
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     Value w =
+                         dequantize(b, l, args[1], args.slice(2, numParams));
+                     multiplyAdd(b, l, args[0], w, args.back());
+                   })
+                   .getResult(0);
+      // --qlinalg-vectorize tiles and vectorizes it as it does the integer
+      // kernel (FMA outer products, the dequantize in each tile).
+      result.getDefiningOp()->setAttr(kKernelAttrName, rewriter.getUnitAttr());
+    }
     if (options.explain)
-      op->emitRemark("kernel generic: weight-only, the weights dequantized "
-                     "where they are read");
+      op->emitRemark(once ? "kernel generic: weight-only, the weights "
+                            "dequantized once per call, then the float "
+                            "contraction"
+                          : "kernel generic: weight-only, the weights "
+                            "dequantized where they are read");
     rewriter.replaceOp(op, castToResultType(rewriter, op, result));
     return success();
   }

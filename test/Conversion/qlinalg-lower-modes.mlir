@@ -64,26 +64,62 @@ func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
 
 // -----
 
-// Tests that weight-only is one generic over the contraction's loops whose
-// body dequantizes each weight where it reads it: per group of 2 rows and
-// per column here (the grid indexed by (k floordiv 2, n)), zero points
-// included, summed in f32.
-// CHECK-LABEL: func.func @weight_only
+// Tests that weight-only with per-channel weights is one generic over the
+// contraction's loops whose body dequantizes each weight where it reads it
+// (the scales indexed by the column), summed in f32, marked for the
+// vectorizer as the integer kernel is.
+// CHECK-LABEL: func.func @weight_only_per_channel
+// CHECK-DAG:   %[[SB:.*]] = arith.constant dense<[5.000000e-01, 2.500000e-01, 1.250000e-01]> : tensor<3xf32>
+// CHECK:       %[[INIT:.*]] = linalg.fill
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %{{.*}}, %[[SB]] : tensor<?x4xf32>, tensor<4x3xi8>, tensor<3xf32>) outs(%[[INIT]] : tensor<?x3xf32>) attrs = {qlinalg.kernel}
+// CHECK-NEXT:  ^bb0(%[[X:.*]]: f32, %[[W:.*]]: i8, %[[S:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT:    %[[WI:.*]] = arith.extsi %[[W]] : i8 to i32
+// CHECK-NEXT:    %[[WF:.*]] = arith.sitofp %[[WI]] : i32 to f32
+// CHECK-NEXT:    %[[WS:.*]] = arith.mulf %[[WF]], %[[S]] : f32
+// CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[X]], %[[WS]] : f32
+// CHECK-NEXT:    %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-NEXT:    linalg.yield %[[SUM]]
+// VNNI: remark: kernel generic: weight-only, the weights dequantized where they are read
+!W = tensor<4x3x!quant.uniform<i8<-127:127>:f32:1, {0.5, 0.25, 0.125}>>
+func.func @weight_only_per_channel(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %wi = arith.constant dense<[[1, -2, 3], [4, 5, -6], [7, -8, 9], [10, 11, 12]]> : tensor<4x3xi8>
+  %w = quant.scast %wi : tensor<4x3xi8> to !W
+  %e = tensor.empty(%n) : tensor<?x3xf32>
+  %y = qlinalg.contract ins(%x, %w : tensor<?x4xf32>, !W) outs(%e : tensor<?x3xf32>)
+         {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                           affine_map<(m, n, k) -> (k, n)>,
+                           affine_map<(m, n, k) -> (m, n)>],
+          iterator_types = ["parallel", "parallel", "reduction"]} -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
+
+// -----
+
+// Tests that per-group weights (groups of 2 rows, per column, zero points
+// included) are dequantized once per call, over the weights' own
+// dimensions (the grid indexed by (k floordiv 2, n)), then the float
+// contraction reads them.
+// CHECK-LABEL: func.func @weight_only_per_group
 // CHECK-DAG:   %[[ZB:.*]] = arith.constant dense<{{\[\[}}1, -2, 0], [3, 0, -1]]> : tensor<2x3xi32>
 // CHECK-DAG:   %[[SB:.*]] = arith.constant dense<{{\[\[}}5.000000e-01, 2.500000e-01, 1.250000e-01], [1.000000e+00, 2.000000e+00, 4.000000e+00]]> : tensor<2x3xf32>
 // CHECK:       %[[INIT:.*]] = linalg.fill
-// CHECK:       linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[GRID:.*]], #[[GRID]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %{{.*}}, %[[SB]], %[[ZB]] : tensor<?x4xf32>, tensor<4x3xi8>, tensor<2x3xf32>, tensor<2x3xi32>) outs(%[[INIT]] : tensor<?x3xf32>)
-// CHECK-NEXT:  ^bb0(%[[X:.*]]: f32, %[[W:.*]]: i8, %[[S:.*]]: f32, %[[Z:.*]]: i32, %[[ACC:.*]]: f32):
+// CHECK:       %[[WDQ:.*]] = linalg.generic {indexing_maps = [#[[ID:.*]], #[[GRID:.*]], #[[GRID]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[SB]], %[[ZB]] : tensor<4x3xi8>, tensor<2x3xf32>, tensor<2x3xi32>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK-NEXT:  ^bb0(%[[W:.*]]: i8, %[[S:.*]]: f32, %[[Z:.*]]: i32, %{{.*}}: f32):
 // CHECK-NEXT:    %[[WI:.*]] = arith.extsi %[[W]] : i8 to i32
 // CHECK-NEXT:    %[[C:.*]] = arith.subi %[[WI]], %[[Z]] : i32
 // CHECK-NEXT:    %[[CF:.*]] = arith.sitofp %[[C]] : i32 to f32
 // CHECK-NEXT:    %[[WF:.*]] = arith.mulf %[[CF]], %[[S]] : f32
-// CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[X]], %[[WF]] : f32
+// CHECK-NEXT:    linalg.yield %[[WF]]
+// CHECK:       linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %[[WDQ]] : tensor<?x4xf32>, tensor<4x3xf32>) outs(%[[INIT]] : tensor<?x3xf32>) attrs = {qlinalg.kernel}
+// CHECK-NEXT:  ^bb0(%[[X:.*]]: f32, %[[WV:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT:    %[[P:.*]] = arith.mulf %[[X]], %[[WV]] : f32
 // CHECK-NEXT:    %[[SUM:.*]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT:    linalg.yield %[[SUM]]
-// VNNI: remark: kernel generic: weight-only, the weights dequantized where they are read
+// VNNI: remark: kernel generic: weight-only, the weights dequantized once per call, then the float contraction
 !W = tensor<4x3x!quant.uniform<i8:f32:{0:2, 1:1}, {{0.5:1, 0.25:-2, 0.125:0}, {1.0:3, 2.0:0, 4.0:-1}}>>
-func.func @weight_only(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+func.func @weight_only_per_group(%x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : tensor<?x4xf32>
   %wi = arith.constant dense<[[1, -2, 3], [4, 5, -6], [7, -8, 9], [10, 11, 12]]> : tensor<4x3xi8>
