@@ -62,16 +62,15 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, os.pardir, os.pardir)
 sys.path.insert(0, os.path.join(ROOT, "python"))
-sys.path.insert(0, os.path.join(ROOT, "test", "E2E", "Inputs"))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
-import network_bitexact as nb  # noqa: E402
 import train  # noqa: E402
 from qlinalg import numerics as nm  # noqa: E402
+from qlinalg import reference as qref  # noqa: E402
 from qlinalg.npyio import load_npy, save_npy  # noqa: E402
 
-QMIN, QMAX = nb.QMIN, nb.QMAX
+QMIN, QMAX = qref.OUT_QMIN, qref.OUT_QMAX
 CAL_SEED, RAND_SEED = 7007, 8008
 CAL_BATCHES, CAL_ROWS = 4, 64
 RAND_ROWS = 256
@@ -157,28 +156,28 @@ def cmd_accuracy(args: argparse.Namespace) -> None:
 def dense(x_q: np.ndarray, tin: str, name: str, tout: str, lo: int,
           w: Dict[str, np.ndarray], p, mode: str) -> np.ndarray:
     """int8 x @ <name>_w^T + <name>_b requantized to tout, clamped to [lo, QMAX]."""
-    w_q, w_s = nb.quantize_weights_axis(w[f"{name}_w"], 0)  # (out, in), one scale per output
+    w_q, w_s = qref.quantize_weights_along(w[f"{name}_w"], 0)  # (out, in), one scale per output
     acc_scale = np.float64(p[tin][0]) * w_s.astype(np.float64)
     bias_q = nm.quantize_bias(w[f"{name}_b"], acc_scale)
     acc = nm.qmatmul(x_q, p[tin][1], np.ascontiguousarray(w_q.T), 0, bias_q)
-    return nb.requant(acc, acc_scale, 1, p[tout], lo, mode)
+    return qref.requantize_along(acc, acc_scale, 1, p[tout], lo, mode)
 
 
 def conv(x_q: np.ndarray, tin: str, name: str, tout: str, lo: int,
          w: Dict[str, np.ndarray], p, mode: str) -> np.ndarray:
     """int8 3x3 convolution (padding 1 with tin's zero point) + bias into tout."""
-    w_q, w_s = nb.quantize_weights_axis(w[f"{name}_w"], 0)
+    w_q, w_s = qref.quantize_weights_along(w[f"{name}_w"], 0)
     acc_scale = np.float64(p[tin][0]) * w_s.astype(np.float64)
     bias_q = nm.quantize_bias(w[f"{name}_b"], acc_scale)
     padded = nm.pad_with_zero_point(x_q, [(0, 0), (0, 0), (1, 1), (1, 1)], p[tin][1])
     acc = nm.qconv2d_nchw_fchw(padded, p[tin][1], w_q, 0, bias_q=bias_q)
-    return nb.requant(acc, acc_scale, 1, p[tout], lo, mode)
+    return qref.requantize_along(acc, acc_scale, 1, p[tout], lo, mode)
 
 
 def int8_path(model: str, x: np.ndarray, w: Dict[str, np.ndarray], table: dict,
               mode: str) -> np.ndarray:
     """The dequantized int8 output of `model` on x, as the compiled module computes it."""
-    p = {t: nb.params(table, t) for t in TABLE_IDS[model]}
+    p = {t: qref.table_params(table, t) for t in TABLE_IDS[model]}
     q = nm.quantize(x, p["t0"][0], p["t0"][1], QMIN, QMAX)
     if model == "mlp":
         q = dense(q, "t0", "fc1", "t3", p["t3"][1], w, p, mode)    # relu1 in the clamp
@@ -201,7 +200,7 @@ def dynamic_path(model: str, x: np.ndarray, w: Dict[str, np.ndarray]) -> np.ndar
     with the per-channel symmetric int8 weights is scaled back to f32, and the
     bias add, ReLU, pooling and flatten stay float ops."""
     def layer(xf: np.ndarray, name: str) -> np.ndarray:
-        w_q, w_s = nb.quantize_weights_axis(w[f"{name}_w"], 0)
+        w_q, w_s = qref.quantize_weights_along(w[f"{name}_w"], 0)
         q, s, z = nm.dynamic_quantize(xf)
         if xf.ndim == 2:
             acc = nm.qmatmul(q, z, np.ascontiguousarray(w_q.T), 0)
@@ -229,8 +228,8 @@ def cmd_check_bitexact(args: argparse.Namespace) -> int:
         x = load_npy(args.x, np.float32, (None,) + IN_SHAPE[args.model])
         got = load_npy(args.q, np.float32, (x.shape[0], OUT))
         ref = dynamic_path(args.model, x, train.read_weights(model_file))
-        return nb.report_bitexact(f"{args.model} int8 (dynamic)", got, ref)
-    table = nb.load_table(args.table)
+        return qref.report_bitexact(f"{args.model} int8 (dynamic)", got, ref)
+    table = qref.load_table(args.table)
     ids = sorted(table.get("tensors", {}), key=lambda t: int(t[1:]))
     if ids != sorted(TABLE_IDS[args.model], key=lambda t: int(t[1:])):
         raise CheckError(f"{args.table}: observed tensor ids {' '.join(ids)}, expected "
@@ -239,7 +238,7 @@ def cmd_check_bitexact(args: argparse.Namespace) -> int:
     x = load_npy(args.x, np.float32, (None,) + IN_SHAPE[args.model])
     got = load_npy(args.q, np.float32, (x.shape[0], OUT))
     ref = int8_path(args.model, x, train.read_weights(model_file), table, args.requantize)
-    return nb.report_bitexact(f"{args.model} int8 ({args.requantize})", got, ref)
+    return qref.report_bitexact(f"{args.model} int8 ({args.requantize})", got, ref)
 
 
 def main(argv: Sequence[str]) -> int:

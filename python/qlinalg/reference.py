@@ -120,3 +120,52 @@ def two_layer_q(x_q: np.ndarray, x_scale: float, x_zp: int, w1: np.ndarray,
     h_q, d1 = linear_q(x_q, x_scale, x_zp, w1, b1, h_scale, h_zp, mode)
     y_q, d2 = linear_q(h_q, h_scale, h_zp, w2, b2, out_scale, out_zp, mode)
     return y_q, {"h_q": h_q, "layer1": d1, "layer2": d2}
+
+
+# --------------------------------------------------------------------------
+# Whole-network helpers: a model's int8 path from its calibration table
+# --------------------------------------------------------------------------
+
+def load_table(path: str) -> Dict[str, Any]:
+    """A calibration table (qlinalg-calibrate's JSON) as a dict."""
+    import json
+    with open(path) as f:
+        return json.load(f)
+
+
+def table_params(table: Dict[str, Any], tid: str) -> QParams:
+    """The asymmetric int8 (scale, zero point) of tensor id `tid`, from its
+    table range, as --qlinalg-quantize chooses them (estimator minmax)."""
+    e = table["tensors"][tid]
+    return nm.choose_asymmetric(np.float32(e["min"]), np.float32(e["max"]), OUT_QMIN, OUT_QMAX)
+
+
+def quantize_weights_along(w: np.ndarray, axis: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 [-127, 127] weights of any rank, one scale per slice
+    along `axis` (the output channel), as the quantizer quantizes constant
+    weights. Returns (int8 values, f32 scales)."""
+    moved = np.moveaxis(w, axis, 0)
+    flat = moved.reshape(moved.shape[0], -1)
+    scales, _ = nm.choose_symmetric_per_channel(flat.min(axis=1), flat.max(axis=1))
+    q = nm.quantize(w, scales, np.zeros(scales.shape, np.int64), -127, 127, axis=axis,
+                    dtype=np.int8)
+    return q, scales
+
+
+def requantize_along(acc: np.ndarray, acc_scale: np.ndarray, axis: int, out: QParams,
+                     lo: int, mode: str, hi: int = OUT_QMAX) -> np.ndarray:
+    """The int32 accumulator requantized to `out` with one accumulator scale
+    per slice along `axis`, clamped to [lo, hi] (lo above qmin: a fused ReLU)."""
+    moved = np.moveaxis(acc, axis, -1)
+    y = nm.requantize(moved, acc_scale, out[0], out[1], lo, hi, mode=mode)
+    return np.ascontiguousarray(np.moveaxis(y, -1, axis))
+
+
+def report_bitexact(what: str, got: np.ndarray, ref: np.ndarray) -> int:
+    """Print whether `got` equals `ref` bit for bit; return 1 if not."""
+    if got.shape != ref.shape or not np.array_equal(got.view(np.uint32), ref.view(np.uint32)):
+        bad = int(np.sum(got != ref)) if got.shape == ref.shape else -1
+        print(f"{what}: FAIL, {bad} of {ref.size} outputs differ")
+        return 1
+    print(f"{what}: bit-exact ({ref.size} outputs)")
+    return 0

@@ -39,10 +39,9 @@ but unused.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Sequence
 
 import numpy as np
 
@@ -53,6 +52,10 @@ sys.path.insert(0, os.path.join(ROOT, "examples", "cnn"))
 from make_model import (MAP4_ID, PAR4, conv_layer, dense_layer,  # noqa: E402
                         forward_header, max_pool, pad, relu, tensor)
 from qlinalg import numerics as nm  # noqa: E402
+from qlinalg.reference import load_table, report_bitexact  # noqa: E402
+from qlinalg.reference import quantize_weights_along as quantize_weights_axis  # noqa: E402
+from qlinalg.reference import requantize_along as requant  # noqa: E402
+from qlinalg.reference import table_params as params  # noqa: E402
 from qlinalg.npyio import load_npy, save_npy  # noqa: E402
 
 SEED = 31
@@ -152,28 +155,6 @@ def gen(out: str) -> None:
              rng.standard_normal((7, IN_C, HW, HW)).astype(np.float32))
 
 
-def params(table: dict, tid: str) -> Tuple[np.float32, int]:
-    e = table["tensors"][tid]
-    return nm.choose_asymmetric(np.float32(e["min"]), np.float32(e["max"]), QMIN, QMAX)
-
-
-def quantize_weights_axis(w: np.ndarray, axis: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Symmetric int8 [-127, 127], one scale per slice along `axis`."""
-    moved = np.moveaxis(w, axis, 0)
-    flat = moved.reshape(moved.shape[0], -1)
-    scales, _ = nm.choose_symmetric_per_channel(flat.min(axis=1), flat.max(axis=1))
-    q = nm.quantize(w, scales, np.zeros(scales.shape, np.int64), -127, 127, axis=axis,
-                    dtype=np.int8)
-    return q, scales
-
-
-def requant(acc: np.ndarray, acc_scale: np.ndarray, axis: int, out: Tuple[np.float32, int],
-            lo: int, mode: str) -> np.ndarray:
-    moved = np.moveaxis(acc, axis, -1)
-    y = nm.requantize(moved, acc_scale, out[0], out[1], lo, QMAX, mode=mode)
-    return np.ascontiguousarray(np.moveaxis(y, -1, axis))
-
-
 def int8_path(x: np.ndarray, w: Dict[str, np.ndarray], table: dict, mode: str) -> np.ndarray:
     p = {t: params(table, t) for t in ("t0", "t3", "t5", "t7", "t11")}
 
@@ -199,21 +180,6 @@ def int8_path(x: np.ndarray, w: Dict[str, np.ndarray], table: dict, mode: str) -
     acc = nm.qmatmul(flat, p["t7"][1], np.ascontiguousarray(w_q.T), 0, bias_q)
     y = nm.requantize(acc, acc_scale, p["t11"][0], p["t11"][1], QMIN, QMAX, mode=mode)
     return nm.dequantize(y, p["t11"][0], p["t11"][1])
-
-
-def report_bitexact(what: str, got: np.ndarray, ref: np.ndarray) -> int:
-    """Print whether `got` equals `ref` bit for bit; 1 if not."""
-    if got.shape != ref.shape or not np.array_equal(got.view(np.uint32), ref.view(np.uint32)):
-        bad = int(np.sum(got != ref)) if got.shape == ref.shape else -1
-        print(f"{what}: FAIL, {bad} of {ref.size} outputs differ")
-        return 1
-    print(f"{what}: bit-exact ({ref.size} outputs)")
-    return 0
-
-
-def load_table(path: str) -> dict:
-    with open(path) as f:
-        return json.load(f)
 
 
 def check(out: str, table_path: str, q_path: str, mode: str) -> int:
