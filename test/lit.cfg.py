@@ -31,6 +31,15 @@ for module, feature in (("onnx", "onnx"), ("sklearn.datasets", "sklearn")):
                       capture_output=True).returncode == 0:
         config.available_features.add(feature)
 config.substitutions.append(("%qlinalg_src", config.qlinalg_src_root))
+# test/Embedding: the build tree to install, the MLIR it was built with, and
+# the compilers of the out-of-tree consumer.
+config.substitutions.append(("%qlinalg_obj_root", config.qlinalg_obj_root))
+config.substitutions.append(
+    ("%mlir_cmake_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib",
+                                     "cmake", "mlir")))
+config.substitutions.append(
+    ("%consumer_cmake_flags",
+     "-DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 -DCMAKE_BUILD_TYPE=Release"))
 config.substitutions.append(
     ("%qlinalg_plugin", os.path.join(config.qlinalg_lib_dir, "QLinalgPlugin.so")))
 
