@@ -30,6 +30,11 @@ for module, feature in (("onnx", "onnx"), ("sklearn.datasets", "sklearn")):
     if subprocess.run([config.qlinalg_python, "-c", f"import {module}"],
                       capture_output=True).returncode == 0:
         config.available_features.add(feature)
+# AArch64 code is cross-compiled with clang-22 and run under qemu-aarch64
+# (Debian's qemu-user and the arm64 cross libc, installed by scripts/setup).
+import shutil
+if shutil.which("qemu-aarch64") and os.path.isdir("/usr/aarch64-linux-gnu/lib"):
+    config.available_features.add("qemu-aarch64")
 config.substitutions.append(("%qlinalg_src", config.qlinalg_src_root))
 # test/Embedding: the build tree to install, the MLIR it was built with, and
 # the compilers of the out-of-tree consumer.
