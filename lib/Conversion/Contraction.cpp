@@ -122,6 +122,16 @@ public:
   /// `-za * sum_r b + |R| * za * zb` (+ the constant bias when it is indexed
   /// by rhs loops only), per rhs-parallel index, at compile time.
   SmallVector<int64_t> computeColumnTerm(int64_t za, bool &biasFolded);
+  /// term(za + 1) - term(za), wrapped to 32 bits: the term is affine in za.
+  SmallVector<int64_t> computeColumnTermSlope() {
+    bool biasFolded;
+    SmallVector<int64_t> slope =
+        computeColumnTerm(c.lhsZeroPoint + 1, biasFolded);
+    for (auto [s, t] :
+         llvm::zip(slope, computeColumnTerm(c.lhsZeroPoint, biasFolded)))
+      s = static_cast<int64_t>(uint64_t(s) - uint64_t(t));
+    return slope;
+  }
   /// `sum_r ext(input)` per parallel index of `map`, at run time.
   Value emitSum(Value input, AffineMap map, bool isUnsigned);
 
@@ -146,12 +156,9 @@ private:
       return i32Tensor(b, loc, getStaticSizes(rhsParallel),
                        computeColumnTerm(c.lhsZeroPoint, biasFolded));
     // A run-time za: the term at za = 0 and its slope in za.
-    SmallVector<int64_t> t0 = computeColumnTerm(0, biasFolded);
-    SmallVector<int64_t> slope = computeColumnTerm(1, biasFolded);
-    for (auto [s, t] : llvm::zip(slope, t0))
-      s = static_cast<int64_t>(uint64_t(s) - uint64_t(t));
-    return emitColumnTermOfZeroPoint(b, loc, getStaticSizes(rhsParallel), t0,
-                                     slope, c.lhsZeroPointValue);
+    return emitColumnTermOfZeroPoint(
+        b, loc, getStaticSizes(rhsParallel), computeColumnTerm(0, biasFolded),
+        computeColumnTermSlope(), c.lhsZeroPointValue);
   }
   /// The lhs zero point for generated code: the run-time value, or the
   /// constant.
@@ -462,6 +469,13 @@ SmallVector<int64_t> mlir::qlinalg::foldColumnTerm(
     ArrayRef<OpFoldResult> outSizes, bool &biasFolded) {
   return Decomposition(b, loc, c, outSizes)
       .computeColumnTerm(c.lhsZeroPoint, biasFolded);
+}
+
+SmallVector<int64_t>
+mlir::qlinalg::foldColumnTermSlope(OpBuilder &b, Location loc,
+                                   const IntegerContraction &c,
+                                   ArrayRef<OpFoldResult> outSizes) {
+  return Decomposition(b, loc, c, outSizes).computeColumnTermSlope();
 }
 
 Value mlir::qlinalg::emitColumnTermOfZeroPoint(OpBuilder &b, Location loc,

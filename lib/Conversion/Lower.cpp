@@ -70,6 +70,12 @@ static Value emptyLike(OpBuilder &b, Location loc, Value like, Type elem) {
                                  elem);
 }
 
+/// Scales rounded to f32, as the generated code multiplies by them.
+static SmallVector<float> toF32(ArrayRef<double> values) {
+  return llvm::map_to_vector(values,
+                             [](double v) { return static_cast<float>(v); });
+}
+
 /// An f32 tensor of `sizes` filled with zeros (a float accumulator's init).
 static Value zerosF32(OpBuilder &b, Location loc,
                       ArrayRef<OpFoldResult> sizes) {
@@ -453,9 +459,7 @@ struct DequantizeLowering : public OpConversionPattern<DequantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     QuantizedTypeParams p = *getQuantizedTypeParams(op.getInput().getType());
     Type floatElem = op.getOutput().getType().getElementType();
-    SmallVector<float> scales;
-    for (double s : p.scales)
-      scales.push_back(static_cast<float>(s));
+    SmallVector<float> scales = toF32(p.scales);
     Value result = emitElementwise(
         rewriter, op.getLoc(), adaptor.getInput(), floatElem, p.axis,
         {f32Param(rewriter, scales), intParam(rewriter, 32, p.zeroPoints)},
@@ -788,14 +792,7 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
     if (succeeded(packed)) {
       if (options.explain)
         op->emitRemark(explain);
-      // The function needs the target's CPU features wherever it is
-      // compiled (--qlinalg-to-llvm sets them on the llvm.func).
-      if (!options.emulate)
-        if (auto func = op->template getParentOfType<func::FuncOp>())
-          rewriter.modifyOpInPlace(func, [&] {
-            func->setAttr(kTargetAttrName,
-                          rewriter.getStringAttr(options.target->name));
-          });
+      markTargetFunction(op, rewriter);
       // Its only user, the dequantize, took the kernel's float result.
       if (dequantizeFused) {
         rewriter.eraseOp(op);
@@ -831,6 +828,18 @@ struct ContractionLowering : public OpConversionPattern<OpTy> {
   }
 
 private:
+  /// A packed kernel's function needs the target's CPU features wherever it
+  /// is compiled (--qlinalg-to-llvm sets them on the llvm.func).
+  void markTargetFunction(OpTy op, ConversionPatternRewriter &rewriter) const {
+    if (options.emulate)
+      return;
+    if (auto func = op->template getParentOfType<func::FuncOp>())
+      rewriter.modifyOpInPlace(func, [&] {
+        func->setAttr(kTargetAttrName,
+                      rewriter.getStringAttr(options.target->name));
+      });
+  }
+
   /// The packed kernel with the requantization (or none) as its store
   /// epilogue; with `dequantizeFused`, the op's dequantize user is replaced
   /// by the kernel's float result instead.
@@ -976,9 +985,7 @@ private:
     bool perTensor = gridShape.empty();
     bool hasZeroPoints =
         llvm::any_of(rhs.zeroPoints, [](int64_t z) { return z != 0; });
-    SmallVector<float> scales;
-    for (double sb : rhs.scales)
-      scales.push_back(static_cast<float>(sb));
+    SmallVector<float> scales = toF32(rhs.scales);
     // Operands of the generic that dequantizes: the weights, then the
     // scale and zero-point grids (per tensor: constants in the body).
     SmallVector<Value> params;
@@ -1000,29 +1007,20 @@ private:
         paramMaps.push_back(gridMap);
       }
     }
-    bool isUnsigned = c.rhsUnsigned;
-    // f32(w - zb) * sb from the storage value and the parameter arguments.
+    bool isSigned = !c.rhsUnsigned;
+    // f32(w - zb) * sb from the storage value and the parameter arguments,
+    // as qlinalg.dequantize computes it (a zero zb folds away).
     auto dequantize = [&](OpBuilder &b, Location l, Value storage,
                           ValueRange paramArgs) -> Value {
-      Type i32 = b.getI32Type();
-      Value w = isUnsigned
-                    ? arith::ExtUIOp::create(b, l, i32, storage).getResult()
-                    : arith::ExtSIOp::create(b, l, i32, storage).getResult();
-      Value scale, zp;
-      if (perTensor) {
-        scale = f32Const(b, l, scales[0]);
-        if (hasZeroPoints)
-          zp = arith::ConstantOp::create(
-              b, l, b.getI32IntegerAttr(rhs.zeroPoints[0]));
-      } else {
-        scale = paramArgs[0];
-        if (hasZeroPoints)
-          zp = paramArgs[1];
-      }
-      if (zp)
-        w = arith::SubIOp::create(b, l, w, zp);
-      return arith::MulFOp::create(b, l, arith::SIToFPOp::create(b, l, f32, w),
-                                   scale);
+      Value scale = perTensor ? f32Const(b, l, scales[0]) : paramArgs[0];
+      Value zp =
+          hasZeroPoints && !perTensor
+              ? paramArgs[1]
+              : arith::ConstantOp::create(
+                    b, l,
+                    b.getI32IntegerAttr(hasZeroPoints ? rhs.zeroPoints[0] : 0))
+                    .getResult();
+      return numerics::buildDequantize(b, l, storage, scale, zp, isSigned, f32);
     };
     unsigned numParams = params.size();
     auto multiplyAdd = [](OpBuilder &b, Location l, Value x, Value w,
@@ -1114,12 +1112,7 @@ private:
     }
     if (succeeded(acc)) {
       explain += "; the run-time scale applied after it";
-      if (!options.emulate)
-        if (auto func = op->template getParentOfType<func::FuncOp>())
-          rewriter.modifyOpInPlace(func, [&] {
-            func->setAttr(kTargetAttrName,
-                          rewriter.getStringAttr(options.target->name));
-          });
+      markTargetFunction(op, rewriter);
     } else {
       acc = emitZeroPointContraction(rewriter, loc, c, outSizes, target);
       explain = "kernel generic" + (explain.empty() ? "" : ": " + explain);
@@ -1132,9 +1125,7 @@ private:
     if (rhs.axis >= 0)
       outAxis = *ContractionMaps::findDim(
           c.maps.out, ContractionMaps::getLoop(c.maps.rhs, rhs.axis));
-    SmallVector<float> scales;
-    for (double sb : rhs.scales)
-      scales.push_back(static_cast<float>(sb));
+    SmallVector<float> scales = toF32(rhs.scales);
     Value result = emitElementwise(
         rewriter, loc, *acc, f32, outAxis, {f32Param(rewriter, scales)},
         [&](OpBuilder &b, Location l, ValueRange in, ArrayRef<Value> params) {

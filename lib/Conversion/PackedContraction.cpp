@@ -453,18 +453,10 @@ getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
                                     uint64_t(zb) * uint64_t(k) * uint64_t(sa));
     }
   if (c.lhsZeroPointValue) {
-    // The term is affine in the run-time za (the shifted one is za + sa):
-    // its slope is the difference of two foldings one apart.
-    IntegerContraction next = shifted;
-    next.lhsZeroPoint += 1;
-    SmallVector<int64_t> slope =
-        foldColumnTerm(b, loc, next, outSizes, biasFolded);
-    SmallVector<int64_t> base =
-        foldColumnTerm(b, loc, shifted, outSizes, biasFolded);
-    for (auto [d, t] : llvm::zip(slope, base))
-      d = static_cast<int64_t>(uint64_t(d) - uint64_t(t));
+    // The term is affine in the run-time za (the shifted one is za + sa).
     ops.columnTermTensor = emitColumnTermOfZeroPoint(
-        b, loc, {n}, ops.columnTerm, slope, c.lhsZeroPointValue);
+        b, loc, {n}, ops.columnTerm,
+        foldColumnTermSlope(b, loc, shifted, outSizes), c.lhsZeroPointValue);
   }
   return ops;
 }

@@ -71,6 +71,12 @@ SmallVector<int64_t> foldColumnTerm(OpBuilder &b, Location loc,
                                     ArrayRef<OpFoldResult> outSizes,
                                     bool &biasFolded);
 
+/// How foldColumnTerm changes when the lhs zero point grows by one (the
+/// term is affine in it), wrapped to 32 bits; the bias cancels out.
+SmallVector<int64_t> foldColumnTermSlope(OpBuilder &b, Location loc,
+                                         const IntegerContraction &c,
+                                         ArrayRef<OpFoldResult> outSizes);
+
 /// The column term of a run-time lhs zero point `za` (i32): the constant
 /// term `t0` (at za = 0) plus `za * slope`, as an i32 tensor of `shape`
 /// (row-major `t0` and `slope`, wrapped to 32 bits like the accumulation).
