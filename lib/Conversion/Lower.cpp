@@ -412,7 +412,6 @@ struct DynamicQuantizeLowering : public OpConversionPattern<DynamicQuantizeOp> {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
     auto type = cast<RankedTensorType>(x.getType());
-    Type f32 = rewriter.getF32Type();
     MLIRContext *ctx = rewriter.getContext();
     Value zero = zerosF32(rewriter, loc, {});
     AffineMap all = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);

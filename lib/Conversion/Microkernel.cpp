@@ -37,16 +37,19 @@ using namespace mlir;
 using namespace mlir::qlinalg;
 
 Value mlir::qlinalg::emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc,
-                                         Value a, Value w) {
+                                         Value a, Value w,
+                                         bool signedActivations) {
   auto accType = cast<VectorType>(acc.getType());
   auto wType = cast<VectorType>(w.getType());
   int64_t lanes = accType.getNumElements();
   int64_t group = wType.getNumElements() / lanes;
   Type i32 = b.getI32Type();
   auto wide = VectorType::get({wType.getNumElements()}, i32);
-  // Activations are unsigned (u8, or u8 zero-extended to i16), weights
-  // signed.
-  Value a32 = arith::ExtUIOp::create(b, loc, wide, a);
+  // Activations are unsigned (u8, or u8 zero-extended to i16) or, for a
+  // signed step, s8; weights signed.
+  Value a32 = signedActivations
+                  ? arith::ExtSIOp::create(b, loc, wide, a).getResult()
+                  : arith::ExtUIOp::create(b, loc, wide, a).getResult();
   Value w32 = arith::ExtSIOp::create(b, loc, wide, w);
   Value prod = arith::MulIOp::create(b, loc, a32, w32);
   Value grouped = vector::ShapeCastOp::create(
@@ -87,16 +90,20 @@ namespace {
 class KernelBuilder {
 public:
   KernelBuilder(OpBuilder &b, Location loc, const PackedMatmul &mm,
-                const DotStep &step, bool emulate)
-      : loc(loc), mm(mm), step(step), emulate(emulate) {
+                const DotStep &step, bool emulate, int64_t nt)
+      : loc(loc), mm(mm), step(step), emulate(emulate), blockPanels(nt) {
     lanes = step.lanes;
     group = step.kGroup;
     panels = (mm.n + lanes - 1) / lanes;
+    blocks = (panels + nt - 1) / nt;
     groups = (mm.k + group - 1) / group;
     sets = std::max<int64_t>(mm.batch, 1);
     weightType = b.getIntegerType(step.weightBits);
     pack(b);
-    if (step.weightBits != 8)
+    // A 16-bit step reads the activations widened once; a lane-broadcast
+    // step flips them once (one xor per 16 bytes per call, not one per row
+    // load of every block of columns).
+    if (step.weightBits != 8 || (step.laneBroadcast && mm.lhsFlip))
       widen(b);
   }
 
@@ -152,12 +159,25 @@ private:
                  int64_t nt, int64_t lastColumns);
   Value emitTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
                  Value outCol0, int64_t nt, int64_t lastColumns);
-  SmallVector<Value> emitGroup(OpBuilder &b, Value g, ValueRange accs, Value m0,
-                               int64_t mr, Value p0, int64_t nt, bool tail);
+  SmallVector<Value> emitGroup(OpBuilder &b, Value g, ValueRange accs,
+                               ArrayRef<Value> activations, Value p0,
+                               int64_t nt);
+  /// Group g's activation operand for each of the rows [m0, m0 + mr): a
+  /// broadcasting load per row.
+  SmallVector<Value> broadcastRows(OpBuilder &b, Value g, Value m0, int64_t mr,
+                                   bool tail);
   Value broadcastActivation(OpBuilder &b, Value m, Value k, bool tail);
+  /// For a laneBroadcast step: the activations of `unroll` groups from
+  /// group g of each row, one vector load each, and the operand of the u-th
+  /// group of those, its lane u broadcast.
+  SmallVector<Value> loadRows(OpBuilder &b, Value g, Value m0, int64_t mr);
+  Value broadcastLane(OpBuilder &b, Value row, int64_t u);
+  /// s8 + 128 as u8, or u8 - 128 as s8, on a loaded vector.
+  Value flip(OpBuilder &b, Value v);
   Value dot(OpBuilder &b, Value acc, Value a, Value w) {
-    return emulate ? emitEmulatedDotStep(b, loc, acc, a, w)
-                   : step.emit(b, loc, acc, a, w);
+    return emulate
+               ? emitEmulatedDotStep(b, loc, acc, a, w, step.signedActivations)
+               : step.emit(b, loc, acc, a, w);
   }
 
   Location loc;
@@ -165,6 +185,10 @@ private:
   const DotStep &step;
   bool emulate;
   int64_t lanes, group, panels, groups, sets;
+  /// The packed weights are blocks of `blockPanels` panels (the tile's
+  /// width), one group of every panel of a block adjacent: the weight
+  /// loads of a step are one stream (and ldp pairs on AArch64).
+  int64_t blockPanels, blocks;
   /// The weight set being emitted in a batch (an index), else null.
   Value set;
   /// The rows [rowLo, rowHi) being emitted into a slice of the result whose
@@ -203,18 +227,19 @@ void KernelBuilder::enterChunk(OpBuilder &b, Value lo, Value hi) {
 } // namespace
 
 /// Generated code packing the run-time weights of `mm`: padded to whole
-/// groups and panels (with the value that shifts to 0), then
-/// P[s][p][g][l][i] = W'[s][g*kg + i][p*L + l] by a linalg.generic (no s
-/// without a batch), as [sets * panels][groups * L * kg] of `weightType`.
+/// groups and blocks of `nt` panels (with the value that shifts to 0), then
+/// P[s][q][g][j][l][i] = W'[s][g*kg + i][(q*nt + j)*L + l] by a
+/// linalg.generic (no s without a batch), as
+/// [sets * blocks][groups * nt * L * kg] of `weightType`.
 static Value emitRuntimePacking(OpBuilder &b, Location loc,
-                                const PackedMatmul &mm, int64_t panels,
-                                int64_t groups, int64_t lanes, int64_t group,
-                                Type weightType) {
+                                const PackedMatmul &mm, int64_t blocks,
+                                int64_t nt, int64_t groups, int64_t lanes,
+                                int64_t group, Type weightType) {
   MLIRContext *ctx = b.getContext();
   Value w = mm.weightTensor;
   auto type = cast<RankedTensorType>(w.getType());
   unsigned lead = mm.batch ? 1 : 0, rank = lead + 2;
-  int64_t kPad = groups * group - mm.k, nPad = panels * lanes - mm.n;
+  int64_t kPad = groups * group - mm.k, nPad = blocks * nt * lanes - mm.n;
   if (kPad || nPad) {
     SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0));
     SmallVector<OpFoldResult> high(low);
@@ -230,19 +255,20 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
         b, loc, RankedTensorType::get(shape, type.getElementType()), w, low,
         high, pad, /*nofold=*/false);
   }
-  unsigned dims = lead + 4;
-  AffineExpr p = getAffineDimExpr(lead, ctx),
+  unsigned dims = lead + 5;
+  AffineExpr q = getAffineDimExpr(lead, ctx),
              g = getAffineDimExpr(lead + 1, ctx),
-             l = getAffineDimExpr(lead + 2, ctx),
-             i = getAffineDimExpr(lead + 3, ctx);
-  AffineExpr kk = g * group + i, nn = p * lanes + l;
+             j = getAffineDimExpr(lead + 2, ctx),
+             l = getAffineDimExpr(lead + 3, ctx),
+             i = getAffineDimExpr(lead + 4, ctx);
+  AffineExpr kk = g * group + i, nn = (q * nt + j) * lanes + l;
   SmallVector<AffineExpr> reads;
   if (lead)
     reads.push_back(getAffineDimExpr(0, ctx));
   reads.push_back(mm.weightsNK ? nn : kk);
   reads.push_back(mm.weightsNK ? kk : nn);
   AffineMap read = AffineMap::get(dims, 0, reads, ctx);
-  SmallVector<int64_t> packedShape{panels, groups, lanes, group};
+  SmallVector<int64_t> packedShape{blocks, groups, nt, lanes, group};
   if (lead)
     packedShape.insert(packedShape.begin(), mm.batch);
   Value empty = tensor::EmptyOp::create(b, loc, packedShape, weightType);
@@ -266,38 +292,40 @@ static Value emitRuntimePacking(OpBuilder &b, Location loc,
             linalg::YieldOp::create(nb, nl, v);
           })
           .getResult(0);
-  SmallVector<ReassociationIndices> collapse{{0}, {1, 2, 3}};
+  SmallVector<ReassociationIndices> collapse{{0}, {1, 2, 3, 4}};
   if (lead)
-    collapse = {{0, 1}, {2, 3, 4}};
+    collapse = {{0, 1}, {2, 3, 4, 5}};
   return tensor::CollapseShapeOp::create(b, loc, packed, collapse);
 }
 
 void KernelBuilder::pack(OpBuilder &b) {
   if (mm.weightTensor) {
-    packed = emitRuntimePacking(b, loc, mm, panels, groups, lanes, group,
-                                weightType);
+    packed = emitRuntimePacking(b, loc, mm, blocks, blockPanels, groups, lanes,
+                                group, weightType);
   } else {
-    // P[s][p][g][l][i] = W[s][g*kg + i][p*L + l], zero past K and N, as
-    // [sets * panels][groups * L * kg].
-    int64_t panelSize = groups * lanes * group;
+    // P[s][q][g][j][l][i] = W[s][g*kg + i][(q*nt + j)*L + l], zero past K
+    // and N, as [sets * blocks][groups * nt * L * kg].
+    int64_t nt = blockPanels;
+    int64_t blockSize = groups * nt * lanes * group;
     SmallVector<APInt> data;
-    data.reserve(sets * panels * panelSize);
+    data.reserve(sets * blocks * blockSize);
     unsigned bits = step.weightBits;
     for (int64_t set = 0; set < sets; ++set) {
       ArrayRef<int64_t> w = ArrayRef(mm.weights).slice(set * mm.k * mm.n);
-      for (int64_t p = 0; p < panels; ++p)
+      for (int64_t q = 0; q < blocks; ++q)
         for (int64_t g = 0; g < groups; ++g)
-          for (int64_t l = 0; l < lanes; ++l)
-            for (int64_t i = 0; i < group; ++i) {
-              int64_t kk = g * group + i, nn = p * lanes + l;
-              int64_t v = kk < mm.k && nn < mm.n ? w[kk * mm.n + nn] : 0;
-              data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
-            }
+          for (int64_t j = 0; j < nt; ++j)
+            for (int64_t l = 0; l < lanes; ++l)
+              for (int64_t i = 0; i < group; ++i) {
+                int64_t kk = g * group + i, nn = (q * nt + j) * lanes + l;
+                int64_t v = kk < mm.k && nn < mm.n ? w[kk * mm.n + nn] : 0;
+                data.push_back(APInt(bits, uint64_t(v), /*isSigned=*/true));
+              }
     }
     packed = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::get(
-            RankedTensorType::get({sets * panels, panelSize}, weightType),
+            RankedTensorType::get({sets * blocks, blockSize}, weightType),
             data));
   }
   // Per-column values padded to whole panels, set after set.
@@ -342,8 +370,8 @@ void KernelBuilder::pack(OpBuilder &b) {
 
 /// The activations zero-extended to the step's 16 bits once (s8 flipped to
 /// u8 first): each broadcast is then one vpbroadcastd from memory, with no
-/// widening shuffle per row and k pair. An elementwise generic, which
-/// --qlinalg-vectorize vectorizes.
+/// widening shuffle per row and k pair; or, for an 8-bit step, only flipped.
+/// An elementwise generic, which --qlinalg-vectorize vectorizes.
 void KernelBuilder::widen(OpBuilder &b) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(mm.lhs.getType());
@@ -352,7 +380,7 @@ void KernelBuilder::widen(OpBuilder &b) {
   AffineMap id = AffineMap::getMultiDimIdentityMap(type.getRank(), ctx);
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);
-  bool flip = mm.lhsSigned;
+  bool flip = mm.lhsFlip;
   Type wide = weightType;
   widened =
       linalg::GenericOp::create(
@@ -364,8 +392,9 @@ void KernelBuilder::widen(OpBuilder &b) {
               v = arith::XOrIOp::create(
                   nb, nl, v,
                   arith::ConstantOp::create(nb, nl, nb.getI8IntegerAttr(-128)));
-            linalg::YieldOp::create(
-                nb, nl, arith::ExtUIOp::create(nb, nl, wide, v).getResult());
+            if (v.getType() != wide)
+              v = arith::ExtUIOp::create(nb, nl, wide, v);
+            linalg::YieldOp::create(nb, nl, v);
           })
           .getResult(0);
 }
@@ -403,43 +432,87 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
       b, loc, VectorType::get({lanes}, i32), scalar);
   auto broadcastType = VectorType::get({lanes * group}, elem);
   Value broadcast = vector::BitCastOp::create(b, loc, broadcastType, splat);
-  if (!mm.lhsSigned || widened)
+  if (!mm.lhsFlip || widened)
     return broadcast;
   // s8 + 128 as u8 (the shift the column term corrects), on the broadcast
   // register: the broadcast stays a load (vpbroadcastd zmm, m32).
-  Value flip = arith::ConstantOp::create(
+  return flip(b, broadcast);
+}
+
+Value KernelBuilder::flip(OpBuilder &b, Value v) {
+  auto type = cast<VectorType>(v.getType());
+  Value bits = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(
-          broadcastType,
-          b.getIntegerAttr(elem, step.weightBits == 8 ? -128 : 0x80)));
-  return arith::XOrIOp::create(b, loc, broadcast, flip);
+          type, b.getIntegerAttr(type.getElementType(),
+                                 step.weightBits == 8 ? -128 : 0x80)));
+  return arith::XOrIOp::create(b, loc, v, bits);
+}
+
+SmallVector<Value> KernelBuilder::broadcastRows(OpBuilder &b, Value g, Value m0,
+                                                int64_t mr, bool tail) {
+  Value k = arith::MulIOp::create(b, loc, g, cIndex(b, loc, group));
+  SmallVector<Value> rows;
+  for (int64_t r = 0; r < mr; ++r)
+    rows.push_back(broadcastActivation(
+        b, arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r)), k, tail));
+  return rows;
+}
+
+SmallVector<Value> KernelBuilder::loadRows(OpBuilder &b, Value g, Value m0,
+                                           int64_t mr) {
+  Type i8 = b.getI8Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
+  auto type = VectorType::get({step.unroll * group}, i8);
+  Value k = arith::MulIOp::create(b, loc, g, cIndex(b, loc, group));
+  SmallVector<Value> rows;
+  for (int64_t r = 0; r < mr; ++r) {
+    Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
+    Value v = vector::TransferReadOp::create(b, loc, type, activations(),
+                                             lhsIndices(b, {m, k}), zero,
+                                             ArrayRef<bool>{true});
+    rows.push_back(mm.lhsFlip && !widened ? flip(b, v) : v);
+  }
+  return rows;
+}
+
+Value KernelBuilder::broadcastLane(OpBuilder &b, Value row, int64_t u) {
+  // As i32 lanes, lane u to every lane of the accumulator's width, back to
+  // bytes: the pattern LLVM selects as the indexed dot product.
+  Type i32 = b.getI32Type();
+  Value words = vector::BitCastOp::create(
+      b, loc, VectorType::get({step.unroll}, i32), row);
+  SmallVector<int64_t> mask(lanes, u);
+  Value splat = vector::ShuffleOp::create(b, loc, words, words, mask);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes * group}, weightType), splat);
 }
 
 SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
-                                            ValueRange accs, Value m0,
-                                            int64_t mr, Value p0, int64_t nt,
-                                            bool tail) {
+                                            ValueRange accs,
+                                            ArrayRef<Value> activations,
+                                            Value p0, int64_t nt) {
   Value zero =
       arith::ConstantOp::create(b, loc, b.getIntegerAttr(weightType, 0));
   auto wType = VectorType::get({lanes * group}, weightType);
-  Value wOffset =
-      arith::MulIOp::create(b, loc, g, cIndex(b, loc, lanes * group));
-  Value kOffset = arith::MulIOp::create(b, loc, g, cIndex(b, loc, group));
+  // Block p0 / nt, group g: the tile's nt panels one after another.
+  Value block =
+      inSet(b, arith::DivUIOp::create(b, loc, p0, cIndex(b, loc, blockPanels)),
+            blocks);
+  Value gOffset = arith::MulIOp::create(
+      b, loc, g, cIndex(b, loc, blockPanels * lanes * group));
   SmallVector<Value> w;
   for (int64_t j = 0; j < nt; ++j) {
-    Value p =
-        inSet(b, arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j)), panels);
+    Value offset = arith::AddIOp::create(b, loc, gOffset,
+                                         cIndex(b, loc, j * lanes * group));
     w.push_back(vector::TransferReadOp::create(b, loc, wType, packed,
-                                               ValueRange{p, wOffset}, zero,
+                                               ValueRange{block, offset}, zero,
                                                ArrayRef<bool>{true}));
   }
   SmallVector<Value> result;
-  for (int64_t r = 0; r < mr; ++r) {
-    Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
-    Value a = broadcastActivation(b, m, kOffset, tail);
+  for (auto [r, a] : llvm::enumerate(activations))
     for (int64_t j = 0; j < nt; ++j)
       result.push_back(dot(b, accs[r * nt + j], a, w[j]));
-  }
   return result;
 }
 
@@ -472,18 +545,31 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
         cIndex(b, loc, unroll), accs,
         [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
           SmallVector<Value> a(iters);
+          SmallVector<Value> rows;
+          if (step.laneBroadcast)
+            rows = loadRows(nb, g, m0, mr);
           for (int64_t u = 0; u < unroll; ++u) {
             Value gu = arith::AddIOp::create(nb, nl, g, cIndex(nb, nl, u));
-            a = emitGroup(nb, gu, a, m0, mr, p0, nt, /*tail=*/false);
+            SmallVector<Value> acts;
+            if (step.laneBroadcast)
+              for (Value row : rows)
+                acts.push_back(broadcastLane(nb, row, u));
+            else
+              acts = broadcastRows(nb, gu, m0, mr, /*tail=*/false);
+            a = emitGroup(nb, gu, a, acts, p0, nt);
           }
           scf::YieldOp::create(nb, nl, a);
         });
     accs.assign(loop.getResults().begin(), loop.getResults().end());
   }
-  for (int64_t g = mainGroups; g < whole; ++g)
-    accs = emitGroup(b, cIndex(b, loc, g), accs, m0, mr, p0, nt, false);
-  if (whole < groups)
-    accs = emitGroup(b, cIndex(b, loc, whole), accs, m0, mr, p0, nt, true);
+  for (int64_t g = mainGroups; g < whole; ++g) {
+    Value gv = cIndex(b, loc, g);
+    accs = emitGroup(b, gv, accs, broadcastRows(b, gv, m0, mr, false), p0, nt);
+  }
+  if (whole < groups) {
+    Value gv = cIndex(b, loc, whole);
+    accs = emitGroup(b, gv, accs, broadcastRows(b, gv, m0, mr, true), p0, nt);
+  }
 
   // The epilogue on the registers, then the store.
   for (int64_t r = 0; r < mr; ++r) {
@@ -882,7 +968,7 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / mr, 1,
                                    std::max<int64_t>(1, 64 / step.lanes));
   nt = std::min(nt, panels);
-  KernelBuilder builder(b, loc, mm, step, emulate);
+  KernelBuilder builder(b, loc, mm, step, emulate, nt);
   SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, mm.lhs, mDim),
                                   b.getIndexAttr(mm.n)};
   if (mm.batch)

@@ -7,10 +7,11 @@
 //===----------------------------------------------------------------------===//
 //
 // A matmul-shaped contraction on constant weights becomes the packed kernel
-// of Microkernel.h. The x86 steps multiply u8 by s8, so the operands are
-// shifted first and the zero points with them, which keeps the algebra of
-// Contraction.h unchanged:
-//   a' = a + sa (sa = 128 for s8 activations, xor 0x80 at load)  za' = za+sa
+// of Microkernel.h. The x86 steps multiply u8 by s8, the AArch64 ones s8 by
+// s8, so the operands are shifted first and the zero points with them,
+// which keeps the algebra of Contraction.h unchanged:
+//   a' = a + sa (xor 0x80 at load: sa = 128 for s8 activations of an
+//                unsigned step, -128 for u8 ones of a signed step)  za' = za+sa
 //   b' = b - sb (sb = 128 for u8 weights, at packing)            zb' = zb-sb
 //   (a - za)(b - zb) = (a' - za')(b' - zb')
 // The column term of the shifted contraction is folded at compile time; the
@@ -372,7 +373,8 @@ emitRuntimeColumnTerm(OpBuilder &b, Location loc, const IntegerContraction &c,
 
 namespace {
 /// The kernel's operands of one matmul-shaped contraction: the shifts of
-/// Microkernel's u8 x s8 step, the shifted weights (constant ones), the
+/// Microkernel's step (u8 or s8 activations times s8 weights), the shifted
+/// weights (constant ones), the
 /// column term (folded, or generated code for run-time weights), and
 /// whether a row term remains.
 struct MatmulOperands {
@@ -389,7 +391,7 @@ struct MatmulOperands {
 static FailureOr<MatmulOperands>
 getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
                   const MatmulShape &shape, ArrayRef<OpFoldResult> outSizes,
-                  std::string &explain, int64_t batch = 0) {
+                  bool signedStep, std::string &explain, int64_t batch = 0) {
   auto lhsType = cast<RankedTensorType>(c.lhs.getType());
   auto rhsType = cast<RankedTensorType>(c.rhs.getType());
   if (lhsType.isDynamicDim(lhsType.getRank() - 1)) {
@@ -400,11 +402,12 @@ getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
   unsigned lead = batch ? 1 : 0;
   int64_t k = ops.k = rhsType.getDimSize(lead + (shape.rhsKN ? 0 : 1));
   int64_t n = ops.n = rhsType.getDimSize(lead + (shape.rhsKN ? 1 : 0));
-  int64_t sa = ops.sa = c.lhsUnsigned ? 0 : 128;
+  int64_t sa = ops.sa =
+      signedStep ? (c.lhsUnsigned ? -128 : 0) : (c.lhsUnsigned ? 0 : 128);
   int64_t sb = ops.sb = c.rhsUnsigned ? 128 : 0;
   IntegerContraction &shifted = ops.shifted;
   shifted = c;
-  shifted.lhsUnsigned = true;
+  shifted.lhsUnsigned = !signedStep;
   shifted.lhsZeroPoint = c.lhsZeroPoint + sa;
   shifted.rhsUnsigned = false;
   for (int64_t &z : shifted.rhsZeroPoints)
@@ -692,7 +695,7 @@ emitFromOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
   PackedMatmul mm;
   mm.batch = batch;
   mm.lhs = lhs;
-  mm.lhsSigned = !c.lhsUnsigned;
+  mm.lhsFlip = c.lhsUnsigned == step.signedActivations;
   mm.weights = std::move(ops.weights);
   if (!c.rhsConstant) {
     mm.weightTensor = c.rhs;
@@ -799,7 +802,8 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
       one.rhsConstant = DenseElementsAttr::get(
           setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
     FailureOr<MatmulOperands> ops = getMatmulOperands(
-        b, loc, one, *shape, oneSizes, explain, c.rhsConstant ? 0 : batches);
+        b, loc, one, *shape, oneSizes, kernel.step->signedActivations, explain,
+        c.rhsConstant ? 0 : batches);
     if (failed(ops)) {
       explain = "a weight set: " + explain;
       return failure();
@@ -898,8 +902,8 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     explain = "weight zero points are not per output channel";
     return failure();
   }
-  FailureOr<MatmulOperands> ops =
-      getMatmulOperands(b, loc, c, *shape, outSizes, explain);
+  FailureOr<MatmulOperands> ops = getMatmulOperands(
+      b, loc, c, *shape, outSizes, kernel.step->signedActivations, explain);
   if (failed(ops))
     return failure();
   int64_t n = ops->n;

@@ -21,9 +21,8 @@ using llvm::StringLiteral;
 // or 6x64 register tile (16-24 zmm accumulators) with weights packed as
 // BA16a64b4a; on AVX2 4x16 (8 ymm accumulators), weights in panels of 8
 // columns of 4 k; on AArch64 8x8 (dotprod) and 8x8 with 2x8 blocks (i8mm).
-// The x86 rows have packed kernels (Conversion/Microkernel.h); the AArch64
-// kernels land with their issue: until then those rows are implemented by
-// the portable kernel, compiled for the row's triple and features.
+// Every row but generic has a packed kernel (Conversion/Microkernel.h);
+// i8mm's runs the dotprod step until its smmla step lands.
 static const unsigned kEightBit[] = {8};
 static const StringLiteral kVnniFeatures[] = {"+avx512f", "+avx512bw",
                                               "+avx512vl", "+avx512vnni"};
@@ -67,8 +66,8 @@ static const TargetDescription kTargets[] = {
      {"BA8a32b4a", 8, 4},
      "x86-avx2"},
     {"aarch64-i8mm",
-     "AArch64 with i8mm (smmla 2x8 x 8x2 blocks); portable kernel until the "
-     "AArch64 kernels land",
+     "AArch64 with i8mm: packed kernel, sdot (lane-indexed) until its smmla "
+     "step lands",
      "aarch64-unknown-linux-gnu",
      "neoverse-v1",
      kI8mmFeatures,
@@ -80,10 +79,10 @@ static const TargetDescription kTargets[] = {
      /*conv=*/{8, 8, 8},
      /*depthwise=*/{1, 16, 1},
      {"BA8a8b", 8, 8},
-     "generic"},
+     "aarch64-dotprod"},
     {"aarch64-dotprod",
-     "AArch64 with dotprod (sdot, s8 x s8); portable kernel until the "
-     "AArch64 kernels land",
+     "AArch64 with dotprod: packed kernel, sdot v.4s, v.16b, v.4b[l] "
+     "(s8 x s8)",
      "aarch64-unknown-linux-gnu",
      "neoverse-n1",
      kDotFeatures,
@@ -94,8 +93,8 @@ static const TargetDescription kTargets[] = {
      /*matmul=*/{8, 8, 4},
      /*conv=*/{8, 8, 4},
      /*depthwise=*/{1, 16, 1},
-     {"BA8a4b", 8, 4},
-     "generic"},
+     {"BA4a4b", 4, 4},
+     "aarch64-dotprod"},
     {"generic",
      "portable code for any CPU (vector dialect, no intrinsics), compiled "
      "for the host",

@@ -8,7 +8,8 @@
 
 // The packed kernels of the x86 targets (Conversion/Microkernel.h): the
 // constant K x N weights packed at compile time into panels of L columns x kg
-// k ([panels, groups * L * kg]: VNNI 16 x 4 s8, AVX2 8 x 4 s8 or 8 x 2 s16),
+// k (VNNI 16 x 4 s8, AVX2 8 x 4 s8 or 8 x 2 s16), the NT panels of a tile's
+// block interleaved by group ([blocks, groups * NT * L * kg]),
 // the per-column term of the zero-point decomposition as the accumulators'
 // start, rows in blocks of MR (then one at a time for a dynamic M), the
 // reduction in groups of kg with the last group's activations read short
@@ -19,12 +20,12 @@
 // VNNI-LABEL: func.func @acc
 // VNNI-SAME: qlinalg.target = "x86-avx512-vnni"
 // VNNI-DAG: %[[TERM:.*]] = arith.constant dense<{{.*}}> : tensor<32xi32>
-// VNNI-DAG: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<2x192xi8>
+// VNNI-DAG: %[[P:.*]] = arith.constant dense<{{.*}}> : tensor<1x384xi8>
 // VNNI-DAG: %[[FLIP:.*]] = arith.constant dense<-128> : vector<64xi8>
 // VNNI: %[[ROWS:.*]] = arith.subi %{{.*}}, %{{.*}} : index
 // VNNI: scf.for %[[M:.*]] = %c0 to %[[ROWS]] step %c4
 // VNNI: vector.transfer_read %[[TERM]][%c0]{{.*}} : tensor<32xi32>, vector<16xi32>
-// VNNI: vector.transfer_read %[[P]][%c0, %c0]{{.*}} : tensor<2x192xi8>, vector<64xi8>
+// VNNI: vector.transfer_read %[[P]][%c0, %c0]{{.*}} : tensor<1x384xi8>, vector<64xi8>
 // VNNI: %[[A:.*]] = vector.transfer_read %{{.*}}[%[[M]], %c0]{{.*}}{in_bounds = [true]} : tensor<?x10xi8>, vector<4xi8>
 // VNNI: %[[W:.*]] = vector.bitcast %[[A]] : vector<4xi8> to vector<1xi32>
 // VNNI: %[[S:.*]] = vector.extract %[[W]][0] : i32 from vector<1xi32>
@@ -44,12 +45,13 @@
 // VNNI: scf.for %{{.*}} = %[[ROWS]] to %{{.*}} step %c1
 // VNNI-NOT: linalg.generic
 
-// With AVX2, 8 x 4 panels (N = 20 -> 3 panels of 8) and the step vpmaddubsw +
+// With AVX2, 8 x 4 panels (N = 20 -> 3 panels of 8, in 2 blocks of 2, the
+// second padded with a zero panel) and the step vpmaddubsw +
 // vpmaddwd: the weights (3) and the activations' range ([0, 255] after the
 // shift) prove every pair sum within int16.
 // AVX2-LABEL: func.func @acc
 // AVX2-SAME: qlinalg.target = "x86-avx2"
-// AVX2-DAG: arith.constant dense<{{.*}}> : tensor<3x96xi8>
+// AVX2-DAG: arith.constant dense<{{.*}}> : tensor<2x192xi8>
 // AVX2: %[[T:.*]] = qlinalg.intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // AVX2: %[[Q:.*]] = qlinalg.intrinsic "llvm.x86.avx2.pmadd.wd"(%[[T]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // AVX2: arith.addi %{{.*}}, %[[Q]] : vector<8xi32>
@@ -82,7 +84,7 @@ func.func @acc(%a: !A) -> !ACC {
 
 // Full-range weights (127 next to 127) with u8 activations up to 255: a
 // vpmaddubsw pair could reach 64770 and saturate, so AVX2 uses the exact
-// step on weights packed as s16 in 8 x 2 panels ([3, 5 * 8 * 2]). The
+// step on weights packed as s16 in 8 x 2 panels ([2 blocks, 5 * 2 * 8 * 2]). The
 // requantization is fused into the store: no i32 M x N tensor.
 
 // VNNI-LABEL: func.func @requantized
@@ -92,7 +94,7 @@ func.func @acc(%a: !A) -> !ACC {
 // VNNI: vector.transfer_write %{{.*}} : vector<16xi8>, tensor<?x20xi8>
 // VNNI: vector.transfer_write %{{.*}} : vector<4xi8>, tensor<?x20xi8>
 // AVX2-LABEL: func.func @requantized
-// AVX2-DAG: arith.constant dense<{{.*}}> : tensor<3x80xi16>
+// AVX2-DAG: arith.constant dense<{{.*}}> : tensor<2x160xi16>
 // AVX2-NOT: pmadd.ub.sw
 // AVX2: %[[P:.*]] = qlinalg.intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // AVX2: arith.addi %{{.*}}, %[[P]] : vector<8xi32>

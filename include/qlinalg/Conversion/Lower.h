@@ -58,6 +58,9 @@ Value emitGenericAccumulate(OpBuilder &b, Location loc,
 /// The x86 kernels (Kernels/X86.cpp).
 ArrayRef<KernelTarget> getX86Kernels();
 
+/// The AArch64 kernels (Kernels/AArch64.cpp).
+ArrayRef<KernelTarget> getAArch64Kernels();
+
 /// How --qlinalg-lower builds kernels beyond the kernel emitter.
 struct LoweringOptions {
   /// The target description: the packed kernels' tiles and features.

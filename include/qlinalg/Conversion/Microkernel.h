@@ -11,7 +11,8 @@
 //
 //   weights packed at compile time in panels of L columns, each column's kg
 //   consecutive k adjacent: one vector load is the weight operand of one
-//   dot-product step for L columns;
+//   dot-product step for L columns; the NT panels of a block (the tile's
+//   width) interleaved by group, so that a step's NT loads are adjacent;
 //   for each block of NT panels (split over threads):
 //     for each block of MR rows (then the remaining rows one at a time):
 //       MR x NT accumulators (vector<L x i32>) start at the per-column term
@@ -21,7 +22,8 @@
 //       the epilogue (row correction, requantization, clamp) runs on the
 //       registers and stores the result: no i32 M x N buffer.
 //
-// Only the step is ISA-specific (Kernels/X86.cpp); `emulate` replaces it by
+// Only the step is ISA-specific (Kernels/X86.cpp, Kernels/AArch64.cpp);
+// `emulate` replaces it by
 // portable vector arithmetic with the same semantics, so the packing, tiling
 // and epilogue are tested bit for bit on any CPU.
 //
@@ -41,8 +43,9 @@ namespace mlir::qlinalg {
 struct TargetDescription;
 
 /// One dot-product step: acc[l] += sum_{i < kg} a[l*kg+i] * b[l*kg+i] for
-/// l < lanes, with `a` unsigned (u8, or u8 zero-extended to i16 when
-/// weightBits is 16) and `b` signed weights of weightBits.
+/// l < lanes, with `a` the activations (u8, u8 zero-extended to i16 when
+/// weightBits is 16, or s8 for a `signedActivations` step) and `b` signed
+/// weights of weightBits.
 struct DotStep {
   /// The instruction sequence, for messages ("vpdpbusd zmm").
   StringRef name;
@@ -59,12 +62,23 @@ struct DotStep {
   /// on VNNI; twice on AVX2, whose 16 ymm spill at more).
   int64_t unroll = 4;
   Value (*emit)(OpBuilder &b, Location loc, Value acc, Value a, Value w);
+  /// The step multiplies s8 activations (AArch64 sdot): u8 ones are shifted
+  /// by -128 (xor 0x80 at load) and the shift corrected through the weight
+  /// sums, as the x86 steps shift s8 ones by +128.
+  bool signedActivations = false;
+  /// The activations of the `unroll` groups of an iteration are one vector
+  /// load per row, each group's operand a lane of it broadcast (sdot's
+  /// indexed form, `sdot v.4s, v.16b, v.4b[l]`), rather than one
+  /// broadcasting load per group and row (vpbroadcastd, or a memory operand
+  /// of vpdpbusd).
+  bool laneBroadcast = false;
 };
 
-/// The portable emulation of `step`'s arithmetic (vector dialect: extend,
-/// multiply, reduce groups of kg), exact, for any CPU.
+/// The portable emulation of a step's arithmetic (vector dialect: extend,
+/// multiply, reduce groups of kg), exact, for any CPU; the activations are
+/// sign-extended when `signedActivations`, else zero-extended.
 Value emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc, Value a,
-                          Value w);
+                          Value w, bool signedActivations = false);
 
 /// A store epilogue: from a vector<L x i32> accumulator of columns
 /// [col, col + L) to the result's vector<L x element>.
@@ -78,10 +92,11 @@ using PackedEpilogue =
 struct PackedMatmul {
   /// Weight sets, or 0 for a single one with no batch dimension.
   int64_t batch = 0;
-  /// Activations [M, K] ([B, M, K]), M static or dynamic; `lhsSigned` s8
-  /// activations are shifted to u8 (xor 0x80) as they are loaded.
+  /// Activations [M, K] ([B, M, K]), M static or dynamic; with `lhsFlip`
+  /// they are shifted to the step's signedness (xor 0x80: s8 + 128 as u8,
+  /// or u8 - 128 as s8) as they are loaded.
   Value lhs;
-  bool lhsSigned = false;
+  bool lhsFlip = false;
   /// Weights as signed values of at most the step's width, [K][N] row-major
   /// (already shifted from u8 by the caller), packed at compile time...
   SmallVector<int64_t> weights;

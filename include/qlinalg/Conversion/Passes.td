@@ -85,6 +85,7 @@ def QLinalgLower : Pass<"qlinalg-lower", "ModuleOp"> {
     "::mlir::quant::QuantDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
+    "::mlir::arm_neon::ArmNeonDialect",
     "::mlir::LLVM::LLVMDialect"
   ];
 }

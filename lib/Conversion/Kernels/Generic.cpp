@@ -51,8 +51,9 @@ const KernelTarget *mlir::qlinalg::lookupKernel(StringRef name) {
   for (const KernelTarget &k : kKernels)
     if (k.name == name)
       return &k;
-  for (const KernelTarget &k : getX86Kernels())
-    if (k.name == name)
-      return &k;
+  for (ArrayRef<KernelTarget> kernels : {getX86Kernels(), getAArch64Kernels()})
+    for (const KernelTarget &k : kernels)
+      if (k.name == name)
+        return &k;
   return nullptr;
 }

@@ -1,0 +1,52 @@
+//===- AArch64.cpp - the AArch64 dot-product steps ------------------------===//
+//
+// Part of the qlinalg project, under the Apache License v2.0 with LLVM
+// Exceptions. See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The ISA-specific part of the AArch64 kernels, as upstream's arm_neon
+// dialect ops (pure, on vectors: they go through bufferization and the
+// conversion to LLVM untouched and translate to the llvm.aarch64.neon
+// intrinsics). sdot multiplies s8 by s8, so the activations are s8 (u8 ones
+// are shifted by -128 at load, see PackedContraction.cpp) and each group's
+// broadcast is a lane of a 16-byte row load: LLVM selects
+// `sdot v.4s, v.16b, v.4b[l]` (KERNELS.md: ~100% of the issue rate in the
+// Neoverse V1 model on 8x8 tiles).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qlinalg/Conversion/Lower.h"
+#include "qlinalg/Conversion/Microkernel.h"
+
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+
+using namespace mlir;
+using namespace mlir::qlinalg;
+
+/// sdot v.4s: 4 lanes of 4 s8 x s8 products added to the i32 lane, exactly.
+/// The broadcast activations are the second multiplicand, the operand of
+/// the indexed form.
+static Value emitSdot(OpBuilder &b, Location loc, Value acc, Value a, Value w) {
+  return arm_neon::SdotOp::create(b, loc, acc.getType(), acc, w, a);
+}
+
+static const DotStep kSdotStep = {"sdot v.4s, v.16b, v.4b[l]",
+                                  /*lanes=*/4,
+                                  /*kGroup=*/4,
+                                  /*weightBits=*/8,
+                                  /*saturatesPairs=*/false,
+                                  /*accumulatorRegisters=*/16,
+                                  /*unroll=*/4,
+                                  emitSdot,
+                                  /*signedActivations=*/true,
+                                  /*laneBroadcast=*/true};
+
+static const KernelTarget kKernels[] = {
+    {"aarch64-dotprod", "packed AArch64 dotprod kernel (sdot, lane-indexed)",
+     emitGenericAccumulate, &kSdotStep,
+     /*exactStep=*/nullptr},
+};
+
+ArrayRef<KernelTarget> mlir::qlinalg::getAArch64Kernels() { return kKernels; }
