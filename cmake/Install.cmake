@@ -27,9 +27,9 @@ install(TARGETS ${QLINALG_LIBRARIES} QLinalgPasses QLinalg
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT qlinalg-libraries)
 # Installed tools and the plugin find Debian's libMLIR.so where the build
 # found it.
-set_target_properties(qlinalg-opt qlinalg-run qlinalg-calibrate QLinalgPlugin
+set_target_properties(qlinalg-opt qlinalg-run qlinalg-calibrate qlinalg-compile QLinalgPlugin
   PROPERTIES INSTALL_RPATH "${LLVM_LIBRARY_DIR}")
-install(TARGETS qlinalg-opt qlinalg-run qlinalg-calibrate
+install(TARGETS qlinalg-opt qlinalg-run qlinalg-calibrate qlinalg-compile
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT qlinalg-tools)
 install(TARGETS QLinalgPlugin
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT qlinalg-tools)

@@ -51,7 +51,7 @@ config.substitutions.append(
 config.substitutions.append(("%qlinalg_bin", config.qlinalg_tools_dir))
 
 tool_dirs = [config.qlinalg_tools_dir, config.llvm_tools_dir]
-tools = ["qlinalg-opt", "qlinalg-run", "qlinalg-calibrate", "qlinalg-unittests"]
+tools = ["qlinalg-opt", "qlinalg-run", "qlinalg-calibrate", "qlinalg-compile", "qlinalg-unittests"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The ISAs this CPU executes, for tests that run a target's kernels
