@@ -59,6 +59,37 @@ Value mlir::qlinalg::emitEmulatedDotStep(OpBuilder &b, Location loc, Value acc,
                                              vector::CombiningKind::ADD);
 }
 
+Value mlir::qlinalg::emitEmulatedMatrixStep(OpBuilder &b, Location loc,
+                                            Value acc, Value a, Value w,
+                                            bool signedActivations) {
+  // acc[i][j] += sum_k a[i][k] * w[j][k] for the 2 rows of `a` and the 2
+  // columns of `w` (8 k each): the rows repeated as [a0 a0 a1 a1] against
+  // [w0 w1 w0 w1], multiplied, reduced in groups of 8.
+  auto wType = cast<VectorType>(w.getType());
+  int64_t k = wType.getNumElements() / 2;
+  SmallVector<int64_t> rows, cols;
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t l = 0; l < k; ++l) {
+        rows.push_back(i * k + l);
+        cols.push_back(j * k + l);
+      }
+  Value ar = vector::ShuffleOp::create(b, loc, a, a, rows);
+  Value wc = vector::ShuffleOp::create(b, loc, w, w, cols);
+  Type i32 = b.getI32Type();
+  auto wide = VectorType::get({4 * k}, i32);
+  Value a32 = signedActivations
+                  ? arith::ExtSIOp::create(b, loc, wide, ar).getResult()
+                  : arith::ExtUIOp::create(b, loc, wide, ar).getResult();
+  Value w32 = arith::ExtSIOp::create(b, loc, wide, wc);
+  Value prod = arith::MulIOp::create(b, loc, a32, w32);
+  Value grouped =
+      vector::ShapeCastOp::create(b, loc, VectorType::get({4, k}, i32), prod);
+  return vector::MultiDimReductionOp::create(b, loc, grouped, acc,
+                                             ArrayRef<bool>{false, true},
+                                             vector::CombiningKind::ADD);
+}
+
 bool mlir::qlinalg::provePairSumsFit(ArrayRef<int64_t> weights, int64_t k,
                                      int64_t n, int64_t amin, int64_t amax,
                                      int64_t limit, std::string &why) {
@@ -105,6 +136,8 @@ public:
     // load of every block of columns).
     if (step.weightBits != 8 || (step.laneBroadcast && mm.lhsFlip))
       widen(b);
+    if (step.rows == 2)
+      packRowPairs(b);
   }
 
   Value build(OpBuilder &b, Value out, int64_t mr, int64_t nt, unsigned threads,
@@ -157,8 +190,33 @@ private:
                          function_ref<Value(OpBuilder &, Value)> body);
   Value emitRows(OpBuilder &b, Value out, Value p0, Value outCol0, int64_t mr,
                  int64_t nt, int64_t lastColumns);
+  /// Rows [m0, m0 + mr) of columns from panel p0 on: nt panels, the last
+  /// with lastColumns columns. With `rowLimit`, rows from it on are not
+  /// stored (the last row pair of a matrix step with an odd dynamic M).
   Value emitTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
-                 Value outCol0, int64_t nt, int64_t lastColumns);
+                 Value outCol0, int64_t nt, int64_t lastColumns,
+                 Value rowLimit = {});
+  /// emitTile for a matrix step: accumulators of 2 rows x L columns, the
+  /// activations from the row-pair packing.
+  Value emitMatrixTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
+                       Value outCol0, int64_t nt, int64_t lastColumns,
+                       Value rowLimit);
+  SmallVector<Value> emitMatrixGroup(OpBuilder &b, Value g, ValueRange accs,
+                                     Value mp0, int64_t pairs, Value p0,
+                                     int64_t nt);
+  /// The weights of group g of the nt panels from panel p0.
+  SmallVector<Value> loadWeights(OpBuilder &b, Value g, Value p0, int64_t nt);
+  /// Row m's accumulators through the epilogue into `out`: `pieces` are
+  /// vectors of consecutive columns, each starting `offsets[i]` columns
+  /// into the tile (whose first column is panel p0's), of which `valid`
+  /// exist.
+  Value storeRow(OpBuilder &b, Value out, Value m, ArrayRef<Value> pieces,
+                 ArrayRef<int64_t> offsets, Value p0, Value outCol0,
+                 int64_t valid);
+  /// For a matrix step: the activations as row pairs, each group's 2 x kg
+  /// bytes adjacent ([(sets,) ceil(M / 2), groups * 2 * kg], zero past M
+  /// and K), so that one load is a step's activation operand.
+  void packRowPairs(OpBuilder &b);
   SmallVector<Value> emitGroup(OpBuilder &b, Value g, ValueRange accs,
                                ArrayRef<Value> activations, Value p0,
                                int64_t nt);
@@ -175,9 +233,12 @@ private:
   /// s8 + 128 as u8, or u8 - 128 as s8, on a loaded vector.
   Value flip(OpBuilder &b, Value v);
   Value dot(OpBuilder &b, Value acc, Value a, Value w) {
-    return emulate
-               ? emitEmulatedDotStep(b, loc, acc, a, w, step.signedActivations)
-               : step.emit(b, loc, acc, a, w);
+    return emulate ? (step.rows == 2
+                          ? emitEmulatedMatrixStep(b, loc, acc, a, w,
+                                                   step.signedActivations)
+                          : emitEmulatedDotStep(b, loc, acc, a, w,
+                                                step.signedActivations))
+                   : step.emit(b, loc, acc, a, w);
   }
 
   Location loc;
@@ -198,6 +259,8 @@ private:
   Value packed, columnTerm, rowZeroPoints;
   /// The activations as u16 (s8 shifted first) for a 16-bit step, or null.
   Value widened;
+  /// The activations packed in row pairs for a matrix step, or null.
+  Value pairedLhs;
   /// Within a thread's chunk: its first index along dimension 0 and the
   /// slices of the activations (widened, for a 16-bit step) and row sums
   /// it reads; else null.
@@ -488,10 +551,8 @@ Value KernelBuilder::broadcastLane(OpBuilder &b, Value row, int64_t u) {
       b, loc, VectorType::get({lanes * group}, weightType), splat);
 }
 
-SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
-                                            ValueRange accs,
-                                            ArrayRef<Value> activations,
-                                            Value p0, int64_t nt) {
+SmallVector<Value> KernelBuilder::loadWeights(OpBuilder &b, Value g, Value p0,
+                                              int64_t nt) {
   Value zero =
       arith::ConstantOp::create(b, loc, b.getIntegerAttr(weightType, 0));
   auto wType = VectorType::get({lanes * group}, weightType);
@@ -509,6 +570,14 @@ SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
                                                ValueRange{block, offset}, zero,
                                                ArrayRef<bool>{true}));
   }
+  return w;
+}
+
+SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
+                                            ValueRange accs,
+                                            ArrayRef<Value> activations,
+                                            Value p0, int64_t nt) {
+  SmallVector<Value> w = loadWeights(b, g, p0, nt);
   SmallVector<Value> result;
   for (auto [r, a] : llvm::enumerate(activations))
     for (int64_t j = 0; j < nt; ++j)
@@ -518,7 +587,10 @@ SmallVector<Value> KernelBuilder::emitGroup(OpBuilder &b, Value g,
 
 Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
                               Value p0, Value outCol0, int64_t nt,
-                              int64_t lastColumns) {
+                              int64_t lastColumns, Value rowLimit) {
+  if (step.rows == 2)
+    return emitMatrixTile(b, out, m0, mr, p0, outCol0, nt, lastColumns,
+                          rowLimit);
   Type i32 = b.getI32Type();
   auto accType = VectorType::get({lanes}, i32);
   Value zero32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
@@ -572,45 +644,274 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
   }
 
   // The epilogue on the registers, then the store.
+  int64_t valid = (nt - 1) * lanes + lastColumns;
+  SmallVector<int64_t> offsets;
+  for (int64_t j = 0; j < nt; ++j)
+    offsets.push_back(j * lanes);
   for (int64_t r = 0; r < mr; ++r) {
     Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, r));
-    Value rowSum;
-    if (mm.rowSums) {
-      Value s =
-          tensor::ExtractOp::create(b, loc, rowSums(), lhsIndices(b, {m}));
-      rowSum = vector::BroadcastOp::create(b, loc, accType, s);
+    out = storeRow(b, out, m, ArrayRef(accs).slice(r * nt, nt), offsets, p0,
+                   outCol0, valid);
+  }
+  return out;
+}
+
+Value KernelBuilder::storeRow(OpBuilder &b, Value out, Value m,
+                              ArrayRef<Value> pieces, ArrayRef<int64_t> offsets,
+                              Value p0, Value outCol0, int64_t valid) {
+  Value zero32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  Value rowSum;
+  if (mm.rowSums)
+    rowSum = tensor::ExtractOp::create(b, loc, rowSums(), lhsIndices(b, {m}));
+  Value colBase = arith::MulIOp::create(b, loc, p0, cIndex(b, loc, lanes));
+  Value row = rowBase ? arith::SubIOp::create(b, loc, m, rowBase) : m;
+  for (auto [piece, offset] : llvm::zip(pieces, offsets)) {
+    if (offset >= valid)
+      continue;
+    Value v = piece;
+    auto type = cast<VectorType>(v.getType());
+    Value col = arith::AddIOp::create(b, loc, colBase, cIndex(b, loc, offset));
+    if (rowSum) {
+      Value zb;
+      if (rowZeroPoints)
+        zb = vector::TransferReadOp::create(b, loc, type, rowZeroPoints,
+                                            ValueRange{col}, zero32,
+                                            ArrayRef<bool>{true});
+      else
+        zb = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(
+                type, b.getI32IntegerAttr(int32_t(mm.rowZeroPoints[0]))));
+      Value sums = vector::BroadcastOp::create(b, loc, type, rowSum);
+      v = arith::SubIOp::create(b, loc, v,
+                                arith::MulIOp::create(b, loc, zb, sums));
     }
-    for (int64_t j = 0; j < nt; ++j) {
-      Value v = accs[r * nt + j];
-      if (rowSum) {
-        Value zb;
-        if (rowZeroPoints)
-          zb = vector::TransferReadOp::create(b, loc, accType, rowZeroPoints,
-                                              ValueRange{cols[j]}, zero32,
-                                              ArrayRef<bool>{true});
-        else
-          zb = arith::ConstantOp::create(
-              b, loc,
-              DenseElementsAttr::get(
-                  accType, b.getI32IntegerAttr(int32_t(mm.rowZeroPoints[0]))));
-        v = arith::SubIOp::create(b, loc, v,
-                                  arith::MulIOp::create(b, loc, zb, rowSum));
-      }
-      if (mm.epilogue)
-        v = mm.epilogue(b, loc, v, cols[j]);
-      Value col =
-          arith::AddIOp::create(b, loc, outCol0, cIndex(b, loc, j * lanes));
-      // The partial last panel stores only its columns, a shorter vector
-      // (no masked store: LLVM 22 turns a one-lane masked store of
-      // vector<16xi8> into a 4-byte vmovss on AVX-512).
-      if (j + 1 == nt && lastColumns != lanes)
-        v = vector::ExtractStridedSliceOp::create(
-            b, loc, v, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{lastColumns},
-            ArrayRef<int64_t>{1});
-      Value row = rowBase ? arith::SubIOp::create(b, loc, m, rowBase) : m;
-      out = vector::TransferWriteOp::create(
-                b, loc, v, out, ValueRange{row, col}, ArrayRef<bool>{true})
+    if (mm.epilogue)
+      v = mm.epilogue(b, loc, v, col);
+    // The partial last panel stores only its columns, a shorter vector
+    // (no masked store: LLVM 22 turns a one-lane masked store of
+    // vector<16xi8> into a 4-byte vmovss on AVX-512).
+    int64_t width = type.getNumElements();
+    if (offset + width > valid)
+      v = vector::ExtractStridedSliceOp::create(
+          b, loc, v, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{valid - offset},
+          ArrayRef<int64_t>{1});
+    Value outCol =
+        arith::AddIOp::create(b, loc, outCol0, cIndex(b, loc, offset));
+    out = vector::TransferWriteOp::create(
+              b, loc, v, out, ValueRange{row, outCol}, ArrayRef<bool>{true})
+              .getResult();
+  }
+  return out;
+}
+
+void KernelBuilder::packRowPairs(OpBuilder &b) {
+  // P[(s,) q][g][h][i] = A[(s,) 2q + h][g * kg + i], zero past M and K: whole
+  // row pairs, then the odd last row with zeros; in each, whole groups,
+  // then the last group read short and zero-extended. Generated loops of
+  // vector loads and stores (the layout is no elementwise map).
+  Type i8 = b.getI8Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  unsigned mDimension = mDim();
+  Value m = getValueOrCreateConstantIndexOp(
+      b, loc, tensor::getMixedSize(b, loc, mm.lhs, mDimension));
+  Value two = cIndex(b, loc, 2);
+  Value fullPairs = arith::DivUIOp::create(b, loc, m, two);
+  Value allPairs = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, m, cIndex(b, loc, 1)), two);
+  int64_t width = 2 * group;
+  SmallVector<OpFoldResult> sizes{allPairs, b.getIndexAttr(groups * width)};
+  if (mm.batch)
+    sizes.insert(sizes.begin(), b.getIndexAttr(mm.batch));
+  Value packedRows = tensor::EmptyOp::create(b, loc, sizes, i8);
+  auto half = VectorType::get({group}, i8);
+  auto pair = VectorType::get({width}, i8);
+  int64_t whole = mm.k / group;
+  // Group g of row r, or zeros when `present` is false.
+  auto readGroup = [&](OpBuilder &nb, Value s, Value r, int64_t g,
+                       bool present) -> Value {
+    Value zeros = arith::ConstantOp::create(
+        nb, loc, DenseElementsAttr::get(half, nb.getI8IntegerAttr(0)));
+    if (!present)
+      return zeros;
+    SmallVector<Value> at{r, cIndex(nb, loc, g * group)};
+    if (s)
+      at.insert(at.begin(), s);
+    if (g < whole) {
+      Value v = vector::TransferReadOp::create(nb, loc, half, mm.lhs, at, zero,
+                                               ArrayRef<bool>{true});
+      return mm.lhsFlip ? flip(nb, v) : v;
+    }
+    Value part = vector::TransferReadOp::create(
+        nb, loc, VectorType::get({mm.k % group}, i8), mm.lhs, at, zero,
+        ArrayRef<bool>{true});
+    if (mm.lhsFlip)
+      part = flip(nb, part);
+    return vector::InsertStridedSliceOp::create(
+        nb, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+  };
+  // Row pair q (the second row zeros when `second` is false) into `acc`.
+  auto emitPair = [&](OpBuilder &nb, Value s, Value q, Value acc,
+                      bool second) -> Value {
+    Value r0 = arith::MulIOp::create(nb, loc, q, two);
+    Value r1 = arith::AddIOp::create(nb, loc, r0, cIndex(nb, loc, 1));
+    for (int64_t g = 0; g < groups; ++g) {
+      Value lo = readGroup(nb, s, r0, g, true);
+      Value hi = readGroup(nb, s, r1, g, second);
+      SmallVector<int64_t> concat;
+      for (int64_t i = 0; i < width; ++i)
+        concat.push_back(i);
+      Value v = vector::ShuffleOp::create(nb, loc, pair, lo, hi, concat);
+      SmallVector<Value> at{q, cIndex(nb, loc, g * width)};
+      if (s)
+        at.insert(at.begin(), s);
+      acc = vector::TransferWriteOp::create(nb, loc, v, acc, at,
+                                            ArrayRef<bool>{true})
                 .getResult();
+    }
+    return acc;
+  };
+  auto loop = [&](OpBuilder &ob, Value lo, Value hi, Value acc,
+                  function_ref<Value(OpBuilder &, Value, Value)> body) {
+    return scf::ForOp::create(
+               ob, loc, lo, hi, cIndex(ob, loc, 1), ValueRange{acc},
+               [&](OpBuilder &nb, Location nl, Value i, ValueRange iters) {
+                 scf::YieldOp::create(nb, nl, body(nb, i, iters[0]));
+               })
+        .getResult(0);
+  };
+  auto everyPair = [&](OpBuilder &ob, Value s, Value acc) -> Value {
+    acc = loop(ob, cIndex(ob, loc, 0), fullPairs, acc,
+               [&](OpBuilder &nb, Value q, Value a) {
+                 return emitPair(nb, s, q, a, true);
+               });
+    // An odd M: the last row with a row of zeros.
+    Value odd = arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::ne,
+                                      fullPairs, allPairs);
+    auto last = scf::IfOp::create(ob, loc, TypeRange{acc.getType()}, odd, true);
+    OpBuilder::InsertionGuard guard(ob);
+    ob.setInsertionPointToStart(last.thenBlock());
+    scf::YieldOp::create(ob, loc, emitPair(ob, s, fullPairs, acc, false));
+    ob.setInsertionPointToStart(last.elseBlock());
+    scf::YieldOp::create(ob, loc, acc);
+    return last.getResult(0);
+  };
+  if (!mm.batch) {
+    pairedLhs = everyPair(b, Value(), packedRows);
+    return;
+  }
+  pairedLhs = loop(
+      b, cIndex(b, loc, 0), cIndex(b, loc, mm.batch), packedRows,
+      [&](OpBuilder &nb, Value s, Value acc) { return everyPair(nb, s, acc); });
+}
+
+SmallVector<Value> KernelBuilder::emitMatrixGroup(OpBuilder &b, Value g,
+                                                  ValueRange accs, Value mp0,
+                                                  int64_t pairs, Value p0,
+                                                  int64_t nt) {
+  SmallVector<Value> w = loadWeights(b, g, p0, nt);
+  Type i8 = b.getI8Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  auto type = VectorType::get({2 * group}, i8);
+  Value offset = arith::MulIOp::create(b, loc, g, cIndex(b, loc, 2 * group));
+  SmallVector<Value> result;
+  for (int64_t p = 0; p < pairs; ++p) {
+    SmallVector<Value> at{arith::AddIOp::create(b, loc, mp0, cIndex(b, loc, p)),
+                          offset};
+    if (set)
+      at.insert(at.begin(), set);
+    Value a = vector::TransferReadOp::create(b, loc, type, pairedLhs, at, zero,
+                                             ArrayRef<bool>{true});
+    for (int64_t j = 0; j < nt; ++j)
+      result.push_back(dot(b, accs[p * nt + j], a, w[j]));
+  }
+  return result;
+}
+
+Value KernelBuilder::emitMatrixTile(OpBuilder &b, Value out, Value m0,
+                                    int64_t mr, Value p0, Value outCol0,
+                                    int64_t nt, int64_t lastColumns,
+                                    Value rowLimit) {
+  Type i32 = b.getI32Type();
+  int64_t pairs = (mr + 1) / 2;
+  Value zero32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  // Each accumulator is [r0 c0, r0 c1, r1 c0, r1 c1] of its pair of rows and
+  // panel of 2 columns: it starts at the panel's column term, twice.
+  SmallVector<Value> starts;
+  for (int64_t j = 0; j < nt; ++j) {
+    Value col = arith::MulIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, p0, cIndex(b, loc, j)),
+        cIndex(b, loc, lanes));
+    Value t = vector::TransferReadOp::create(
+        b, loc, VectorType::get({lanes}, i32), columnTerm,
+        ValueRange{inSet(b, col, panels * lanes)}, zero32,
+        ArrayRef<bool>{true});
+    SmallVector<int64_t> twice;
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t l = 0; l < lanes; ++l)
+        twice.push_back(l);
+    starts.push_back(vector::ShuffleOp::create(b, loc, t, t, twice));
+  }
+  SmallVector<Value> accs;
+  for (int64_t p = 0; p < pairs; ++p)
+    accs.append(starts.begin(), starts.end());
+  // Every group of the packed activations (the last zero-extended there).
+  Value mp0 = arith::DivUIOp::create(b, loc, m0, cIndex(b, loc, 2));
+  int64_t unroll = std::max<int64_t>(1, step.unroll);
+  int64_t mainGroups = groups - groups % unroll;
+  if (mainGroups > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, cIndex(b, loc, 0), cIndex(b, loc, mainGroups),
+        cIndex(b, loc, unroll), accs,
+        [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
+          SmallVector<Value> a(iters);
+          for (int64_t u = 0; u < unroll; ++u) {
+            Value gu = arith::AddIOp::create(nb, nl, g, cIndex(nb, nl, u));
+            a = emitMatrixGroup(nb, gu, a, mp0, pairs, p0, nt);
+          }
+          scf::YieldOp::create(nb, nl, a);
+        });
+    accs.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  for (int64_t g = mainGroups; g < groups; ++g)
+    accs = emitMatrixGroup(b, cIndex(b, loc, g), accs, mp0, pairs, p0, nt);
+
+  // Rows from the pairs: two panels' halves as one vector of 2L columns.
+  int64_t valid = (nt - 1) * lanes + lastColumns;
+  for (int64_t p = 0; p < pairs; ++p) {
+    for (int64_t h = 0; h < 2 && 2 * p + h < mr; ++h) {
+      SmallVector<Value> pieces;
+      SmallVector<int64_t> offsets;
+      for (int64_t j = 0; j < nt; j += 2) {
+        Value x = accs[p * nt + j];
+        Value y = j + 1 < nt ? accs[p * nt + j + 1] : x;
+        SmallVector<int64_t> mask;
+        for (int64_t l = 0; l < lanes; ++l)
+          mask.push_back(h * lanes + l);
+        if (j + 1 < nt)
+          for (int64_t l = 0; l < lanes; ++l)
+            mask.push_back(2 * lanes + h * lanes + l);
+        pieces.push_back(vector::ShuffleOp::create(b, loc, x, y, mask));
+        offsets.push_back(j * lanes);
+      }
+      Value m = arith::AddIOp::create(b, loc, m0, cIndex(b, loc, 2 * p + h));
+      if (!rowLimit || h == 0) {
+        out = storeRow(b, out, m, pieces, offsets, p0, outCol0, valid);
+        continue;
+      }
+      // The second row of the last pair, when M has it.
+      Value inside =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, m, rowLimit);
+      auto store =
+          scf::IfOp::create(b, loc, TypeRange{out.getType()}, inside, true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(store.thenBlock());
+      scf::YieldOp::create(
+          b, loc, storeRow(b, out, m, pieces, offsets, p0, outCol0, valid));
+      b.setInsertionPointToStart(store.elseBlock());
+      scf::YieldOp::create(b, loc, out);
+      b.setInsertionPointAfter(store);
+      out = store.getResult(0);
     }
   }
   return out;
@@ -620,13 +921,18 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
                               int64_t mr, int64_t nt, int64_t lastColumns) {
   auto lhsType = cast<RankedTensorType>(mm.lhs.getType());
   unsigned m0Dim = mDim();
-  auto rowLoop = [&](Value lo, Value hi, int64_t rows, Value acc) -> Value {
+  // The remaining rows one at a time, or a row pair at a time for a matrix
+  // step (the last pair's second row not stored past `limit`).
+  int64_t rest = step.rows;
+  auto rowLoop = [&](Value lo, Value hi, int64_t rows, Value acc,
+                     Value limit = {}) -> Value {
     return scf::ForOp::create(
                b, loc, lo, hi, cIndex(b, loc, rows), ValueRange{acc},
                [&](OpBuilder &nb, Location nl, Value m0, ValueRange iters) {
                  scf::YieldOp::create(nb, nl,
                                       emitTile(nb, iters[0], m0, rows, p0,
-                                               outCol0, nt, lastColumns));
+                                               outCol0, nt, lastColumns,
+                                               limit));
                })
         .getResult(0);
   };
@@ -639,8 +945,8 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
             b, loc, count,
             arith::RemUIOp::create(b, loc, count, cIndex(b, loc, mr))));
     out = rowLoop(rowLo, whole, mr, out);
-    if (mr > 1)
-      out = rowLoop(whole, rowHi, 1, out);
+    if (mr > rest)
+      out = rowLoop(whole, rowHi, rest, out, rest > 1 ? rowHi : Value());
     return out;
   }
   if (!lhsType.isDynamicDim(m0Dim)) {
@@ -660,8 +966,8 @@ Value KernelBuilder::emitRows(OpBuilder &b, Value out, Value p0, Value outCol0,
   Value whole = arith::SubIOp::create(
       b, loc, m, arith::RemUIOp::create(b, loc, m, cIndex(b, loc, mr)));
   out = rowLoop(cIndex(b, loc, 0), whole, mr, out);
-  if (mr > 1)
-    out = rowLoop(whole, m, 1, out);
+  if (mr > rest)
+    out = rowLoop(whole, m, rest, out, rest > 1 ? m : Value());
   return out;
 }
 
@@ -965,7 +1271,8 @@ Value mlir::qlinalg::emitPackedMatmul(OpBuilder &b, Location loc,
   if (!lhsType.isDynamicDim(mDim) && lhsType.getDimSize(mDim) <= 8)
     mr = std::max<int64_t>(1, lhsType.getDimSize(mDim));
   int64_t panels = (mm.n + step.lanes - 1) / step.lanes;
-  int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / mr, 1,
+  int64_t rowRegisters = (mr + step.rows - 1) / step.rows;
+  int64_t nt = std::clamp<int64_t>(step.accumulatorRegisters / rowRegisters, 1,
                                    std::max<int64_t>(1, 64 / step.lanes));
   nt = std::min(nt, panels);
   KernelBuilder builder(b, loc, mm, step, emulate, nt);

@@ -469,11 +469,12 @@ getMatmulOperands(OpBuilder &b, Location loc, const IntegerContraction &c,
 /// and the activations' range [amin, amax] do not prove that they cannot.
 /// Null, with `explain`, when the target has no exact step to fall back to.
 static const DotStep *chooseStep(const KernelTarget &kernel,
-                                 const LoweringOptions &options, int64_t sets,
+                                 const LoweringOptions &options,
+                                 bool lhsUnsigned, int64_t sets,
                                  const MatmulOperands &ops, int64_t amin,
                                  int64_t amax, std::string &proof,
                                  std::string &explain) {
-  const DotStep *step = kernel.step;
+  const DotStep *step = kernel.getStep(lhsUnsigned);
   if (!step->saturatesPairs)
     return step;
   const TargetDescription &t = *options.target;
@@ -646,7 +647,9 @@ emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
   dw.resultType = resultType;
   dw.epilogue = epilogue;
   MicrokernelPlan plan;
-  int64_t lanes = kernel.step->lanes;
+  // Channels per vector: a broadcast step's accumulator width (a matrix
+  // step's accumulator is 2 rows, not 4 channels, but the width holds).
+  int64_t lanes = kernel.step->lanes * kernel.step->rows;
   Value result = emitPackedDepthwise(b, loc, dw, lanes, options.threads, plan);
   why = llvm::formatv(
       "kernel {0}: depthwise, {1} channels per vector ({2}{3}), {4} "
@@ -801,9 +804,10 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
     if (c.rhsConstant)
       one.rhsConstant = DenseElementsAttr::get(
           setType, ArrayRef<APInt>(values).slice(i * setSize, setSize));
-    FailureOr<MatmulOperands> ops = getMatmulOperands(
-        b, loc, one, *shape, oneSizes, kernel.step->signedActivations, explain,
-        c.rhsConstant ? 0 : batches);
+    FailureOr<MatmulOperands> ops =
+        getMatmulOperands(b, loc, one, *shape, oneSizes,
+                          kernel.getStep(c.lhsUnsigned)->signedActivations,
+                          explain, c.rhsConstant ? 0 : batches);
     if (failed(ops)) {
       explain = "a weight set: " + explain;
       return failure();
@@ -817,8 +821,8 @@ emitBatches(OpBuilder &b, Location loc, const IntegerContraction &c,
   }
   std::string proof;
   const DotStep *step =
-      chooseStep(kernel, options, c.rhsConstant ? batches : 0, all,
-                 lhsMin + all.sa, lhsMax + all.sa, proof, explain);
+      chooseStep(kernel, options, c.lhsUnsigned, c.rhsConstant ? batches : 0,
+                 all, lhsMin + all.sa, lhsMax + all.sa, proof, explain);
   if (!step)
     return failure();
 
@@ -903,14 +907,15 @@ FailureOr<Value> mlir::qlinalg::emitPackedContraction(
     return failure();
   }
   FailureOr<MatmulOperands> ops = getMatmulOperands(
-      b, loc, c, *shape, outSizes, kernel.step->signedActivations, explain);
+      b, loc, c, *shape, outSizes,
+      kernel.getStep(c.lhsUnsigned)->signedActivations, explain);
   if (failed(ops))
     return failure();
   int64_t n = ops->n;
   std::string proof;
   const DotStep *step =
-      chooseStep(kernel, options, c.rhsConstant ? 1 : 0, *ops, lhsMin + ops->sa,
-                 lhsMax + ops->sa, proof, explain);
+      chooseStep(kernel, options, c.lhsUnsigned, c.rhsConstant ? 1 : 0, *ops,
+                 lhsMin + ops->sa, lhsMax + ops->sa, proof, explain);
   if (!step)
     return failure();
 

@@ -20,9 +20,11 @@ using llvm::StringLiteral;
 // Tile sizes and packing from the measurements in KERNELS.md: on VNNI a 4x64
 // or 6x64 register tile (16-24 zmm accumulators) with weights packed as
 // BA16a64b4a; on AVX2 4x16 (8 ymm accumulators), weights in panels of 8
-// columns of 4 k; on AArch64 8x8 (dotprod) and 8x8 with 2x8 blocks (i8mm).
-// Every row but generic has a packed kernel (Conversion/Microkernel.h);
-// i8mm's runs the dotprod step until its smmla step lands.
+// columns of 4 k; on AArch64 6x12 for dotprod (18 accumulators of 4
+// columns: 100% of the sdot issue rate in llvm-mca's Neoverse N1 and V1
+// models, where 8x8 left N1's 3-wide dispatch at 94%) and 8x8 in 2x2
+// blocks for i8mm (benchmarks/aarch64_mca.py).
+// Every row but generic has a packed kernel (Conversion/Microkernel.h).
 static const unsigned kEightBit[] = {8};
 static const StringLiteral kVnniFeatures[] = {"+avx512f", "+avx512bw",
                                               "+avx512vl", "+avx512vnni"};
@@ -66,8 +68,8 @@ static const TargetDescription kTargets[] = {
      {"BA8a32b4a", 8, 4},
      "x86-avx2"},
     {"aarch64-i8mm",
-     "AArch64 with i8mm: packed kernel, sdot (lane-indexed) until its smmla "
-     "step lands",
+     "AArch64 with i8mm: packed kernel, smmla (usmmla for u8 activations) "
+     "on 2x8 x 8x2 blocks, activations packed in row pairs",
      "aarch64-unknown-linux-gnu",
      "neoverse-v1",
      kI8mmFeatures,
@@ -78,8 +80,8 @@ static const TargetDescription kTargets[] = {
      /*matmul=*/{8, 8, 8},
      /*conv=*/{8, 8, 8},
      /*depthwise=*/{1, 16, 1},
-     {"BA8a8b", 8, 8},
-     "aarch64-dotprod"},
+     {"BA2a8b", 2, 8},
+     "aarch64-i8mm"},
     {"aarch64-dotprod",
      "AArch64 with dotprod: packed kernel, sdot v.4s, v.16b, v.4b[l] "
      "(s8 x s8)",
@@ -90,7 +92,7 @@ static const TargetDescription kTargets[] = {
      /*unsignedActivations=*/false,
      /*pairSumLimit=*/0,
      kEightBit,
-     /*matmul=*/{8, 8, 4},
+     /*matmul=*/{6, 12, 4},
      /*conv=*/{8, 8, 4},
      /*depthwise=*/{1, 16, 1},
      {"BA4a4b", 4, 4},

@@ -25,13 +25,13 @@
 // VNNI: %[[ROWS:.*]] = arith.subi %{{.*}}, %{{.*}} : index
 // VNNI: scf.for %[[M:.*]] = %c0 to %[[ROWS]] step %c4
 // VNNI: vector.transfer_read %[[TERM]][%c0]{{.*}} : tensor<32xi32>, vector<16xi32>
-// VNNI: vector.transfer_read %[[P]][%c0, %c0]{{.*}} : tensor<1x384xi8>, vector<64xi8>
 // VNNI: %[[A:.*]] = vector.transfer_read %{{.*}}[%[[M]], %c0]{{.*}}{in_bounds = [true]} : tensor<?x10xi8>, vector<4xi8>
 // VNNI: %[[W:.*]] = vector.bitcast %[[A]] : vector<4xi8> to vector<1xi32>
 // VNNI: %[[S:.*]] = vector.extract %[[W]][0] : i32 from vector<1xi32>
 // VNNI: %[[B:.*]] = vector.broadcast %[[S]] : i32 to vector<16xi32>
 // VNNI: %[[B8:.*]] = vector.bitcast %[[B]] : vector<16xi32> to vector<64xi8>
 // VNNI: %[[U8:.*]] = arith.xori %[[B8]], %[[FLIP]] : vector<64xi8>
+// VNNI: vector.transfer_read %[[P]][%c0, %c0]{{.*}} : tensor<1x384xi8>, vector<64xi8>
 // VNNI: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[U8]], %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // The last group: K = 10 leaves 2 of 4 bytes, read as they are and
 // zero-extended to a group.

@@ -48,6 +48,14 @@ struct KernelTarget {
   /// An exact step for when `step` saturates pairs and the lowering cannot
   /// prove that the weights and activations keep them in range.
   const DotStep *exactStep = nullptr;
+  /// The step for u8 activations, when the ISA multiplies them natively
+  /// and `step` takes s8 ones (AArch64 usmmla beside smmla), or null.
+  const DotStep *unsignedStep = nullptr;
+
+  /// The step for activations of that signedness.
+  const DotStep *getStep(bool lhsUnsigned) const {
+    return lhsUnsigned && unsignedStep ? unsignedStep : step;
+  }
 };
 
 /// The portable `sum a*b`: a linalg.generic over the contraction's maps.

@@ -72,7 +72,18 @@ struct DotStep {
   /// broadcasting load per group and row (vpbroadcastd, or a memory operand
   /// of vpdpbusd).
   bool laneBroadcast = false;
+  /// Rows per accumulator: 2 for a matrix step (AArch64 smmla: acc +=
+  /// a (2 x kg) * w^T (kg x 2), the accumulator [r0 c0, r0 c1, r1 c0,
+  /// r1 c1] of a row pair and a panel of `lanes` = 2 columns), whose
+  /// activations are packed in row pairs per call; 1 for the broadcast
+  /// steps, whose accumulator is `lanes` columns of one row.
+  int64_t rows = 1;
 };
+
+/// The portable emulation of a matrix step (rows = 2): `a` and `w` are two
+/// rows of kg values each, acc[2i + j] += sum_k a[i][k] * w[j][k].
+Value emitEmulatedMatrixStep(OpBuilder &b, Location loc, Value acc, Value a,
+                             Value w, bool signedActivations);
 
 /// The portable emulation of a step's arithmetic (vector dialect: extend,
 /// multiply, reduce groups of kg), exact, for any CPU; the activations are

@@ -13,7 +13,11 @@
 // are shifted by -128 at load, see PackedContraction.cpp) and each group's
 // broadcast is a lane of a 16-byte row load: LLVM selects
 // `sdot v.4s, v.16b, v.4b[l]` (KERNELS.md: ~100% of the issue rate in the
-// Neoverse V1 model on 8x8 tiles).
+// Neoverse V1 model on 8x8 tiles). With i8mm, smmla multiplies a 2 x 8
+// block of s8 activations (two rows, packed in pairs per call) by an 8 x 2
+// block of weights (a panel of 2 columns) into a 2 x 2 accumulator: 32 MACs
+// per instruction, twice sdot's; usmmla does the same for u8 activations,
+// so neither needs a shift.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,16 +41,56 @@ static const DotStep kSdotStep = {"sdot v.4s, v.16b, v.4b[l]",
                                   /*kGroup=*/4,
                                   /*weightBits=*/8,
                                   /*saturatesPairs=*/false,
-                                  /*accumulatorRegisters=*/16,
+                                  /*accumulatorRegisters=*/18,
                                   /*unroll=*/4,
                                   emitSdot,
                                   /*signedActivations=*/true,
                                   /*laneBroadcast=*/true};
 
+/// smmla v.4s: [r0 c0, r0 c1, r1 c0, r1 c1] += a (2 x 8 s8) * w^T.
+static Value emitSmmla(OpBuilder &b, Location loc, Value acc, Value a,
+                       Value w) {
+  return arm_neon::SmmlaOp::create(b, loc, acc.getType(), acc, a, w);
+}
+
+/// usmmla v.4s: the same with u8 activations.
+static Value emitUsmmla(OpBuilder &b, Location loc, Value acc, Value a,
+                        Value w) {
+  return arm_neon::UsmmlaOp::create(b, loc, acc.getType(), acc, a, w);
+}
+
+// 16 accumulators of 2 x 2: an 8 x 8 tile.
+static const DotStep kSmmlaStep = {"smmla v.4s, v.16b, v.16b (2x8 x 8x2)",
+                                   /*lanes=*/2,
+                                   /*kGroup=*/8,
+                                   /*weightBits=*/8,
+                                   /*saturatesPairs=*/false,
+                                   /*accumulatorRegisters=*/16,
+                                   /*unroll=*/2,
+                                   emitSmmla,
+                                   /*signedActivations=*/true,
+                                   /*laneBroadcast=*/false,
+                                   /*rows=*/2};
+static const DotStep kUsmmlaStep = {"usmmla v.4s, v.16b, v.16b (2x8 x 8x2)",
+                                    /*lanes=*/2,
+                                    /*kGroup=*/8,
+                                    /*weightBits=*/8,
+                                    /*saturatesPairs=*/false,
+                                    /*accumulatorRegisters=*/16,
+                                    /*unroll=*/2,
+                                    emitUsmmla,
+                                    /*signedActivations=*/false,
+                                    /*laneBroadcast=*/false,
+                                    /*rows=*/2};
+
 static const KernelTarget kKernels[] = {
     {"aarch64-dotprod", "packed AArch64 dotprod kernel (sdot, lane-indexed)",
      emitGenericAccumulate, &kSdotStep,
      /*exactStep=*/nullptr},
+    {"aarch64-i8mm",
+     "packed AArch64 i8mm kernel (smmla, usmmla for u8 activations)",
+     emitGenericAccumulate, &kSmmlaStep,
+     /*exactStep=*/nullptr, &kUsmmlaStep},
 };
 
 ArrayRef<KernelTarget> mlir::qlinalg::getAArch64Kernels() { return kKernels; }

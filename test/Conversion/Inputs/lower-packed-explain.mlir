@@ -53,14 +53,15 @@ func.func @small_m(%a: !A) -> !ACC {
 // -----
 
 // Weights known at run time are packed by generated code at every call: the
-// storage padded to whole panels, a linalg.generic into [panels, groups,
-// 16, 4] collapsed to the kernel's [panels, groups * 64], and the column
-// term summed over K at run time.
+// storage padded to whole blocks of the tile's panels, a linalg.generic into
+// [blocks, groups, panels per block, 16, 4] collapsed to the kernel's
+// [blocks, groups * panels per block * 64], and the column term summed over
+// K at run time.
 // THREADS-LABEL: func.func @runtime_weights
 // THREADS: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[W:.*]] : tensor<8x20xi8>) outs(%{{.*}} : tensor<20xi32>)
 // THREADS: %[[PAD:.*]] = tensor.pad %[[W]] low[0, 0] high[0, 12]
-// THREADS: %[[P:.*]] = linalg.generic {{.*}} ins(%[[PAD]] : tensor<8x32xi8>) outs(%{{.*}} : tensor<2x2x16x4xi8>)
-// THREADS: tensor.collapse_shape %[[P]] {{\[}}[0], [1, 2, 3]] : tensor<2x2x16x4xi8> into tensor<2x128xi8>
+// THREADS: %[[P:.*]] = linalg.generic {{.*}} ins(%[[PAD]] : tensor<8x32xi8>) outs(%{{.*}} : tensor<1x2x2x16x4xi8>)
+// THREADS: tensor.collapse_shape %[[P]] {{\[}}[0], [1, 2, 3, 4]] : tensor<1x2x2x16x4xi8> into tensor<1x256xi8>
 // THREADS: tensor.pad %[[SUMS]] low[0] high[12]
 // THREADS: qlinalg.intrinsic "llvm.x86.avx512.vpdpbusd.512"
 !A = tensor<?x8x!quant.uniform<i8:f32, 0.5:10>>
@@ -75,12 +76,12 @@ func.func @runtime_weights(%a: !A, %w: !W) -> !ACC {
 // -----
 
 // A weight set per batch (batch_matmul) is one kernel over the sets: the
-// constant sets packed one after another ([4 sets * 8 panels, 32 groups *
-// 64]),
+// constant sets packed one after another ([4 sets * 2 blocks of 4 panels,
+// 32 groups * 4 panels * 64]),
 // the sets split over the threads (4 x 64 x 128 x 128 multiply-adds: 2^22),
 // each set into its rank-reduced slice of the result.
 // THREADS-LABEL: func.func @weight_sets
-// THREADS-DAG: arith.constant dense<1> : tensor<32x2048xi8>
+// THREADS-DAG: arith.constant dense<1> : tensor<8x8192xi8>
 // THREADS: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<4x64x128xi32>)
 // THREADS: scf.for
 // THREADS: tensor.extract_slice %{{.*}} : tensor<?x64x128xi32> to tensor<64x128xi32>
