@@ -5,10 +5,11 @@
     contract_bitexact.py gen DIR       write DIR/<case>.mlir, its inputs
                                        <case>.in<i>.npy and the expected
                                        results <case>.expected<j>.npy
-    contract_bitexact.py compare DIR [CASE...]
-                                       compare every <case>.out<j>.npy (written
-                                       by qlinalg-run) with <case>.expected<j>.npy,
-                                       of the named cases or of all
+    contract_bitexact.py compare DIR [--suffix=S] [CASE...]
+                                       compare every <case>.<S><j>.npy (S out
+                                       by default: written by qlinalg-run) with
+                                       <case>.expected<j>.npy, of the named
+                                       cases or of all
     contract_bitexact.py list          print the cases
 
 The companion of matmul_bitexact.py (whose type helpers this reuses), for
@@ -809,15 +810,16 @@ def gen(out_dir: str) -> None:
     gen_cases(out_dir, all_cases())
 
 
-def compare(out_dir: str, names: Sequence[str] = ()) -> int:
-    """Compare the named cases (all when none are named), in that order."""
+def compare(out_dir: str, names: Sequence[str] = (), suffix: str = "out") -> int:
+    """Compare the named cases (all when none are named), in that order,
+    <case>.<suffix><j>.npy against the expected results."""
     cases = {case.name: case for case in all_cases()}
     unknown = [n for n in names if n not in cases]
     if unknown:
         print(f"unknown cases: {', '.join(unknown)}", file=sys.stderr)
         return 2
     return compare_cases(out_dir, [cases[n] for n in names] if names
-                         else cases.values())
+                         else cases.values(), suffix)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -825,7 +827,13 @@ def main(argv: Sequence[str]) -> int:
         gen(argv[1])
         return 0
     if len(argv) >= 2 and argv[0] == "compare":
-        return compare(argv[1], argv[2:])
+        # compare DIR [--suffix=S] [CASE ...]: results as <case>.<S><j>.npy
+        # (default "out", what qlinalg-run writes in contract-bitexact.test).
+        rest = list(argv[2:])
+        suffix = "out"
+        if rest and rest[0].startswith("--suffix="):
+            suffix = rest.pop(0)[len("--suffix="):]
+        return compare(argv[1], rest, suffix)
     if len(argv) == 1 and argv[0] == "list":
         for case in all_cases():
             print(f"{case.name}: {case.about}")
