@@ -10,8 +10,8 @@ lowering's own code is built as a user builds it (qlinalg-opt
 --qlinalg-lower/--qlinalg-vectorize/--qlinalg-to-llvm, mlir-translate,
 clang-22 --target=aarch64-linux-gnu -O3), the innermost loop with the most
 dot-product instructions (sdot, smmla, usmmla) is cut out of the assembly,
-and llvm-mca runs it for each CPU model (-mcpu=neoverse-v1, and
-neoverse-n1 for dotprod, which it has). The figure is the fraction of the
+and llvm-mca runs it for each CPU model (-mcpu=neoverse-v1 for both,
+neoverse-n1 for dotprod, neoverse-n2 for i8mm). The figure is the fraction of the
 dot-product issue rate the loop reaches: its dot instructions per cycle
 over those of a block of independent ones of the same form in the same
 model (what the CPU could issue at best), with the MACs per cycle they are
@@ -34,10 +34,11 @@ LLVM = "/usr/lib/llvm-22/bin"
 DOT = re.compile(r"^(sdot|udot|usdot|smmla|ummla|usmmla)\b")
 MACS = {"sdot": 16, "udot": 16, "usdot": 16, "smmla": 32, "ummla": 32, "usmmla": 32}
 
-# target, CPU models, matmul shapes (M, K, N), activation storage
+# target and the CPU models it is judged in; the matmul shapes (M, K, N) and
+# activation storage
 CASES = [
     ("aarch64-dotprod", ["neoverse-v1", "neoverse-n1"]),
-    ("aarch64-i8mm", ["neoverse-v1"]),
+    ("aarch64-i8mm", ["neoverse-v1", "neoverse-n2"]),
 ]
 SHAPES = [(64, 256, 64, "i8"), (64, 256, 64, "u8"), (128, 512, 96, "i8")]
 
