@@ -201,6 +201,15 @@ private:
   Value emitMatrixTile(OpBuilder &b, Value out, Value m0, int64_t mr, Value p0,
                        Value outCol0, int64_t nt, int64_t lastColumns,
                        Value rowLimit);
+  /// The reduction loop of a tile: groups [0, count - count % unroll) in
+  /// iterations of `unroll` groups from g, `prologue(g)` loaded once per
+  /// iteration and `group(g, u, prologue, accs)` the u-th; `accs` is
+  /// updated, and the number of groups it ran returned.
+  using GroupFn = function_ref<SmallVector<Value>(
+      OpBuilder &, Value g, int64_t u, ArrayRef<Value> prologue, ValueRange)>;
+  using PrologueFn = function_ref<SmallVector<Value>(OpBuilder &, Value g)>;
+  int64_t emitGroupLoop(OpBuilder &b, int64_t count, SmallVector<Value> &accs,
+                        GroupFn group, PrologueFn prologue = nullptr);
   SmallVector<Value> emitMatrixGroup(OpBuilder &b, Value g, ValueRange accs,
                                      Value mp0, int64_t pairs, Value p0,
                                      int64_t nt);
@@ -609,31 +618,23 @@ Value KernelBuilder::emitTile(OpBuilder &b, Value out, Value m0, int64_t mr,
 
   // Whole groups: four (or eight) per iteration, then the rest unrolled.
   int64_t whole = mm.k / group;
-  int64_t unroll = std::max<int64_t>(1, step.unroll);
-  int64_t mainGroups = whole - whole % unroll;
-  if (mainGroups > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, cIndex(b, loc, 0), cIndex(b, loc, mainGroups),
-        cIndex(b, loc, unroll), accs,
-        [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
-          SmallVector<Value> a(iters);
-          SmallVector<Value> rows;
-          if (step.laneBroadcast)
-            rows = loadRows(nb, g, m0, mr);
-          for (int64_t u = 0; u < unroll; ++u) {
-            Value gu = arith::AddIOp::create(nb, nl, g, cIndex(nb, nl, u));
-            SmallVector<Value> acts;
-            if (step.laneBroadcast)
-              for (Value row : rows)
-                acts.push_back(broadcastLane(nb, row, u));
-            else
-              acts = broadcastRows(nb, gu, m0, mr, /*tail=*/false);
-            a = emitGroup(nb, gu, a, acts, p0, nt);
-          }
-          scf::YieldOp::create(nb, nl, a);
-        });
-    accs.assign(loop.getResults().begin(), loop.getResults().end());
-  }
+  int64_t mainGroups = emitGroupLoop(
+      b, whole, accs,
+      [&](OpBuilder &nb, Value g, int64_t u, ArrayRef<Value> rows,
+          ValueRange a) {
+        Value gu = arith::AddIOp::create(nb, loc, g, cIndex(nb, loc, u));
+        SmallVector<Value> acts;
+        if (step.laneBroadcast)
+          for (Value row : rows)
+            acts.push_back(broadcastLane(nb, row, u));
+        else
+          acts = broadcastRows(nb, gu, m0, mr, /*tail=*/false);
+        return emitGroup(nb, gu, a, acts, p0, nt);
+      },
+      [&](OpBuilder &nb, Value g) {
+        return step.laneBroadcast ? loadRows(nb, g, m0, mr)
+                                  : SmallVector<Value>();
+      });
   for (int64_t g = mainGroups; g < whole; ++g) {
     Value gv = cIndex(b, loc, g);
     accs = emitGroup(b, gv, accs, broadcastRows(b, gv, m0, mr, false), p0, nt);
@@ -805,6 +806,28 @@ void KernelBuilder::packRowPairs(OpBuilder &b) {
       [&](OpBuilder &nb, Value s, Value acc) { return everyPair(nb, s, acc); });
 }
 
+int64_t KernelBuilder::emitGroupLoop(OpBuilder &b, int64_t count,
+                                     SmallVector<Value> &accs, GroupFn group,
+                                     PrologueFn prologue) {
+  int64_t unroll = std::max<int64_t>(1, step.unroll);
+  int64_t main = count - count % unroll;
+  if (main == 0)
+    return 0;
+  auto loop = scf::ForOp::create(
+      b, loc, cIndex(b, loc, 0), cIndex(b, loc, main), cIndex(b, loc, unroll),
+      accs, [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
+        SmallVector<Value> a(iters);
+        SmallVector<Value> loaded;
+        if (prologue)
+          loaded = prologue(nb, g);
+        for (int64_t u = 0; u < unroll; ++u)
+          a = group(nb, g, u, loaded, a);
+        scf::YieldOp::create(nb, nl, a);
+      });
+  accs.assign(loop.getResults().begin(), loop.getResults().end());
+  return main;
+}
+
 SmallVector<Value> KernelBuilder::emitMatrixGroup(OpBuilder &b, Value g,
                                                   ValueRange accs, Value mp0,
                                                   int64_t pairs, Value p0,
@@ -857,22 +880,12 @@ Value KernelBuilder::emitMatrixTile(OpBuilder &b, Value out, Value m0,
     accs.append(starts.begin(), starts.end());
   // Every group of the packed activations (the last zero-extended there).
   Value mp0 = arith::DivUIOp::create(b, loc, m0, cIndex(b, loc, 2));
-  int64_t unroll = std::max<int64_t>(1, step.unroll);
-  int64_t mainGroups = groups - groups % unroll;
-  if (mainGroups > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, cIndex(b, loc, 0), cIndex(b, loc, mainGroups),
-        cIndex(b, loc, unroll), accs,
-        [&](OpBuilder &nb, Location nl, Value g, ValueRange iters) {
-          SmallVector<Value> a(iters);
-          for (int64_t u = 0; u < unroll; ++u) {
-            Value gu = arith::AddIOp::create(nb, nl, g, cIndex(nb, nl, u));
-            a = emitMatrixGroup(nb, gu, a, mp0, pairs, p0, nt);
-          }
-          scf::YieldOp::create(nb, nl, a);
-        });
-    accs.assign(loop.getResults().begin(), loop.getResults().end());
-  }
+  int64_t mainGroups = emitGroupLoop(
+      b, groups, accs,
+      [&](OpBuilder &nb, Value g, int64_t u, ArrayRef<Value>, ValueRange a) {
+        Value gu = arith::AddIOp::create(nb, loc, g, cIndex(nb, loc, u));
+        return emitMatrixGroup(nb, gu, a, mp0, pairs, p0, nt);
+      });
   for (int64_t g = mainGroups; g < groups; ++g)
     accs = emitMatrixGroup(b, cIndex(b, loc, g), accs, mp0, pairs, p0, nt);
 

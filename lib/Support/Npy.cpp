@@ -51,7 +51,7 @@ StringRef mlir::qlinalg::getDTypeName(NpyDType dtype) {
   llvm_unreachable("unknown dtype");
 }
 
-static StringRef getDescr(NpyDType dtype) {
+StringRef mlir::qlinalg::getDTypeDescr(NpyDType dtype) {
   switch (dtype) {
   case NpyDType::Float32:
     return "<f4";
@@ -455,7 +455,7 @@ llvm::Expected<NpyArray> mlir::qlinalg::readNpy(StringRef path) {
 }
 
 std::string mlir::qlinalg::serializeNpy(const NpyArray &array) {
-  std::string dict = "{'descr': '" + getDescr(array.getDType()).str() +
+  std::string dict = "{'descr': '" + getDTypeDescr(array.getDType()).str() +
                      "', 'fortran_order': False, 'shape': (";
   for (int64_t d : array.getShape())
     dict += std::to_string(d) + ", ";

@@ -125,19 +125,7 @@ struct CTensor {
     }
     llvm_unreachable("unknown dtype");
   }
-  StringRef npyDescr() const {
-    switch (spec.dtype) {
-    case NpyDType::Float32:
-      return "<f4";
-    case NpyDType::Int8:
-      return "|i1";
-    case NpyDType::UInt8:
-      return "|u1";
-    case NpyDType::Int32:
-      return "<i4";
-    }
-    llvm_unreachable("unknown dtype");
-  }
+  StringRef npyDescr() const { return getDTypeDescr(spec.dtype); }
   size_t rank() const { return spec.shape.size(); }
   std::string describe() const {
     return llvm::formatv("{0} {1} [{2}]", name, getDTypeName(spec.dtype),

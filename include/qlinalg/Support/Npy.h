@@ -37,6 +37,8 @@ enum class NpyDType { Float32, Int8, UInt8, Int32 };
 size_t getDTypeSize(NpyDType dtype);
 /// The NumPy name ("float32", "int8", ...).
 llvm::StringRef getDTypeName(NpyDType dtype);
+/// The .npy header's descr ("<f4", "|i1", ...), what numpy writes.
+llvm::StringRef getDTypeDescr(NpyDType dtype);
 
 /// A dense C-order array with 64-byte aligned storage.
 class NpyArray {
