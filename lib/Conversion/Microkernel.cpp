@@ -123,6 +123,11 @@ public:
   KernelBuilder(OpBuilder &b, Location loc, const PackedMatmul &mm,
                 const DotStep &step, bool emulate, int64_t nt)
       : loc(loc), mm(mm), step(step), emulate(emulate), blockPanels(nt) {
+    assert(
+        (!step.laneBroadcast || (step.kGroup == 4 && step.weightBits == 8)) &&
+        "a lane-broadcast step's groups are i32 lanes");
+    assert((step.rows == 1 || (step.rows == 2 && step.lanes == 2)) &&
+           "a matrix step's accumulator is 2 x 2");
     lanes = step.lanes;
     group = step.kGroup;
     panels = (mm.n + lanes - 1) / lanes;

@@ -374,9 +374,8 @@ emitRuntimeColumnTerm(OpBuilder &b, Location loc, const IntegerContraction &c,
 namespace {
 /// The kernel's operands of one matmul-shaped contraction: the shifts of
 /// Microkernel's step (u8 or s8 activations times s8 weights), the shifted
-/// weights (constant ones), the
-/// column term (folded, or generated code for run-time weights), and
-/// whether a row term remains.
+/// weights (constant ones), the column term (folded, or generated code for
+/// run-time weights), and whether a row term remains.
 struct MatmulOperands {
   int64_t k = 0, n = 0, sa = 0, sb = 0;
   bool rowTerm = false;
@@ -647,8 +646,8 @@ emitDepthwise(OpBuilder &b, Location loc, const IntegerContraction &c,
   dw.resultType = resultType;
   dw.epilogue = epilogue;
   MicrokernelPlan plan;
-  // Channels per vector: a broadcast step's accumulator width (a matrix
-  // step's accumulator is 2 rows, not 4 channels, but the width holds).
+  // Channels per vector: the step's accumulator width in i32 lanes (a
+  // matrix step's 2 x 2 block is 4 lanes too).
   int64_t lanes = kernel.step->lanes * kernel.step->rows;
   Value result = emitPackedDepthwise(b, loc, dw, lanes, options.threads, plan);
   why = llvm::formatv(

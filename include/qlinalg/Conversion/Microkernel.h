@@ -45,11 +45,13 @@ struct TargetDescription;
 /// One dot-product step: acc[l] += sum_{i < kg} a[l*kg+i] * b[l*kg+i] for
 /// l < lanes, with `a` the activations (u8, u8 zero-extended to i16 when
 /// weightBits is 16, or s8 for a `signedActivations` step) and `b` signed
-/// weights of weightBits.
+/// weights of weightBits; or, for a matrix step (rows = 2), the 2 x 2 block
+/// below.
 struct DotStep {
   /// The instruction sequence, for messages ("vpdpbusd zmm").
   StringRef name;
-  /// i32 accumulators per register and k values per accumulator and step.
+  /// Columns per accumulator (a panel of the packed weights: a broadcast
+  /// step's i32 lanes) and k values per column and step.
   int64_t lanes = 16, kGroup = 4;
   /// Width of the packed weights (and of the activations in the step).
   unsigned weightBits = 8;
@@ -70,7 +72,7 @@ struct DotStep {
   /// load per row, each group's operand a lane of it broadcast (sdot's
   /// indexed form, `sdot v.4s, v.16b, v.4b[l]`), rather than one
   /// broadcasting load per group and row (vpbroadcastd, or a memory operand
-  /// of vpdpbusd).
+  /// of vpdpbusd). Needs 8-bit groups of 4 (a group is an i32 lane).
   bool laneBroadcast = false;
   /// Rows per accumulator: 2 for a matrix step (AArch64 smmla: acc +=
   /// a (2 x kg) * w^T (kg x 2), the accumulator [r0 c0, r0 c1, r1 c0,

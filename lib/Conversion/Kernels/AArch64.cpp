@@ -12,12 +12,12 @@
 // intrinsics). sdot multiplies s8 by s8, so the activations are s8 (u8 ones
 // are shifted by -128 at load, see PackedContraction.cpp) and each group's
 // broadcast is a lane of a 16-byte row load: LLVM selects
-// `sdot v.4s, v.16b, v.4b[l]` (KERNELS.md: ~100% of the issue rate in the
-// Neoverse V1 model on 8x8 tiles). With i8mm, smmla multiplies a 2 x 8
-// block of s8 activations (two rows, packed in pairs per call) by an 8 x 2
-// block of weights (a panel of 2 columns) into a 2 x 2 accumulator: 32 MACs
-// per instruction, twice sdot's; usmmla does the same for u8 activations,
-// so neither needs a shift.
+// `sdot v.4s, v.16b, v.4b[l]` (on 6 x 12 tiles, 100% of the issue rate in
+// llvm-mca's Neoverse N1 and V1 models: benchmarks/aarch64_mca.py). With i8mm,
+// smmla multiplies a 2 x 8 block of s8 activations (two rows, packed in pairs
+// per call) by an 8 x 2 block of weights (a panel of 2 columns) into a 2 x 2
+// accumulator: 32 MACs per instruction, twice sdot's; usmmla does the same for
+// u8 activations, so neither needs a shift.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +36,8 @@ static Value emitSdot(OpBuilder &b, Location loc, Value acc, Value a, Value w) {
   return arm_neon::SdotOp::create(b, loc, acc.getType(), acc, w, a);
 }
 
+// 18 accumulators of 4 columns: a 6 x 12 tile (8 x 8 left the N1 model's
+// 3-wide dispatch at 94%: too many loads per sdot).
 static const DotStep kSdotStep = {"sdot v.4s, v.16b, v.4b[l]",
                                   /*lanes=*/4,
                                   /*kGroup=*/4,
