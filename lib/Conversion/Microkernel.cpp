@@ -239,6 +239,10 @@ private:
   SmallVector<Value> broadcastRows(OpBuilder &b, Value g, Value m0, int64_t mr,
                                    bool tail);
   Value broadcastActivation(OpBuilder &b, Value m, Value k, bool tail);
+  /// The kg values of `source` (elements `elem`) at `at`, a row's group;
+  /// with `tail`, the last group of K read short and zero-extended.
+  Value readGroup(OpBuilder &b, Value source, ValueRange at, Type elem,
+                  bool tail);
   /// For a laneBroadcast step: the activations of `unroll` groups from
   /// group g of each row, one vector load each, and the operand of the u-th
   /// group of those, its lane u broadcast.
@@ -481,26 +485,8 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   Type i32 = b.getI32Type();
   // A step on 16-bit values reads the activations widened once up front.
   Value source = activations();
-  Type i8 = widened ? weightType : b.getI8Type();
-  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
-  auto bytes = VectorType::get({group}, i8);
-  Value a;
-  if (!tail) {
-    a = vector::TransferReadOp::create(b, loc, bytes, source,
-                                       lhsIndices(b, {m, k}), zero,
-                                       ArrayRef<bool>{true});
-  } else {
-    // The last K % kg bytes, read in bounds and zero-extended to a group (a
-    // masked load could be widened past the end of the activations).
-    int64_t rest = mm.k % group;
-    Value part = vector::TransferReadOp::create(
-        b, loc, VectorType::get({rest}, i8), source, lhsIndices(b, {m, k}),
-        zero, ArrayRef<bool>{true});
-    Value zeros = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(bytes, b.getIntegerAttr(i8, 0)));
-    a = vector::InsertStridedSliceOp::create(
-        b, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
-  }
+  Value a = readGroup(b, source, lhsIndices(b, {m, k}),
+                      widened ? weightType : b.getI8Type(), tail);
   Type elem = weightType;
   // The kg values as one i32, broadcast to every lane (vpbroadcastd).
   Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), a);
@@ -516,13 +502,31 @@ Value KernelBuilder::broadcastActivation(OpBuilder &b, Value m, Value k,
   return flip(b, broadcast);
 }
 
+Value KernelBuilder::readGroup(OpBuilder &b, Value source, ValueRange at,
+                               Type elem, bool tail) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
+  auto type = VectorType::get({group}, elem);
+  if (!tail)
+    return vector::TransferReadOp::create(b, loc, type, source, at, zero,
+                                          ArrayRef<bool>{true});
+  // The last K % kg values, read in bounds and zero-extended to a group (a
+  // masked load could be widened past the end of the activations).
+  Value part = vector::TransferReadOp::create(
+      b, loc, VectorType::get({mm.k % group}, elem), source, at, zero,
+      ArrayRef<bool>{true});
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, b.getIntegerAttr(elem, 0)));
+  return vector::InsertStridedSliceOp::create(
+      b, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+}
+
 Value KernelBuilder::flip(OpBuilder &b, Value v) {
+  // Only 8-bit activations are flipped (a 16-bit step's are widened from
+  // flipped bytes).
   auto type = cast<VectorType>(v.getType());
+  assert(type.getElementType().isInteger(8) && "flips bytes");
   Value bits = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(
-          type, b.getIntegerAttr(type.getElementType(),
-                                 step.weightBits == 8 ? -128 : 0x80)));
+      b, loc, DenseElementsAttr::get(type, b.getI8IntegerAttr(-128)));
   return arith::XOrIOp::create(b, loc, v, bits);
 }
 
@@ -717,7 +721,6 @@ void KernelBuilder::packRowPairs(OpBuilder &b) {
   // then the last group read short and zero-extended. Generated loops of
   // vector loads and stores (the layout is no elementwise map).
   Type i8 = b.getI8Type();
-  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
   unsigned mDimension = mDim();
   Value m = getValueOrCreateConstantIndexOp(
       b, loc, tensor::getMixedSize(b, loc, mm.lhs, mDimension));
@@ -734,8 +737,8 @@ void KernelBuilder::packRowPairs(OpBuilder &b) {
   auto pair = VectorType::get({width}, i8);
   int64_t whole = mm.k / group;
   // Group g of row r, or zeros when `present` is false.
-  auto readGroup = [&](OpBuilder &nb, Value s, Value r, int64_t g,
-                       bool present) -> Value {
+  auto pairHalf = [&](OpBuilder &nb, Value s, Value r, int64_t g,
+                      bool present) -> Value {
     Value zeros = arith::ConstantOp::create(
         nb, loc, DenseElementsAttr::get(half, nb.getI8IntegerAttr(0)));
     if (!present)
@@ -743,18 +746,10 @@ void KernelBuilder::packRowPairs(OpBuilder &b) {
     SmallVector<Value> at{r, cIndex(nb, loc, g * group)};
     if (s)
       at.insert(at.begin(), s);
-    if (g < whole) {
-      Value v = vector::TransferReadOp::create(nb, loc, half, mm.lhs, at, zero,
-                                               ArrayRef<bool>{true});
-      return mm.lhsFlip ? flip(nb, v) : v;
-    }
-    Value part = vector::TransferReadOp::create(
-        nb, loc, VectorType::get({mm.k % group}, i8), mm.lhs, at, zero,
-        ArrayRef<bool>{true});
-    if (mm.lhsFlip)
-      part = flip(nb, part);
-    return vector::InsertStridedSliceOp::create(
-        nb, loc, part, zeros, ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+    // Flipped after the zero-extension of the last group: the packed
+    // weights are zero past K.
+    Value v = readGroup(nb, mm.lhs, at, i8, g >= whole);
+    return mm.lhsFlip ? flip(nb, v) : v;
   };
   // Row pair q (the second row zeros when `second` is false) into `acc`.
   auto emitPair = [&](OpBuilder &nb, Value s, Value q, Value acc,
@@ -762,8 +757,8 @@ void KernelBuilder::packRowPairs(OpBuilder &b) {
     Value r0 = arith::MulIOp::create(nb, loc, q, two);
     Value r1 = arith::AddIOp::create(nb, loc, r0, cIndex(nb, loc, 1));
     for (int64_t g = 0; g < groups; ++g) {
-      Value lo = readGroup(nb, s, r0, g, true);
-      Value hi = readGroup(nb, s, r1, g, second);
+      Value lo = pairHalf(nb, s, r0, g, true);
+      Value hi = pairHalf(nb, s, r1, g, second);
       SmallVector<int64_t> concat;
       for (int64_t i = 0; i < width; ++i)
         concat.push_back(i);

@@ -24,6 +24,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/ArmNeon/ArmNeonToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -188,9 +189,7 @@ CompiledModule::compile(OwningOpRef<ModuleOp> module, StringRef entry,
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
+  registerRunnerTranslations(registry);
   ctx->appendDialectRegistry(registry);
 
   // The JIT compiles for the target's CPU and features (a target the CPU
@@ -412,6 +411,13 @@ CompiledModule::run(ArrayRef<NpyArray> inputs) {
   for (void *p : toFree)
     std::free(p);
   return outputs;
+}
+
+void mlir::qlinalg::registerRunnerTranslations(DialectRegistry &registry) {
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+  registerArmNeonDialectTranslation(registry);
 }
 
 void mlir::qlinalg::registerRunnerDialects(DialectRegistry &registry) {

@@ -35,10 +35,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/ArmNeon/ArmNeonToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/LegacyPassManager.h"
@@ -359,8 +355,9 @@ int main(int argc, char **argv) {
   // The target: a row of the table, or a triple for the portable kernel.
   std::string error;
   const TargetDescription *target = lookupTarget(targetName, error);
-  std::string lowering = targetName;
-  std::string triple;
+  std::string lowering, triple;
+  // Code for this machine gets its CPU when the target names none.
+  bool forHost = false;
   if (!target) {
     llvm::Triple t(llvm::Triple::normalize(targetName));
     if (t.getArch() == llvm::Triple::UnknownArch)
@@ -371,16 +368,13 @@ int main(int argc, char **argv) {
     triple = t.str();
   } else {
     lowering = target->name.str();
-    triple = target->triple.empty() ? llvm::sys::getProcessTriple()
-                                    : target->triple.str();
+    forHost = target->triple.empty();
+    triple = forHost ? llvm::sys::getProcessTriple() : target->triple.str();
   }
 
   DialectRegistry registry;
   registerRunnerDialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
-  registerArmNeonDialectTranslation(registry);
+  registerRunnerTranslations(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
@@ -437,9 +431,8 @@ int main(int argc, char **argv) {
   std::string cpu = cpuName;
   if (cpu.empty())
     cpu = !target->cpu.empty() ? target->cpu.str()
-          : target->triple.empty() && lowering == targetName
-              ? llvm::sys::getHostCPUName().str()
-              : "generic";
+          : forHost            ? llvm::sys::getHostCPUName().str()
+                               : "generic";
   llvm::SubtargetFeatures features;
   for (StringRef f : target->features)
     features.AddFeature(f);

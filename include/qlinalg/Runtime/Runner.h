@@ -100,6 +100,11 @@ void retainLargeAllocations();
 /// qlinalg-run and qlinalg-calibrate register.
 void registerRunnerDialects(DialectRegistry &registry);
 
+/// The LLVM IR translations of what the pipeline leaves (builtin, LLVM,
+/// OpenMP, and arm_neon for the AArch64 kernels): what the JIT and
+/// qlinalg-compile register.
+void registerRunnerTranslations(DialectRegistry &registry);
+
 /// Entry-function signature as tensor specs, from a func.func (or its
 /// `qlinalg.signature`) or a lowered llvm.func's `qlinalg.signature`.
 llvm::Error getEntrySignature(ModuleOp module, StringRef entry,
